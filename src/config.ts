@@ -1,0 +1,148 @@
+// The bot's configuration: environment variables (and .env), validated once at start.
+// Every problem is reported at once, in words, naming what is expected; see .env.example.
+import cron from "node-cron";
+import { z } from "zod";
+
+const snowflake = (what: string) =>
+  z.string().regex(/^\d{17,20}$/, `must be a Discord id (17 to 20 digits): ${what}`);
+const httpUrl = z
+  .string()
+  .refine((u) => URL.canParse(u) && /^https?:\/\//.test(u), "must be an http(s) URL such as http://127.0.0.1:8080/api")
+  .transform((u) => u.replace(/\/+$/, ""));
+const integer = (min: number, max: number, fallback: number) =>
+  z.coerce
+    .number({ error: `must be a whole number from ${min} to ${max}` })
+    .int(`must be a whole number from ${min} to ${max}`)
+    .min(min, `must be a whole number from ${min} to ${max}`)
+    .max(max, `must be a whole number from ${min} to ${max}`)
+    .default(fallback);
+const hourList = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .refine((s) => s.split(",").every((h) => /^\s*\d{1,3}(\.\d+)?\s*$/.test(h)), "must be hours separated by commas, such as 24,1")
+    .transform((s) => s.split(",").map((h) => Number(h.trim())));
+const cronExpression = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .refine((s) => cron.validate(s), "must be a cron expression such as */15 * * * * (minute hour day month weekday)");
+const boolean = (fallback: boolean) =>
+  z
+    .enum(["true", "false", "1", "0", "yes", "no"], { error: "must be true or false" })
+    .default(fallback ? "true" : "false")
+    .transform((v) => v === "true" || v === "1" || v === "yes");
+
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const schema = z
+  .object({
+    DISCORD_TOKEN: z.string({ error: "is missing: the bot token from the Discord developer portal (your application > Bot > Reset Token)" }).min(20, "looks too short to be a bot token"),
+    DISCORD_GUILD_ID: snowflake("the server (guild) to register commands on").optional(),
+    DISCORD_API_URL: httpUrl.optional(),
+    DATABASE_URL: z
+      .string()
+      .default("file:./data/keep-dancing.db")
+      .refine((u) => /^(file:|postgres(ql)?:\/\/)/.test(u), "must be file:./path/to.db (SQLite) or postgresql://user:password@host:5432/db"),
+    CAMPAIGN_TIMEZONE: z.string().default("UTC").refine(isTimeZone, "must be an IANA time zone such as UTC, Europe/London or America/Los_Angeles"),
+    ORGANIZER_ROLE_ID: snowflake("the role whose members run the campaign").optional(),
+    ANNOUNCE_CHANNEL_ID: snowflake("the channel for announcements and milestones").optional(),
+    DJ_REVIEW_CHANNEL_ID: snowflake("the channel where organizers review DJ offers").optional(),
+
+    TWITTER_API_KEY: z.string().min(1).optional(),
+    TWITTER_API_SECRET: z.string().min(1).optional(),
+    TWITTER_ACCESS_TOKEN: z.string().min(1).optional(),
+    TWITTER_ACCESS_SECRET: z.string().min(1).optional(),
+    TWITTER_API_URL: httpUrl.optional(),
+
+    RSVP_MAX_GUESTS: integer(0, 50, 5),
+    RSVP_REMINDER_HOURS: hourList("24,1"),
+    SHIFT_DROP_CUTOFF_HOURS: integer(0, 720, 24),
+    SHIFT_REMINDER_HOURS: hourList("24,2"),
+    MAX_SHIFTS_PER_VOLUNTEER: z.coerce.number({ error: "must be a whole number of at least 1" }).int("must be a whole number of at least 1").min(1, "must be a whole number of at least 1").optional(),
+    SHIFT_SUMMARY_CRON: cronExpression("0 9 * * *"),
+    REQUEST_COOLDOWN_SECONDS: integer(0, 86_400, 120),
+    REQUEST_MAX_OPEN_PER_SET: integer(1, 100, 3),
+    REQUEST_BLOCKED_WORDS: z
+      .string()
+      .default("")
+      .transform((s) => s.split(",").map((w) => w.trim().toLowerCase()).filter(Boolean)),
+
+    TWEET_CRON: cronExpression("*/15 * * * *"),
+    DIGEST_CRON: cronExpression("0 18 * * *"),
+    TWEET_QUIET_HOURS: z
+      .string()
+      .regex(/^([01]?\d|2[0-3])-([01]?\d|2[0-3])$/, "must be two hours of the day such as 23-08 (from 23:00 to 08:00)")
+      .optional(),
+    TWEET_DAILY_CAP: integer(0, 10_000, 10),
+    TWEET_MONTHLY_CAP: integer(0, 100_000, 100),
+    TWEET_ALLOW_LINKS: boolean(false),
+
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], { error: "must be one of fatal, error, warn, info, debug, trace, silent" }).default("info"),
+    LOG_FORMAT: z.enum(["json", "pretty"], { error: "must be json or pretty" }).default("json"),
+  })
+  .superRefine((env, ctx) => {
+    const keys = ["TWITTER_API_KEY", "TWITTER_API_SECRET", "TWITTER_ACCESS_TOKEN", "TWITTER_ACCESS_SECRET"] as const;
+    const given = keys.filter((k) => env[k] !== undefined);
+    if (given.length > 0 && given.length < keys.length) {
+      for (const k of keys.filter((k) => env[k] === undefined)) {
+        ctx.addIssue({
+          code: "custom",
+          path: [k],
+          message: `is missing: the X credentials go as a set of four (${given.join(", ")} ${given.length === 1 ? "is" : "are"} set); set all four, or none for dry-run posts`,
+        });
+      }
+    }
+  });
+
+export type Env = z.infer<typeof schema>;
+
+export interface Config extends Env {
+  /** The four X credentials, or null: then every post is a dry run. */
+  twitter: { appKey: string; appSecret: string; accessToken: string; accessSecret: string } | null;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(
+      [
+        `keep-dancing cannot start: ${problems.length === 1 ? "1 problem" : `${problems.length} problems`} with the configuration.`,
+        ...problems.map((p) => `  - ${p}`),
+        "Copy .env.example to .env and fill it in: every variable is explained there.",
+      ].join("\n"),
+    );
+    this.name = "ConfigError";
+  }
+}
+
+/** Validates an environment (process.env by default). Empty values count as unset, as in most .env tools. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const present = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v.trim() !== ""));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    const seen = new Set<string>();
+    const problems = parsed.error.issues.flatMap((issue) => {
+      const name = String(issue.path[0] ?? "configuration");
+      const value = present[name];
+      const shown = value === undefined || /TOKEN|SECRET|KEY|PASSWORD/.test(name) ? "" : ` (got "${value}")`;
+      // One line per variable: its first problem is the one to fix.
+      if (seen.has(name)) return [];
+      seen.add(name);
+      return [`${name}${shown} ${issue.message}`];
+    });
+    throw new ConfigError(problems);
+  }
+  const env = parsed.data;
+  const twitter =
+    env.TWITTER_API_KEY && env.TWITTER_API_SECRET && env.TWITTER_ACCESS_TOKEN && env.TWITTER_ACCESS_SECRET
+      ? { appKey: env.TWITTER_API_KEY, appSecret: env.TWITTER_API_SECRET, accessToken: env.TWITTER_ACCESS_TOKEN, accessSecret: env.TWITTER_ACCESS_SECRET }
+      : null;
+  return { ...env, twitter };
+}

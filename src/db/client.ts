@@ -1,0 +1,38 @@
+// Opens the database named by DATABASE_URL: a SQLite file by default, PostgreSQL when the URL says so.
+import fs from "node:fs";
+import path from "node:path";
+import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
+import { PrismaClient } from "../generated/prisma/client.js";
+
+export type Db = PrismaClient;
+/** What a service receives inside `db.$transaction(async (tx) => ...)`. */
+export type Tx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
+/** Services accept either: a call made with `tx` joins the caller's transaction. */
+export type DbOrTx = Db | Tx;
+
+/** How long a writer waits for SQLite's lock before giving up (better-sqlite3's busy timeout). */
+export const SQLITE_BUSY_TIMEOUT_MS = 5_000;
+
+export function isSqliteUrl(url: string): boolean {
+  return url.startsWith("file:");
+}
+
+/** The path of a `file:` URL, resolved against the working directory as SQLite itself would. */
+export function sqlitePath(url: string): string {
+  return path.resolve(url.replace(/^file:/, "").replace(/\?.*$/, ""));
+}
+
+export function createDb(url: string): Db {
+  if (!isSqliteUrl(url)) {
+    throw new Error(`DATABASE_URL ${redactUrl(url)} is not supported yet: use a file: URL (SQLite).`);
+  }
+  const file = sqlitePath(url);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const adapter = new PrismaBetterSqlite3({ url: file, timeout: SQLITE_BUSY_TIMEOUT_MS });
+  return new PrismaClient({ adapter });
+}
+
+/** A database URL fit for a log line: the password, if any, replaced. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@");
+}

@@ -1,0 +1,88 @@
+// Applies the SQL migrations in prisma/migrations at start, keeping Prisma's own `_prisma_migrations`
+// bookkeeping (same table, same checksums) so that `prisma migrate deploy` and `migrate status` stay usable
+// wherever Prisma's native engine is available. It cannot be here: the engine is a download.
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
+import { SQLITE_BUSY_TIMEOUT_MS, sqlitePath } from "./client.js";
+
+const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const SQLITE_MIGRATIONS_DIR = path.join(projectRoot, "prisma", "migrations");
+
+export interface Migration {
+  name: string;
+  sql: string;
+  checksum: string;
+}
+
+/** The migrations of a folder in Prisma's layout (`<timestamp>_<name>/migration.sql`), oldest first. */
+export function readMigrations(dir: string): Migration[] {
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && fs.existsSync(path.join(dir, entry.name, "migration.sql")))
+    .map((entry) => entry.name)
+    .sort()
+    .map((name) => {
+      const sql = fs.readFileSync(path.join(dir, name, "migration.sql"), "utf8");
+      return { name, sql, checksum: crypto.createHash("sha256").update(sql).digest("hex") };
+    });
+}
+
+const SQLITE_BOOKKEEPING = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+    "id"                    TEXT PRIMARY KEY NOT NULL,
+    "checksum"              TEXT NOT NULL,
+    "finished_at"           DATETIME,
+    "migration_name"        TEXT NOT NULL,
+    "logs"                  TEXT,
+    "rolled_back_at"        DATETIME,
+    "started_at"            DATETIME NOT NULL DEFAULT current_timestamp,
+    "applied_steps_count"   INTEGER UNSIGNED NOT NULL DEFAULT 0
+)`;
+
+/**
+ * Brings a SQLite database up to date and returns the names of the migrations it applied.
+ * Each migration runs in its own transaction; an edited migration that was already applied is refused,
+ * as Prisma would, rather than silently diverging.
+ */
+export function migrateSqlite(url: string, dir = SQLITE_MIGRATIONS_DIR): string[] {
+  const file = sqlitePath(url);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const db = new Database(file, { timeout: SQLITE_BUSY_TIMEOUT_MS });
+  try {
+    // WAL lets readers go on while one writer commits; it is a property of the file, so set once here.
+    db.pragma("journal_mode = WAL");
+    db.exec(SQLITE_BOOKKEEPING);
+    const applied = new Map(
+      (db.prepare(`SELECT migration_name, checksum FROM "_prisma_migrations" WHERE rolled_back_at IS NULL AND finished_at IS NOT NULL`).all() as {
+        migration_name: string;
+        checksum: string;
+      }[]).map((row) => [row.migration_name, row.checksum]),
+    );
+    const done: string[] = [];
+    for (const migration of readMigrations(dir)) {
+      const checksum = applied.get(migration.name);
+      if (checksum !== undefined) {
+        if (checksum !== migration.checksum) {
+          throw new Error(`Migration ${migration.name} was changed after it was applied; add a new migration instead.`);
+        }
+        continue;
+      }
+      // IMMEDIATE takes the write lock up front, so two processes starting together apply each migration once.
+      db.transaction(() => {
+        const again = db.prepare(`SELECT 1 FROM "_prisma_migrations" WHERE migration_name = ? AND finished_at IS NOT NULL`).get(migration.name);
+        if (again) return;
+        db.exec(migration.sql);
+        db.prepare(
+          `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, started_at, applied_steps_count)
+           VALUES (?, ?, ?, ?, ?, 1)`,
+        ).run(crypto.randomUUID(), migration.checksum, new Date().toISOString(), migration.name, new Date().toISOString());
+        done.push(migration.name);
+      }).immediate();
+    }
+    return done;
+  } finally {
+    db.close();
+  }
+}

@@ -1,0 +1,55 @@
+// Loads the files in commands/ and registers their definitions with Discord: one bulk overwrite, and only
+// when the definitions changed since the last registration (a hash kept in the database), so restarts
+// spend none of Discord's 200-command-creates-a-day budget.
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import type { Client } from "discord.js";
+import type { Db } from "../db/client.js";
+import type { CommandModule } from "./types.js";
+
+export const COMMANDS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "commands");
+
+/** Imports every command file of the given folders; a name defined twice is refused. */
+export async function loadCommands(dirs: string[] = [COMMANDS_DIR]): Promise<CommandModule[]> {
+  const commands: CommandModule[] = [];
+  for (const dir of dirs) {
+    const files = fs.readdirSync(dir).filter((f) => /\.(ts|js)$/.test(f) && !f.endsWith(".d.ts")).sort();
+    for (const file of files) {
+      const mod = (await import(pathToFileURL(path.join(dir, file)).href)) as { default?: CommandModule };
+      const command = mod.default;
+      if (!command?.data?.name || typeof command.execute !== "function") {
+        throw new Error(`${path.join(dir, file)} must export default a command (data, help, execute).`);
+      }
+      if (commands.some((c) => c.data.name === command.data.name)) throw new Error(`Two commands are named /${command.data.name}.`);
+      commands.push(command);
+    }
+  }
+  return commands;
+}
+
+/** A stable fingerprint of the definitions: key order and command order do not change it. */
+export function definitionsHash(commands: CommandModule[]): string {
+  const canonical = (value: unknown): unknown =>
+    Array.isArray(value)
+      ? value.map(canonical)
+      : value && typeof value === "object"
+        ? Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, canonical(v)]))
+        : value;
+  const defs = commands.map((c) => c.data).sort((a, b) => a.name.localeCompare(b.name));
+  return crypto.createHash("sha256").update(JSON.stringify(canonical(defs))).digest("hex");
+}
+
+/** Registers the commands if they changed; returns whether a bulk overwrite was sent. */
+export async function registerCommands(client: Client<true>, db: Db, commands: CommandModule[], guildId?: string): Promise<boolean> {
+  const scope = guildId ?? "global";
+  const hash = definitionsHash(commands);
+  const last = await db.commandRegistration.findUnique({ where: { scope } });
+  if (last?.hash === hash) return false;
+  const defs = commands.map((c) => c.data);
+  if (guildId) await client.application.commands.set(defs, guildId);
+  else await client.application.commands.set(defs);
+  await db.commandRegistration.upsert({ where: { scope }, create: { scope, hash }, update: { hash, registeredAt: new Date() } });
+  return true;
+}

@@ -1,0 +1,152 @@
+// One entry point for every interaction: find the handler (by command name, or by the prefix of a
+// component's customId), run it, answer once. Refusals (UserError) become ephemeral messages in plain
+// words; anything else is logged with a short reference and the member gets that reference. The process
+// never dies of one interaction.
+import crypto from "node:crypto";
+import { MessageFlags, type BaseMessageOptions, type Interaction, type RepliableInteraction } from "discord.js";
+import { scrubTokens } from "../log.js";
+import { NO_LONGER_ACTIVE, UserError } from "./errors.js";
+import type { BotContext, CommandModule, ParsedCustomId, Reply, Response } from "./types.js";
+
+/** Discord allows 3 s for the first answer; past this the router defers, so a slow handler still lands. */
+export const DEFER_AFTER_MS = 1_500;
+
+export function parseCustomId(customId: string): ParsedCustomId {
+  const [prefix = "", action = "", ...args] = customId.split(":");
+  return { prefix, action, args };
+}
+
+export function createRouter(commands: CommandModule[], ctx: BotContext) {
+  const byName = new Map(commands.map((c) => [c.data.name, c]));
+  const componentHandlers = new Map(commands.flatMap((c) => Object.entries(c.components ?? {})));
+  const modalHandlers = new Map(commands.flatMap((c) => Object.entries(c.modals ?? {})));
+  const inFlight = new Set<Promise<void>>();
+
+  async function route(interaction: Interaction): Promise<void> {
+    if (interaction.isAutocomplete()) {
+      const command = byName.get(interaction.commandName);
+      const choices = await command?.autocomplete?.(interaction, ctx).catch((err: unknown) => {
+        ctx.log.warn({ err, command: interaction.commandName }, "autocomplete failed");
+        return [];
+      });
+      await interaction.respond((choices ?? []).slice(0, 25));
+      return;
+    }
+    if (!interaction.isRepliable()) return;
+    await answer(interaction, () => run(interaction));
+  }
+
+  function run(interaction: RepliableInteraction): Promise<Response> {
+    if (interaction.isChatInputCommand()) {
+      const command = byName.get(interaction.commandName);
+      if (!command) return Promise.resolve({ content: "This command is no longer available. Type / to see the current ones." });
+      return command.execute(interaction, ctx);
+    }
+    if (interaction.isButton() || interaction.isStringSelectMenu()) {
+      const id = parseCustomId(interaction.customId);
+      const handler = componentHandlers.get(id.prefix);
+      if (!handler) return Promise.resolve({ content: NO_LONGER_ACTIVE });
+      return handler(interaction, id, ctx);
+    }
+    if (interaction.isModalSubmit()) {
+      const id = parseCustomId(interaction.customId);
+      const handler = modalHandlers.get(id.prefix);
+      if (!handler) return Promise.resolve({ content: "This form is no longer active. Run the command again to get a fresh one." });
+      return handler(interaction, id, ctx);
+    }
+    return Promise.resolve({ content: NO_LONGER_ACTIVE });
+  }
+
+  async function answer(interaction: RepliableInteraction, work: () => Promise<Response>): Promise<void> {
+    const isComponent = interaction.isMessageComponent();
+    let deferred: Promise<unknown> | undefined;
+    // Defer only if the handler is slow; most answer within a few milliseconds and need no second request.
+    const timer = setTimeout(() => {
+      deferred = (isComponent ? interaction.deferUpdate() : interaction.deferReply({ flags: MessageFlags.Ephemeral })).catch(
+        (err: unknown) => ctx.log.warn({ err }, "could not defer"),
+      );
+    }, DEFER_AFTER_MS);
+    let response: Response;
+    try {
+      response = await work();
+    } catch (err) {
+      response = failure(err, interaction);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (deferred) await deferred;
+    try {
+      await send(interaction, response);
+    } catch (err) {
+      const ref = reference();
+      ctx.log.error({ err, ref, ...describe(interaction) }, "could not answer an interaction");
+    }
+  }
+
+  function failure(err: unknown, interaction: RepliableInteraction): Response {
+    if (err instanceof UserError) return { content: err.message, ephemeral: true };
+    const ref = reference();
+    ctx.log.error({ err, ref, ...describe(interaction) }, "interaction failed");
+    return { content: `Something went wrong on our side (ref ${ref}). Please try again; if it keeps happening, tell an organizer this reference.`, ephemeral: true };
+  }
+
+  async function send(interaction: RepliableInteraction, response: Response): Promise<void> {
+    if (response.kind === "modal") {
+      if (!("showModal" in interaction) || interaction.deferred || interaction.replied) throw new Error("a modal must be the first answer");
+      await interaction.showModal(response.modal);
+      return;
+    }
+    if (response.kind === "update") {
+      if (!interaction.isMessageComponent()) throw new Error("only a component can update its message");
+      const message = withSafeMentions(response.message);
+      if (interaction.deferred) await interaction.editReply(message);
+      else await interaction.update(message);
+      return;
+    }
+    const { ephemeral = true, kind: _kind, ...rest } = response;
+    const options = withSafeMentions(rest);
+    // A component that was deferred with deferUpdate has no reply of its own yet: answer with a follow-up.
+    if (interaction.isMessageComponent() && interaction.deferred) {
+      await interaction.followUp({ ...options, flags: ephemeral ? MessageFlags.Ephemeral : undefined });
+    } else if (interaction.deferred || interaction.replied) {
+      await interaction.editReply(options);
+    } else {
+      await interaction.reply({ ...options, flags: ephemeral ? MessageFlags.Ephemeral : undefined });
+    }
+  }
+
+  return {
+    /** Handles one interaction; never rejects. */
+    handle(interaction: Interaction): Promise<void> {
+      const done = route(interaction)
+        .catch((err: unknown) => ctx.log.error({ err, ref: reference() }, "interaction routing failed"))
+        .finally(() => inFlight.delete(done));
+      inFlight.add(done);
+      return done;
+    },
+    /** Waits for the interactions being answered, at most `ms`, so a shutdown does not cut them off. */
+    async drain(ms: number): Promise<void> {
+      await Promise.race([Promise.allSettled([...inFlight]), new Promise((resolve) => setTimeout(resolve, ms).unref())]);
+    },
+  };
+}
+
+/** Replies never ping anyone: text typed by members travels in them. */
+function withSafeMentions(options: Omit<Reply, "ephemeral">): BaseMessageOptions {
+  return { ...options, allowedMentions: { parse: [] } };
+}
+
+function reference(): string {
+  return crypto.randomBytes(3).toString("hex");
+}
+
+function describe(interaction: RepliableInteraction): Record<string, string> {
+  return {
+    user: interaction.user.id,
+    what: interaction.isChatInputCommand()
+      ? `/${interaction.commandName}`
+      : interaction.isMessageComponent() || interaction.isModalSubmit()
+        ? scrubTokens(interaction.customId)
+        : String(interaction.type),
+  };
+}

@@ -1,0 +1,70 @@
+// The contract between the router and the files in commands/: a command exports its definition and thin
+// handlers that turn an interaction into one service call and return what to answer. The router answers.
+import type {
+  AutocompleteInteraction,
+  ButtonInteraction,
+  ChatInputCommandInteraction,
+  Client,
+  BaseMessageOptions,
+  ModalBuilder,
+  ModalSubmitInteraction,
+  RESTPostAPIChatInputApplicationCommandsJSONBody,
+  StringSelectMenuInteraction,
+} from "discord.js";
+import type { Config } from "../config.js";
+import type { Db } from "../db/client.js";
+import type { Logger } from "../log.js";
+
+/** Everything a handler may use. Deliberately small: the rules live in src/services. */
+export interface BotContext {
+  db: Db;
+  config: Config;
+  log: Logger;
+  /** The current time; one place to read it, so services can be given any clock in tests. */
+  now(): Date;
+  client: Client;
+  /** Every loaded command (for /help). */
+  commands: readonly CommandModule[];
+  /** Asks for a message to be re-rendered soon; bursts of requests for one key become one edit. */
+  refreshLater(key: string, render: () => Promise<void>): void;
+  /** Tells the DM queue that rows were written, so they go out now rather than at the next tick. */
+  wakeDmQueue(): void;
+}
+
+/** What a handler answers. `ephemeral` defaults to true: most answers concern only the member who asked. */
+export type Reply = Omit<BaseMessageOptions, "allowedMentions"> & { ephemeral?: boolean };
+
+export type Response =
+  | ({ kind?: "reply" } & Reply)
+  /** Replace the message the component sits on (an announcement's counts, a page of a list). */
+  | { kind: "update"; message: Omit<Reply, "ephemeral"> }
+  | { kind: "modal"; modal: ModalBuilder };
+
+export type AutocompleteChoice = { name: string; value: string | number };
+
+/** A component's customId is `<prefix>:<action>:<args...>`; the router matches the prefix. */
+export interface ParsedCustomId {
+  prefix: string;
+  action: string;
+  args: string[];
+}
+
+export type ComponentInteraction = ButtonInteraction | StringSelectMenuInteraction;
+
+export interface HelpLine {
+  usage: string;
+  summary: string;
+  organizer?: boolean;
+}
+
+export interface CommandModule {
+  data: RESTPostAPIChatInputApplicationCommandsJSONBody;
+  /** One line per thing a member can do with this command; /help shows the ones the caller may use. */
+  help: HelpLine[];
+  execute(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<Response>;
+  autocomplete?(interaction: AutocompleteInteraction, ctx: BotContext): Promise<AutocompleteChoice[]>;
+  /** Handlers for buttons and select menus, by customId prefix. */
+  components?: Record<string, (interaction: ComponentInteraction, id: ParsedCustomId, ctx: BotContext) => Promise<Response>>;
+  /** Handlers for modal submissions, by customId prefix. */
+  modals?: Record<string, (interaction: ModalSubmitInteraction, id: ParsedCustomId, ctx: BotContext) => Promise<Response>>;
+}

@@ -1,0 +1,14 @@
+// Every scheduled job of the bot, in one list. Each feature adds its line here; the scheduler takes the
+// job's lease before each tick, so with several processes each tick runs once.
+import type { BotContext } from "../discord/types.js";
+import type { Scheduler } from "./scheduler.js";
+
+export interface Jobs {
+  /** Sends the DM outbox now (called when rows were written, besides the schedule). */
+  flushDms(now?: Date): Promise<number>;
+}
+
+export function startJobs(scheduler: Scheduler, ctx: BotContext, jobs: Jobs): void {
+  // The DM outbox: every few seconds, throttled inside.
+  scheduler.schedule("dm-queue", "*/5 * * * * *", (now) => jobs.flushDms(now), { leaseMs: 30_000 });
+}

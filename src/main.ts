@@ -1,0 +1,50 @@
+// The process: configuration, the bot, and a clean exit on SIGINT/SIGTERM. No rules live here.
+import { config as loadDotenv } from "dotenv";
+import { startBot } from "./bot.js";
+import { ConfigError, loadConfig, type Config } from "./config.js";
+import { createLogger } from "./log.js";
+
+loadDotenv({ quiet: true });
+
+let config: Config;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  process.stderr.write(`${err.message}\n`);
+  process.exit(1);
+}
+
+const log = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT });
+process.on("unhandledRejection", (err) => log.error({ err }, "unhandled rejection"));
+
+const extra = process.env.KEEP_DANCING_EXTRA_COMMANDS; // a test hook: fixture commands, never needed in production
+let bot: Awaited<ReturnType<typeof startBot>> | undefined;
+try {
+  bot = await startBot(config, log, { extraCommandDirs: extra ? [extra] : [] });
+} catch (err) {
+  log.fatal({ err }, "could not start");
+  process.exit(1);
+}
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log.info({ signal }, "shutting down");
+  // Whatever happens, the process is gone within 5 s: a supervisor waiting on us should not have to kill.
+  setTimeout(() => {
+    log.warn("shutdown took too long; exiting anyway");
+    process.exit(0);
+  }, 4_500).unref();
+  try {
+    await bot?.stop();
+  } catch (err) {
+    log.error({ err }, "error during shutdown");
+  }
+  log.info("stopped");
+  log.flush?.();
+  process.exit(0);
+}
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));

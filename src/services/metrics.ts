@@ -1,0 +1,45 @@
+// Campaign-wide counters, kept up to date in the same transaction as the change that moves them, so that
+// /campaign status and milestone checks read a handful of rows however large the campaign grows.
+import type { DbOrTx } from "../db/client.js";
+
+export const METRICS = {
+  raised_cents: "money raised, in cents",
+  rsvps_going: "people going to events, guests included",
+  rsvps_maybe: "members who answered maybe",
+  rsvps_waitlisted: "people on waitlists",
+  volunteers: "distinct members holding at least one shift",
+  shift_slots_filled: "shift slots taken",
+  shift_slots_total: "shift slots offered",
+  volunteer_minutes_served: "minutes of shifts checked in",
+  djs_approved: "DJs whose offer was approved",
+  lineup_sets: "sets in the lineup",
+  lineup_minutes: "minutes of music in the lineup",
+  track_requests: "tracks requested",
+  track_votes: "votes on requested tracks",
+} as const;
+
+export type MetricName = keyof typeof METRICS;
+
+export interface MetricChange {
+  name: MetricName;
+  before: number;
+  after: number;
+}
+
+/** Adds `delta` (may be negative) in one statement and returns the value before and after. */
+export async function adjustMetric(db: DbOrTx, name: MetricName, delta: number): Promise<MetricChange> {
+  const rows = await db.$queryRaw<{ value: number | bigint }[]>`
+    INSERT INTO "Metric" ("name", "value", "updatedAt") VALUES (${name}, ${delta}, ${new Date()})
+    ON CONFLICT ("name") DO UPDATE SET "value" = "Metric"."value" + ${delta}, "updatedAt" = ${new Date()}
+    RETURNING "value"`;
+  const after = Number(rows[0]?.value ?? 0);
+  return { name, before: after - delta, after };
+}
+
+/** Reads the counters; a counter never moved reads 0. */
+export async function readMetrics(db: DbOrTx): Promise<Record<MetricName, number>> {
+  const rows = await db.metric.findMany();
+  const values = Object.fromEntries(Object.keys(METRICS).map((k) => [k, 0])) as Record<MetricName, number>;
+  for (const row of rows) if (row.name in values) values[row.name as MetricName] = row.value;
+  return values;
+}
