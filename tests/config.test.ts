@@ -1,0 +1,78 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../src/config.js";
+
+const TOKEN = "MTIz.fake-token-for-tests.abcdefghijklmnop";
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems;
+  }
+  throw new Error("expected the configuration to be refused");
+}
+
+describe("configuration", () => {
+  it("names every missing required variable in one message that points at .env.example", () => {
+    try {
+      loadConfig({});
+      expect.unreachable();
+    } catch (err) {
+      const message = (err as Error).message;
+      expect(message).toContain("DISCORD_TOKEN is missing");
+      expect(message).toContain(".env.example");
+      expect(message).not.toMatch(/at .*\.ts:\d+/); // no stack trace
+    }
+  });
+
+  it("fills in defaults", () => {
+    const config = loadConfig({ DISCORD_TOKEN: TOKEN });
+    expect(config.DATABASE_URL).toBe("file:./data/keep-dancing.db");
+    expect(config.CAMPAIGN_TIMEZONE).toBe("UTC");
+    expect(config.LOG_LEVEL).toBe("info");
+    expect(config.RSVP_MAX_GUESTS).toBe(5);
+    expect(config.TWEET_DAILY_CAP).toBe(10);
+    expect(config.twitter).toBeNull();
+  });
+
+  it("treats empty values as unset", () => {
+    expect(loadConfig({ DISCORD_TOKEN: TOKEN, DISCORD_GUILD_ID: "", TWITTER_API_KEY: " " }).DISCORD_GUILD_ID).toBeUndefined();
+  });
+
+  const malformed: [string, string, RegExp][] = [
+    ["DISCORD_TOKEN", "short", /DISCORD_TOKEN .*too short/],
+    ["DISCORD_GUILD_ID", "my-server", /DISCORD_GUILD_ID \(got "my-server"\) must be a Discord id/],
+    ["DISCORD_API_URL", "localhost:3000", /DISCORD_API_URL .* must be an http\(s\) URL/],
+    ["DATABASE_URL", "mysql://db/x", /DATABASE_URL .* must be file:/],
+    ["CAMPAIGN_TIMEZONE", "Mars/Olympus", /CAMPAIGN_TIMEZONE \(got "Mars\/Olympus"\) must be an IANA time zone/],
+    ["ORGANIZER_ROLE_ID", "organizers", /ORGANIZER_ROLE_ID .* must be a Discord id/],
+    ["ANNOUNCE_CHANNEL_ID", "#general", /ANNOUNCE_CHANNEL_ID .* must be a Discord id/],
+    ["TWITTER_API_URL", "ftp://x", /TWITTER_API_URL .* must be an http\(s\) URL/],
+    ["LOG_LEVEL", "loud", /LOG_LEVEL .* must be one of/],
+    ["RSVP_MAX_GUESTS", "lots", /RSVP_MAX_GUESTS .* must be a whole number from 0 to 50/],
+    ["TWEET_CRON", "every hour", /TWEET_CRON .* must be a cron expression/],
+    ["TWEET_QUIET_HOURS", "night", /TWEET_QUIET_HOURS .* must be two hours of the day/],
+    ["TWEET_ALLOW_LINKS", "maybe", /TWEET_ALLOW_LINKS .* must be true or false/],
+  ];
+  for (const [name, value, expected] of malformed) {
+    it(`names a malformed ${name} with what is expected`, () => {
+      const found = problems({ DISCORD_TOKEN: TOKEN, [name]: value });
+      expect(found).toHaveLength(1);
+      expect(found[0]).toMatch(expected);
+    });
+  }
+
+  it("wants the X credentials as a set of four, naming the missing ones, and never echoes a secret", () => {
+    const found = problems({ DISCORD_TOKEN: TOKEN, TWITTER_API_KEY: "key-value-secret", TWITTER_ACCESS_TOKEN: "tok-secret" });
+    expect(found.map((p) => p.split(" ")[0])).toEqual(["TWITTER_API_SECRET", "TWITTER_ACCESS_SECRET"]);
+    expect(found.join("\n")).not.toContain("key-value-secret");
+    const all = loadConfig({ DISCORD_TOKEN: TOKEN, TWITTER_API_KEY: "a", TWITTER_API_SECRET: "b", TWITTER_ACCESS_TOKEN: "c", TWITTER_ACCESS_SECRET: "d" });
+    expect(all.twitter).toEqual({ appKey: "a", appSecret: "b", accessToken: "c", accessSecret: "d" });
+  });
+
+  it("reports several problems at once", () => {
+    const found = problems({ CAMPAIGN_TIMEZONE: "Nowhere", LOG_LEVEL: "x" });
+    expect(found.map((p) => p.split(" ")[0]).sort()).toEqual(["CAMPAIGN_TIMEZONE", "DISCORD_TOKEN", "LOG_LEVEL"]);
+  });
+});
