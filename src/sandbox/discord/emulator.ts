@@ -1,0 +1,235 @@
+// The in-process API of the Discord emulator: start it, add members, act as them, inspect what the
+// bot did. Everything a test needs goes through this class.
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import { assertMember, findInteractive, modalSubmitComponents, selectData } from "./components.js";
+import { Gateway } from "./gateway.js";
+import { Interactions, type StartInput } from "./interactions.js";
+import { buildCommandData, findCommand } from "./options.js";
+import { createRestServer } from "./server.js";
+import type {
+  AddMemberInput,
+  ApiUser,
+  CommandRunOptions,
+  EmulatorOptions,
+  GuildInfo,
+  InteractionResult,
+  Member,
+  MessageRef,
+  OptionValue,
+  RecordedRequest,
+  StoredMessage,
+} from "./types.js";
+import { World } from "./world.js";
+
+const DEFAULT_TIMEOUT_MS = 5000;
+
+export class DiscordEmulator {
+  readonly requests: RecordedRequest[] = [];
+  readonly unknownRoutes: string[] = [];
+  readonly token: string;
+  apiUrl = "";
+  private readonly world = new World();
+  private readonly gateway: Gateway;
+  private readonly interactions: Interactions;
+  private readonly server: Server;
+
+  constructor(private readonly options: EmulatorOptions = {}) {
+    this.token = options.token ?? "emulator-bot-token";
+    const log = options.log ?? (() => {});
+    this.gateway = new Gateway(this.world, this.token, log);
+    this.interactions = new Interactions(this.world, this.gateway);
+    this.server = createRestServer({
+      world: this.world,
+      interactions: this.interactions,
+      token: this.token,
+      gatewayUrl: () => this.gateway.url,
+      log,
+      requests: this.requests,
+      unknownRoutes: this.unknownRoutes,
+    });
+  }
+
+  /** @internal use startDiscordEmulator() */
+  async listen(): Promise<this> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen(this.options.port ?? 0, "127.0.0.1", () => resolve());
+    });
+    const { port } = this.server.address() as AddressInfo;
+    this.apiUrl = `http://127.0.0.1:${port}/api`;
+    this.world.baseUrl = `http://127.0.0.1:${port}`;
+    this.gateway.attach(this.server, `ws://127.0.0.1:${port}/gateway`);
+    return this;
+  }
+
+  get applicationId(): string {
+    return this.world.applicationId;
+  }
+  get botUser(): ApiUser {
+    return this.world.botUser;
+  }
+  get guild(): GuildInfo {
+    return this.world.guild;
+  }
+  get bulkOverwriteCount(): number {
+    return this.world.bulkOverwriteCount;
+  }
+
+  addMember(input: AddMemberInput): Member {
+    return this.world.addMember(input);
+  }
+  removeMember(id: string): void {
+    this.world.members.delete(id);
+  }
+  member(id: string): Member | undefined {
+    return this.world.member(id);
+  }
+
+  isReady(): boolean {
+    return this.gateway.isReady();
+  }
+  waitForReady(timeoutMs = 10_000): Promise<void> {
+    return this.gateway.waitForReady(timeoutMs);
+  }
+
+  /** Registered command definitions as Discord returns them. */
+  commands(scope: "guild" | "global" = "guild"): any[] {
+    return [...this.world.commands[scope].values()];
+  }
+
+  scheduledEvents(): any[] {
+    return [...this.world.scheduledEvents.values()];
+  }
+
+  // ---- acting as a member ----
+
+  runCommand(member: Member, name: string, options: Record<string, OptionValue> = {}, opts: CommandRunOptions = {}): Promise<InteractionResult> {
+    return this.guarded(() => {
+      const data = buildCommandData(this.world, findCommand(this.world, name), { options, ...subOpts(opts) });
+      return this.start({ type: 2, member, channelId: opts.channelId, data, label: label(name, opts), timeoutMs: opts.timeoutMs });
+    });
+  }
+
+  async autocomplete(
+    member: Member,
+    name: string,
+    options: Record<string, OptionValue>,
+    focused: string,
+    opts: CommandRunOptions = {},
+  ): Promise<{ name: string; value: string | number }[]> {
+    const result = await this.guarded(() => {
+      const data = buildCommandData(this.world, findCommand(this.world, name), { options, focused, ...subOpts(opts) });
+      const l = `${label(name, opts)} (autocomplete ${focused})`;
+      return this.start({ type: 4, member, channelId: opts.channelId, data, label: l, timeoutMs: opts.timeoutMs });
+    });
+    return result.choices ?? [];
+  }
+
+  clickButton(member: Member, message: MessageRef, customId: string, opts: { timeoutMs?: number } = {}): Promise<InteractionResult> {
+    return this.guarded(() => {
+      const m = this.resolveMessage(message);
+      findInteractive(m, customId, "button");
+      const data = { custom_id: customId, component_type: 2 };
+      return this.start({ type: 3, member, channelId: m.channel_id, data, message: m, label: `button "${customId}"`, timeoutMs: opts.timeoutMs });
+    });
+  }
+
+  selectMenu(member: Member, message: MessageRef, customId: string, values: string[], opts: { timeoutMs?: number } = {}): Promise<InteractionResult> {
+    return this.guarded(() => {
+      const m = this.resolveMessage(message);
+      const data = selectData(this.world, findInteractive(m, customId, "select"), values);
+      return this.start({ type: 3, member, channelId: m.channel_id, data, message: m, label: `select "${customId}"`, timeoutMs: opts.timeoutMs });
+    });
+  }
+
+  /** Submits a modal the bot showed this member (answers by input custom_id; string selects take string[]). */
+  submitModal(
+    member: Member,
+    customId: string,
+    fields: Record<string, string | string[]>,
+    opts: { message?: MessageRef; timeoutMs?: number } = {},
+  ): Promise<InteractionResult> {
+    return this.guarded(() => {
+      const key = `${member.id}:${customId}`;
+      const open = this.interactions.openModals.get(key);
+      if (!open) throw new Error(`Discord emulator: no modal "${customId}" is open for ${member.username}`);
+      const components = modalSubmitComponents(open.modal, fields);
+      this.interactions.openModals.delete(key);
+      const message = opts.message ? this.resolveMessage(opts.message) : open.message;
+      const data = { custom_id: customId, components };
+      return this.start({ type: 5, member, channelId: open.channelId, data, ...(message ? { message } : {}), label: `modal "${customId}"`, timeoutMs: opts.timeoutMs });
+    });
+  }
+
+  // ---- inspecting what the bot did ----
+
+  /** Visible messages of a channel, oldest first, edits applied (ephemeral ones only with the flag). */
+  messages(channelId: string, opts: { includeEphemeral?: boolean; includeDeleted?: boolean } = {}): StoredMessage[] {
+    return [...this.world.messages.values()].filter(
+      (m) => m.channel_id === channelId && (opts.includeEphemeral || !m.ephemeral) && (opts.includeDeleted || !m.deleted),
+    );
+  }
+
+  /** Direct messages the bot sent to a user. */
+  dms(userId: string): StoredMessage[] {
+    return this.messages(this.world.dmChannelFor(userId).id);
+  }
+
+  message(id: string): StoredMessage | undefined {
+    return this.world.messages.get(id);
+  }
+
+  /** Polls recorded state until `predicate` returns a truthy value, which it resolves with. */
+  async waitFor<T>(predicate: () => T | undefined | null | false, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = predicate();
+      if (value) return value;
+      if (Date.now() > deadline) throw new Error(`Discord emulator: waitFor condition not met within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  async close(): Promise<void> {
+    this.interactions.close();
+    await this.gateway.close();
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private start(input: Omit<StartInput, "channelId" | "timeoutMs"> & { channelId: string | undefined; timeoutMs: number | undefined }) {
+    assertMember(this.world, input.member);
+    return this.interactions.start({
+      ...input,
+      channelId: input.channelId ?? this.world.guild.channels.general,
+      timeoutMs: input.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    });
+  }
+
+  /** Turns synchronous mistakes (unknown option, missing button) into a rejected promise. */
+  private guarded<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return fn();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  private resolveMessage(ref: MessageRef): StoredMessage {
+    const id = typeof ref === "string" ? ref : "id" in ref ? ref.id : ref.message?.id;
+    const m = id === undefined ? undefined : this.world.messages.get(id);
+    if (!m) throw new Error(`Discord emulator: no message ${id ?? "(the interaction result has no message)"}`);
+    return m;
+  }
+}
+
+const subOpts = (o: CommandRunOptions) => ({
+  ...(o.subcommand ? { subcommand: o.subcommand } : {}),
+  ...(o.group ? { group: o.group } : {}),
+});
+const label = (name: string, o: CommandRunOptions) => `/${[name, o.group, o.subcommand].filter(Boolean).join(" ")}`;
+
+export async function startDiscordEmulator(options: EmulatorOptions = {}): Promise<DiscordEmulator> {
+  return new DiscordEmulator(options).listen();
+}

@@ -1,0 +1,19 @@
+// A small, strict Discord-compatible server (REST + JSON gateway) for the demo and end-to-end tests.
+export { DiscordEmulator, startDiscordEmulator } from "./emulator.js";
+export { ACK_DEADLINE_MS } from "./interactions.js";
+export type {
+  AddMemberInput,
+  ApiUser,
+  AttachmentInput,
+  CommandRunOptions,
+  EmulatorOptions,
+  GuildInfo,
+  InteractionResult,
+  Member,
+  MessageRef,
+  MessageVersion,
+  OptionValue,
+  RecordedRequest,
+  StoredAttachment,
+  StoredMessage,
+} from "./types.js";
