@@ -41,7 +41,8 @@ const commands = [
   { name: "twice", description: "Answers twice" },
   { name: "pick", description: "Sends a select menu" },
   { name: "later", description: "Defers ephemerally, follows up, then edits" },
-  { name: "party", description: "Schedules an event" },
+  { name: "party", description: "Schedules an event", default_member_permissions: "32" },
+  { name: "card", description: "Replies with a file" },
   {
     name: "shift",
     description: "Volunteer shifts",
@@ -126,6 +127,8 @@ async function handle(i: Interaction): Promise<void> {
       });
       return void (await i.reply(`event ${event.id}`));
     }
+    case "card":
+      return void (await i.reply({ files: [new AttachmentBuilder(Buffer.from([0x89, 0x50, 0x4e, 0x47]), { name: "card.png" })] }));
     case "shift":
       return void (await i.reply(`claimed ${i.options.getSubcommand()} ${i.options.getString("slot", true)}`));
   }
@@ -269,6 +272,21 @@ describe("Discord emulator with discord.js", () => {
       entityMetadata: { location: "x" },
     });
     await expect(past).rejects.toMatchObject({ code: 50035 });
+  });
+
+  it("offers commands only to members with their default permissions, in channels they see", async () => {
+    await expect(discord.runCommand(bob, "party")).rejects.toThrow(/needs permissions 32/);
+    await expect(discord.runCommand(bob, "ping", {}, { channelId: discord.guild.channels.review })).rejects.toThrow(/cannot see channel/);
+    const overridden = await discord.runCommand(bob, "party", {}, { ignoreDefaultPermissions: true });
+    expect(overridden.content).toMatch(/^event \d+$/);
+  });
+
+  it("keeps the bytes of a file sent with the initial reply", async () => {
+    const result = await discord.runCommand(alice, "card");
+    expect(result.attachments.map((a) => [a.name, [...a.data]])).toEqual([["card.png", [0x89, 0x50, 0x4e, 0x47]]]);
+    const fetched = (await client.rest.get(Routes.channelMessage(discord.guild.channels.general, result.message!.id))) as { attachments: { url: string }[] };
+    const url = fetched.attachments[0]!.url;
+    expect([...Buffer.from(await (await fetch(url)).arrayBuffer())]).toEqual([0x89, 0x50, 0x4e, 0x47]);
   });
 
   it("answers 10007 for a member who left", async () => {

@@ -5,7 +5,7 @@ import type { Server } from "node:http";
 import { assertMember, findInteractive, modalSubmitComponents, selectData } from "./components.js";
 import { Gateway } from "./gateway.js";
 import { Interactions, type StartInput } from "./interactions.js";
-import { buildCommandData, findCommand } from "./options.js";
+import { assertCanRun, buildCommandData, findCommand } from "./options.js";
 import { createRestServer } from "./server.js";
 import type {
   AddMemberInput,
@@ -23,6 +23,7 @@ import type {
 import { World } from "./world.js";
 
 const DEFAULT_TIMEOUT_MS = 5000;
+const GUILD_MEMBERS_INTENT = 1 << 1;
 
 export class DiscordEmulator {
   readonly requests: RecordedRequest[] = [];
@@ -44,6 +45,7 @@ export class DiscordEmulator {
       interactions: this.interactions,
       token: this.token,
       gatewayUrl: () => this.gateway.url,
+      dispatch: (event, data, intent) => void this.gateway.dispatch(event, data, intent),
       log,
       requests: this.requests,
       unknownRoutes: this.unknownRoutes,
@@ -76,11 +78,17 @@ export class DiscordEmulator {
     return this.world.bulkOverwriteCount;
   }
 
+  /** Adds a member (GUILD_MEMBER_ADD reaches bots with the GuildMembers intent). */
   addMember(input: AddMemberInput): Member {
-    return this.world.addMember(input);
+    const member = this.world.addMember(input);
+    this.gateway.dispatch("GUILD_MEMBER_ADD", { ...this.world.apiMember(member), guild_id: this.world.guild.id }, GUILD_MEMBERS_INTENT);
+    return member;
   }
   removeMember(id: string): void {
+    const member = this.world.member(id);
+    if (!member || id === this.world.botUser.id) return;
     this.world.members.delete(id);
+    this.gateway.dispatch("GUILD_MEMBER_REMOVE", { guild_id: this.world.guild.id, user: member.user }, GUILD_MEMBERS_INTENT);
   }
   member(id: string): Member | undefined {
     return this.world.member(id);
@@ -106,7 +114,10 @@ export class DiscordEmulator {
 
   runCommand(member: Member, name: string, options: Record<string, OptionValue> = {}, opts: CommandRunOptions = {}): Promise<InteractionResult> {
     return this.guarded(() => {
-      const data = buildCommandData(this.world, findCommand(this.world, name), { options, ...subOpts(opts) });
+      const cmd = findCommand(this.world, name);
+      assertMember(this.world, member);
+      assertCanRun(this.world, member, cmd, opts.channelId ?? this.world.guild.channels.general, opts.ignoreDefaultPermissions ?? false);
+      const data = buildCommandData(this.world, cmd, { options, ...subOpts(opts) });
       return this.start({ type: 2, member, channelId: opts.channelId, data, label: label(name, opts), timeoutMs: opts.timeoutMs });
     });
   }
@@ -119,7 +130,10 @@ export class DiscordEmulator {
     opts: CommandRunOptions = {},
   ): Promise<{ name: string; value: string | number }[]> {
     const result = await this.guarded(() => {
-      const data = buildCommandData(this.world, findCommand(this.world, name), { options, focused, ...subOpts(opts) });
+      const cmd = findCommand(this.world, name);
+      assertMember(this.world, member);
+      assertCanRun(this.world, member, cmd, opts.channelId ?? this.world.guild.channels.general, opts.ignoreDefaultPermissions ?? false);
+      const data = buildCommandData(this.world, cmd, { options, focused, ...subOpts(opts) });
       const l = `${label(name, opts)} (autocomplete ${focused})`;
       return this.start({ type: 4, member, channelId: opts.channelId, data, label: l, timeoutMs: opts.timeoutMs });
     });

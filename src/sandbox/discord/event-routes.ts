@@ -42,7 +42,11 @@ function validateEvent(ev: any, creating: boolean): void {
   e.throwIfAny();
 }
 
-export function eventRoutes(world: World): Route[] {
+// Bots without the GuildScheduledEvents intent do not receive these events (as on Discord).
+const EVENTS_INTENT = 1 << 16;
+export type Dispatch = (event: string, data: unknown, intent?: number) => void;
+
+export function eventRoutes(world: World, dispatch: Dispatch): Route[] {
   const checkGuild = (guild: string) => {
     if (guild !== world.guild.id) throw new HttpError(404, 10004, "Unknown Guild");
   };
@@ -84,6 +88,7 @@ export function eventRoutes(world: World): Route[] {
         recurrence_rule: input.recurrence_rule ?? null,
       };
       world.scheduledEvents.set(ev.id as string, ev);
+      dispatch("GUILD_SCHEDULED_EVENT_CREATE", ev, EVENTS_INTENT);
       return ok(ev);
     }),
     route("PATCH", "/guilds/:guild/scheduled-events/:id", ({ params, body }) => {
@@ -97,13 +102,15 @@ export function eventRoutes(world: World): Route[] {
       }
       validateEvent(next, false);
       Object.assign(ev, next);
+      dispatch("GUILD_SCHEDULED_EVENT_UPDATE", ev, EVENTS_INTENT);
       return ok(ev);
     }),
     route("DELETE", "/guilds/:guild/scheduled-events/:id", ({ params }) => {
       checkGuild(params.guild!);
       canManage();
-      find(params.id!);
+      const ev = find(params.id!);
       world.scheduledEvents.delete(params.id!);
+      dispatch("GUILD_SCHEDULED_EVENT_DELETE", ev, EVENTS_INTENT);
       return noContent();
     }),
   ];

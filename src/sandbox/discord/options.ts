@@ -1,5 +1,6 @@
 // Builds the `data` of an APPLICATION_COMMAND (or autocomplete) interaction the way the Discord client
 // would: from the REGISTERED definition, so a test cannot send what the command does not declare.
+import { P } from "./permissions.js";
 import type { AttachmentInput, Member, OptionValue } from "./types.js";
 import type { World } from "./world.js";
 
@@ -28,6 +29,24 @@ export function findCommand(world: World, name: string): any {
     throw new Error(`Discord emulator: no slash command /${name} is registered (registered: ${known.join(", ") || "none"})`);
   }
   return cmd;
+}
+
+/** What the Discord client enforces before a member can even send the command. */
+export function assertCanRun(world: World, member: Member, cmd: any, channelId: string, ignoreDefaultPermissions: boolean): void {
+  const perms = world.permissionsIn(member, channelId);
+  const who = `${member.username} (${member.id})`;
+  if ((perms & P.ViewChannel) === 0n) throw new Error(`Discord emulator: ${who} cannot see channel ${channelId}`);
+  if ((perms & P.UseApplicationCommands) === 0n) throw new Error(`Discord emulator: ${who} cannot use commands in ${channelId}`);
+  const required = cmd.default_member_permissions;
+  if (ignoreDefaultPermissions || required === null || required === undefined) return;
+  const needed = BigInt(required);
+  const admin = (perms & P.Administrator) !== 0n;
+  if (!admin && (needed === 0n || (perms & needed) !== needed)) {
+    throw new Error(
+      `Discord emulator: /${cmd.name} needs permissions ${required} that ${who} lacks, so Discord does not offer it ` +
+        "(pass { ignoreDefaultPermissions: true } to simulate a server override)",
+    );
+  }
 }
 
 export function buildCommandData(world: World, cmd: any, input: BuildInput): Record<string, unknown> {

@@ -1,7 +1,7 @@
 // The HTTP server: authentication, routing, request recording and Discord-shaped errors.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { channelRoutes } from "./channel-routes.js";
-import { eventRoutes } from "./event-routes.js";
+import { eventRoutes, type Dispatch } from "./event-routes.js";
 import { HttpError, matchRoute, readBody, type Reply, type Route } from "./http.js";
 import type { Interactions } from "./interactions.js";
 import { attachmentReply, coreRoutes } from "./rest-routes.js";
@@ -15,6 +15,7 @@ export interface RestDeps {
   interactions: Interactions;
   token: string;
   gatewayUrl: () => string;
+  dispatch: Dispatch;
   log: (line: string) => void;
   requests: RecordedRequest[];
   unknownRoutes: string[];
@@ -24,7 +25,7 @@ export function createRestServer(deps: RestDeps): Server {
   const routes: Route[] = [
     ...coreRoutes(deps.world, deps.interactions, deps.gatewayUrl),
     ...channelRoutes(deps.world),
-    ...eventRoutes(deps.world),
+    ...eventRoutes(deps.world, deps.dispatch),
   ];
   return createServer((req, res) => {
     handle(deps, routes, req, res).catch((err: unknown) => {

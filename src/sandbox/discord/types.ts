@@ -132,4 +132,10 @@ export interface CommandRunOptions {
   group?: string;
   channelId?: string;
   timeoutMs?: number;
+  /**
+   * Discord hides a command from members lacking its `default_member_permissions` (and from everyone
+   * where a member cannot use commands). true simulates a server admin's override, to test the bot's
+   * own permission check.
+   */
+  ignoreDefaultPermissions?: boolean;
 }
