@@ -231,6 +231,15 @@ describe("Discord emulator with discord.js", () => {
       Array.from({ length: 6 }, (_, n) => new ButtonBuilder().setCustomId(`b${n}`).setLabel(`${n}`).setStyle(ButtonStyle.Secondary)),
     );
     await expect(channel.send({ content: "six buttons", components: [row] })).rejects.toMatchObject({ code: 50035 });
+    const post = (body: unknown) => client.rest.post(Routes.channelMessages(channel.id), { body }).catch((e: unknown) => e as DiscordAPIError);
+    const menu = { type: 3, custom_id: "m", options: [{ label: "a", value: "a" }] };
+    const sharedRow = await post({ components: [{ type: 1, components: [menu, { type: 2, style: 1, label: "b", custom_id: "b" }] }] });
+    expect(sharedRow).toMatchObject({ code: 50035 });
+    expect(JSON.stringify((sharedRow as DiscordAPIError).rawError)).toContain("COMPONENT_LAYOUT_WIDTH_EXCEEDED");
+    expect(await post({ embeds: Array.from({ length: 11 }, () => ({ title: "t" })) })).toMatchObject({ code: 50035 });
+    expect(await post({ embeds: [{ title: "t".repeat(257) }] })).toMatchObject({ code: 50035 });
+    expect(await post({ embeds: [{ description: "d".repeat(4000) }, { description: "d".repeat(2001) }] })).toMatchObject({ code: 50035 });
+    expect(await post({})).toMatchObject({ code: 50006 });
     const sent = await channel.send({ content: "x".repeat(2000), allowedMentions: { parse: [] } });
     expect(discord.message(sent.id)).toMatchObject({ content: "x".repeat(2000), allowed_mentions: { parse: [] } });
   });
@@ -308,13 +317,14 @@ describe("Discord emulator with discord.js", () => {
 
   // Last: it replaces the shared client.
   it("survives a bot that goes away and lets a new one log in", async () => {
+    const identified = discord.identifyCount;
     await client.destroy();
     await discord.waitFor(() => !discord.isReady());
     await expect(discord.runCommand(alice, "ping")).rejects.toThrow(/no bot is connected/);
     client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: discord.apiUrl } });
     client.on(Events.InteractionCreate, (i) => void handle(i).catch(keep("handler")));
     await client.login(discord.token);
-    await discord.waitForReady();
+    await discord.waitFor(() => discord.identifyCount > identified);
     expect((await discord.runCommand(alice, "ping")).content).toBe("pong");
   });
 });

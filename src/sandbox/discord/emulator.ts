@@ -97,8 +97,13 @@ export class DiscordEmulator {
   isReady(): boolean {
     return this.gateway.isReady();
   }
+  /** Resolves once a bot has identified and received GUILD_CREATE (at once if one is connected). */
   waitForReady(timeoutMs = 10_000): Promise<void> {
     return this.gateway.waitForReady(timeoutMs);
+  }
+  /** Successful IDENTIFYs so far; after restarting a bot, wait for this to grow. */
+  get identifyCount(): number {
+    return this.gateway.identifyCount;
   }
 
   /** Registered command definitions as Discord returns them. */

@@ -24,6 +24,8 @@ export class Gateway {
   private active: Session | undefined;
   private readyWaiters: (() => void)[] = [];
   url = "";
+  /** How many IDENTIFYs succeeded: lets a test wait for a restarted bot rather than the old one. */
+  identifyCount = 0;
 
   constructor(
     private readonly world: World,
@@ -152,6 +154,7 @@ export class Gateway {
     });
     session.ready = true;
     this.active = session;
+    this.identifyCount++;
     const guild = this.world.apiGuild();
     // Discord lists the bot's own member in GUILD_CREATE; discord.js then knows `guild.members.me`.
     guild.members = [this.world.apiMember(this.world.botMember())];
