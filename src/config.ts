@@ -44,7 +44,7 @@ function isTimeZone(name: string): boolean {
 
 const schema = z
   .object({
-    DISCORD_TOKEN: z.string({ error: "is missing: the bot token from the Discord developer portal (your application > Bot > Reset Token)" }).min(20, "looks too short to be a bot token"),
+    DISCORD_TOKEN: z.string({ error: "is missing: the bot token from the Discord developer portal (your application > Bot > Reset Token)" }).regex(/^[^\s"']+$/, "must be the token alone, without spaces or quotes"),
     DISCORD_GUILD_ID: snowflake("the server (guild) to register commands on").optional(),
     DISCORD_API_URL: httpUrl.optional(),
     DATABASE_URL: z
@@ -103,6 +103,9 @@ const schema = z
   });
 
 export type Env = z.infer<typeof schema>;
+
+/** Every variable the bot reads (the README's table and .env.example list each one). */
+export const CONFIG_KEYS = Object.keys(schema.shape) as (keyof Env)[];
 
 export interface Config extends Env {
   /** The four X credentials, or null: then every post is a dry run. */

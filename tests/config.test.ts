@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../src/config.js";
+import fs from "node:fs";
+import { CONFIG_KEYS, ConfigError, loadConfig } from "../src/config.js";
 
 const TOKEN = "MTIz.fake-token-for-tests.abcdefghijklmnop";
 
@@ -41,7 +42,7 @@ describe("configuration", () => {
   });
 
   const malformed: [string, string, RegExp][] = [
-    ["DISCORD_TOKEN", "short", /DISCORD_TOKEN .*too short/],
+    ["DISCORD_TOKEN", "Bot abc.def", /DISCORD_TOKEN must be the token alone/],
     ["DISCORD_GUILD_ID", "my-server", /DISCORD_GUILD_ID \(got "my-server"\) must be a Discord id/],
     ["DISCORD_API_URL", "localhost:3000", /DISCORD_API_URL .* must be an http\(s\) URL/],
     ["DATABASE_URL", "mysql://db/x", /DATABASE_URL .* must be file:/],
@@ -74,5 +75,21 @@ describe("configuration", () => {
   it("reports several problems at once", () => {
     const found = problems({ CAMPAIGN_TIMEZONE: "Nowhere", LOG_LEVEL: "x" });
     expect(found.map((p) => p.split(" ")[0]).sort()).toEqual(["CAMPAIGN_TIMEZONE", "DISCORD_TOKEN", "LOG_LEVEL"]);
+  });
+});
+
+describe(".env.example and the README", () => {
+  it("document every variable the bot reads, and no other", () => {
+    const example = fs.readFileSync(".env.example", "utf8");
+    const documented = [...example.matchAll(/^([A-Z_]+)=/gm)].map((m) => m[1]);
+    expect(documented.sort()).toEqual([...CONFIG_KEYS].sort());
+    const readme = fs.readFileSync("README.md", "utf8");
+    for (const key of CONFIG_KEYS) expect(readme, `README should document ${key}`).toContain(`\`${key}\``);
+  });
+
+  it("is a valid configuration once the token is filled in", () => {
+    const example = fs.readFileSync(".env.example", "utf8");
+    const env = Object.fromEntries([...example.matchAll(/^([A-Z_]+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
+    expect(() => loadConfig({ ...env, DISCORD_TOKEN: TOKEN })).not.toThrow();
   });
 });

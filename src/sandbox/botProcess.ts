@@ -1,0 +1,107 @@
+// Starts the real bot (src/main.ts) as a child process, exactly as `npm start` does, and watches its log.
+// Used by `npm run demo` and by the end-to-end tests.
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import { createRequire } from "node:module";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+export interface LogLine {
+  level?: number;
+  msg?: string;
+  [key: string]: unknown;
+}
+
+export interface BotProcess {
+  child: ChildProcess;
+  /** Every JSON log line so far (non-JSON lines are kept as { msg: line }). */
+  logs: LogLine[];
+  /** What the process wrote to stderr. */
+  stderr: string[];
+  /** Resolves with the exit code (or the signal's name) when the process ends. */
+  exited: Promise<number | string>;
+  waitForLog(predicate: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
+  /** SIGTERM, then wait for the exit. */
+  stop(signal?: NodeJS.Signals): Promise<number | string>;
+}
+
+/** tsx's loader by absolute URL, so the bot can run from any working directory. */
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+
+export interface SpawnOptions {
+  /** The bot's working directory: where a .env would be read and relative paths resolve (default: the project). */
+  cwd?: string;
+  onLine?: (line: LogLine, raw: string) => void;
+}
+
+export function spawnBot(env: Record<string, string>, options: SpawnOptions = {}): BotProcess {
+  const child = spawn(process.execPath, ["--import", TSX, path.join(PROJECT_ROOT, "src", "main.ts")], {
+    cwd: options.cwd ?? PROJECT_ROOT,
+    // Only what the bot needs: a developer's own .env or shell must not leak into tests and the demo.
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_ENV: "test", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const logs: LogLine[] = [];
+  const stderr: string[] = [];
+  const waiters = new Set<() => void>();
+  let buffer = "";
+  child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
+    buffer += chunk;
+    let nl: number;
+    while ((nl = buffer.indexOf("\n")) >= 0) {
+      const raw = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      if (!raw.trim()) continue;
+      let line: LogLine;
+      try {
+        line = JSON.parse(raw) as LogLine;
+      } catch {
+        line = { msg: raw };
+      }
+      logs.push(line);
+      options.onLine?.(line, raw);
+      for (const wake of waiters) wake();
+    }
+  });
+  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
+    stderr.push(chunk);
+    for (const wake of waiters) wake();
+  });
+  const exited = new Promise<number | string>((resolve) => {
+    child.on("exit", (code, signal) => {
+      resolve(code ?? signal ?? "unknown");
+      for (const wake of waiters) wake();
+    });
+  });
+  let exitCode: number | string | undefined;
+  void exited.then((c) => (exitCode = c));
+
+  return {
+    child,
+    logs,
+    stderr,
+    exited,
+    waitForLog(predicate, timeoutMs = 30_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const found = logs.find(predicate);
+          if (found) return finish(() => resolve(found));
+          if (exitCode !== undefined) return finish(() => reject(new Error(`the bot exited (${exitCode}) before the expected log line.\n${stderr.join("")}\n${logs.slice(-10).map((l) => JSON.stringify(l)).join("\n")}`)));
+        };
+        const timer = setTimeout(() => finish(() => reject(new Error(`no such log line within ${timeoutMs} ms; last lines:\n${logs.slice(-10).map((l) => JSON.stringify(l)).join("\n")}\n${stderr.join("")}`))), timeoutMs);
+        const finish = (then: () => void) => {
+          clearTimeout(timer);
+          waiters.delete(check);
+          then();
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+    async stop(signal: NodeJS.Signals = "SIGTERM") {
+      if (exitCode === undefined) child.kill(signal);
+      return exited;
+    },
+  };
+}
