@@ -5,6 +5,9 @@ import { P } from "./permissions.js";
 import type { StoredMessage } from "./types.js";
 import type { Channel, World } from "./world.js";
 
+/** How long Discord remembers a nonce ("the past few minutes"). */
+const NONCE_WINDOW_MS = 5 * 60_000;
+
 export function channelRoutes(world: World): Route[] {
   const channelOf = (id: string): Channel => {
     const channel = world.channels.get(id);
@@ -50,7 +53,15 @@ export function channelRoutes(world: World): Route[] {
       if (files.length) needed |= P.AttachFiles;
       if (body?.embeds?.length) needed |= P.EmbedLinks;
       requireBot(channel, needed);
-      return ok(world.apiMessage(createMessage(world, body ?? {}, files, { channelId: channel.id })));
+      // As Discord does: with enforce_nonce, a nonce seen in this channel in the last few minutes returns the
+      // earlier message instead of creating a second one (how a retried send stays exactly once).
+      if (body?.enforce_nonce && body.nonce !== undefined) {
+        const earlier = world.nonces.get(`${channel.id}:${body.nonce}`);
+        if (earlier && Date.now() - earlier.at < NONCE_WINDOW_MS) return ok(world.apiMessage(earlier.message));
+      }
+      const message = createMessage(world, body ?? {}, files, { channelId: channel.id });
+      if (body?.nonce !== undefined) world.nonces.set(`${channel.id}:${body.nonce}`, { message, at: Date.now() });
+      return ok(world.apiMessage(message));
     }),
 
     route("GET", "/channels/:channel/messages/:message", ({ params }) => {

@@ -57,6 +57,11 @@ export function coreRoutes(world: World, interactions: Interactions, gatewayUrl:
     ),
     route("GET", "/gateway", () => ok({ url: gatewayUrl() })),
     route("GET", "/users/@me", () => ok({ ...world.botUser, verified: true, mfa_enabled: false, flags: 0 })),
+    route("GET", "/users/:user", ({ params }) => {
+      const member = world.member(params.user!);
+      if (!member) throw new HttpError(404, 10013, "Unknown User");
+      return ok(member.user);
+    }),
     route("GET", "/applications/@me", () =>
       ok({
         id: world.applicationId,

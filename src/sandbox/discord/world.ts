@@ -51,6 +51,8 @@ export class World {
   readonly channels = new Map<string, Channel>();
   readonly members = new Map<string, Member>();
   readonly messages = new Map<string, StoredMessage>();
+  /** Nonces of messages created with one, for enforce_nonce: `<channel>:<nonce>`. */
+  readonly nonces = new Map<string, { message: StoredMessage; at: number }>();
   /** Attachments by id, served at /attachments/:id/:name. */
   readonly attachments = new Map<string, StoredAttachment>();
   readonly commands = { guild: new Map<string, any>(), global: new Map<string, any>() };
@@ -77,7 +79,11 @@ export class World {
       this.channels.set(cid, { id: cid, type: 0, name, guildId, overwrites });
     text(c.general, "general");
     // Members read announcements; only organizers and the bot post there.
-    text(c.announce, "announcements", [{ id: guildId, type: 0, allow: 0n, deny: P.SendMessages }]);
+    text(c.announce, "announcements", [
+      { id: guildId, type: 0, allow: 0n, deny: P.SendMessages },
+      { id: r.organizer, type: 0, allow: P.SendMessages, deny: 0n },
+      { id: r.bot, type: 0, allow: P.SendMessages, deny: 0n },
+    ]);
     // The review channel is for organizers only.
     text(c.review, "organizer-review", [
       { id: guildId, type: 0, allow: 0n, deny: P.ViewChannel },
