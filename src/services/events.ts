@@ -1,0 +1,262 @@
+// Events: create, edit, cancel, find. The rules live here; commands/event.ts only parses and replies.
+// Counts (seats taken, maybes, waitlist) are columns of the Event row, moved by src/services/rsvps.ts.
+import { UserError } from "../discord/errors.js";
+import type { Db, DbOrTx, Tx } from "../db/client.js";
+import type { Event } from "../generated/prisma/client.js";
+import { queueDm } from "./directMessages.js";
+import { adjustMetric } from "./metrics.js";
+import { promoteWaitlist, type Promotion } from "./rsvps.js";
+import { discordWhen, plainTime, requireWhen, TIME_EXAMPLES } from "./time.js";
+
+export type { Event };
+
+export const NAME_MAX = 100; // Discord's limit for a scheduled event's name
+export const DESCRIPTION_MAX = 1000; // ... and its description
+export const LOCATION_MAX = 100; // ... and an external event's location
+export const CANCEL_REASON_MAX = 200;
+export const CAPACITY_MAX = 100_000;
+/** An event with no end is shown (calendar file, Discord event) as lasting this long. */
+export const DEFAULT_LENGTH_HOURS = 3;
+
+export interface EventInput {
+  name?: string | null;
+  starts?: string | null;
+  ends?: string | null;
+  location?: string | null;
+  capacity?: number | null;
+  description?: string | null;
+}
+
+export interface TimeSettings {
+  timeZone: string;
+  reminderHours: readonly number[];
+}
+
+function cleanText(value: string | null | undefined, what: string, max: number): string | null {
+  if (value === null || value === undefined) return null;
+  const text = value.trim();
+  if (text.length > max) throw new UserError(`The ${what} is ${text.length} characters long; keep it to ${max}.`);
+  return text || null;
+}
+
+function cleanName(value: string | null | undefined): string {
+  const name = cleanText(value, "name", NAME_MAX);
+  if (!name) throw new UserError(`Give the event a name (1 to ${NAME_MAX} characters), such as "Dance party for the dancing man".`);
+  return name;
+}
+
+function checkCapacity(capacity: number): number {
+  if (!Number.isInteger(capacity) || capacity < 1 || capacity > CAPACITY_MAX) {
+    throw new UserError(`The capacity must be a whole number from 1 to ${CAPACITY_MAX} (seats, guests included). Leave it out for no limit.`);
+  }
+  return capacity;
+}
+
+function checkTimes(startsAt: Date, endsAt: Date | null, now: Date, timeZone: string): void {
+  if (startsAt.getTime() <= now.getTime()) {
+    throw new UserError(`That start, ${discordWhen(startsAt)}, is in the past. Type a time to come, such as ${TIME_EXAMPLES} (times are in ${timeZone}).`);
+  }
+  if (endsAt && endsAt.getTime() <= startsAt.getTime()) {
+    throw new UserError(`The end, ${discordWhen(endsAt)}, is not after the start, ${discordWhen(startsAt)}. Type an end later than the start, or leave it out.`);
+  }
+}
+
+/** The end shown to calendars and Discord: the given end, or DEFAULT_LENGTH_HOURS after the start. */
+export function effectiveEnd(event: Pick<Event, "startsAt" | "endsAt">): Date {
+  return event.endsAt ?? new Date(event.startsAt.getTime() + DEFAULT_LENGTH_HOURS * 3_600_000);
+}
+
+/**
+ * The smallest reminder whose moment has already come for this start time (null: none yet). Stored on the
+ * event at creation and when the start moves, so a reminder whose moment passed before is never sent late.
+ */
+export function passedReminder(startsAt: Date, now: Date, hours: readonly number[]): number | null {
+  const due = hours.filter((h) => startsAt.getTime() - h * 3_600_000 <= now.getTime());
+  return due.length ? Math.min(...due) : null;
+}
+
+export async function createEvent(db: DbOrTx, input: EventInput & { createdBy: string; now: Date }, settings: TimeSettings): Promise<Event> {
+  const name = cleanName(input.name);
+  if (!input.starts?.trim()) throw new UserError(`Say when the event starts, such as ${TIME_EXAMPLES}.`);
+  const startsAt = requireWhen(input.starts, "the start", settings.timeZone, input.now);
+  const endsAt = input.ends?.trim() ? requireWhen(input.ends, "the end", settings.timeZone, input.now) : null;
+  checkTimes(startsAt, endsAt, input.now, settings.timeZone);
+  const capacity = input.capacity === null || input.capacity === undefined ? null : checkCapacity(input.capacity);
+  return db.event.create({
+    data: {
+      name,
+      startsAt,
+      endsAt,
+      capacity,
+      location: cleanText(input.location, "location", LOCATION_MAX),
+      description: cleanText(input.description, "description", DESCRIPTION_MAX),
+      createdBy: input.createdBy,
+      remindedHours: passedReminder(startsAt, input.now, settings.reminderHours),
+      createdAt: input.now,
+    },
+  });
+}
+
+export interface EditResult {
+  event: Event;
+  changed: string[];
+  promoted: Promotion[];
+  /** Seats taken beyond a capacity lowered under them (those members keep their seats). */
+  overCapacity: number;
+}
+
+/** Changes what was given; a larger capacity promotes from the waitlist at once; a moved start tells those who answered. */
+export async function editEvent(db: Db, eventId: number, input: EventInput & { now: Date }, settings: TimeSettings): Promise<EditResult> {
+  return db.$transaction(async (tx) => {
+    const event = await requireOpenEvent(tx, eventId, input.now, "edit");
+    const data: Partial<Event> = {};
+    const changed: string[] = [];
+    if (input.name !== undefined && input.name !== null) (data.name = cleanName(input.name)), changed.push("name");
+    if (input.location !== undefined && input.location !== null) (data.location = cleanText(input.location, "location", LOCATION_MAX)), changed.push("location");
+    if (input.description !== undefined && input.description !== null) (data.description = cleanText(input.description, "description", DESCRIPTION_MAX)), changed.push("description");
+    const startsAt = input.starts?.trim() ? requireWhen(input.starts, "the start", settings.timeZone, input.now) : event.startsAt;
+    const endsAt = input.ends?.trim() ? requireWhen(input.ends, "the end", settings.timeZone, input.now) : event.endsAt;
+    if (input.starts?.trim() || input.ends?.trim()) checkTimes(startsAt, endsAt, input.now, settings.timeZone);
+    const moved = startsAt.getTime() !== event.startsAt.getTime();
+    if (moved) {
+      data.startsAt = startsAt;
+      data.remindedHours = passedReminder(startsAt, input.now, settings.reminderHours);
+      changed.push("start");
+    }
+    if (input.ends?.trim()) (data.endsAt = endsAt), changed.push("end");
+    if (input.capacity !== undefined && input.capacity !== null) (data.capacity = checkCapacity(input.capacity)), changed.push("capacity");
+    if (!changed.length) throw new UserError("Nothing to change: give at least one of name, starts, ends, location, capacity or description.");
+
+    // A conditional update: an event cancelled meanwhile is not edited back to life.
+    const updated = await tx.event.updateMany({ where: { id: eventId, status: "scheduled" }, data: { ...data, updatedAt: input.now } });
+    if (updated.count !== 1) throw new UserError("This event was cancelled meanwhile; it cannot be edited.");
+    const promoted = data.capacity !== undefined ? await promoteWaitlist(tx, eventId, input.now) : [];
+    const after = await tx.event.findUniqueOrThrow({ where: { id: eventId } });
+    if (moved) await tellMoved(tx, after, settings.timeZone);
+    const overCapacity = after.capacity === null ? 0 : Math.max(0, after.seatsTaken - after.capacity);
+    return { event: after, changed, promoted, overCapacity };
+  });
+}
+
+async function tellMoved(tx: Tx, event: Event, timeZone: string): Promise<void> {
+  const rsvps = await tx.rsvp.findMany({ where: { eventId: event.id, status: { in: ["going", "waitlisted", "maybe"] } }, select: { userId: true } });
+  const stamp = Math.floor(event.startsAt.getTime() / 1000);
+  for (const r of rsvps) {
+    await queueDm(tx, {
+      dedupeKey: `event-moved:${event.id}:${stamp}:${r.userId}`,
+      userId: r.userId,
+      content: `**${event.name}** has moved: it now starts ${discordWhen(event.startsAt)} (${plainTime(event.startsAt, timeZone)}). Your answer stands; change it with /rsvp.`,
+    });
+  }
+}
+
+export interface CancelResult {
+  event: Event;
+  notified: number;
+}
+
+/** Cancels once; everyone who answered is told by DM (in `fallbackChannelId` when their DMs are closed). */
+export async function cancelEvent(
+  db: Db,
+  eventId: number,
+  input: { reason?: string | null; now: Date; fallbackChannelId?: string | null; timeZone: string },
+): Promise<CancelResult> {
+  const reason = cleanText(input.reason, "reason", CANCEL_REASON_MAX);
+  return db.$transaction(async (tx) => {
+    await requireEvent(tx, eventId);
+    // The status flip is the serialization point: RSVPs condition every count change on "scheduled".
+    const flipped = await tx.$executeRaw`UPDATE "Event" SET "status" = 'cancelled', "updatedAt" = ${input.now} WHERE "id" = ${eventId} AND "status" = 'scheduled'`;
+    if (flipped !== 1) throw new UserError("This event is already cancelled.");
+    const event = await tx.event.findUniqueOrThrow({ where: { id: eventId } });
+    // Its people no longer count toward the campaign's totals.
+    if (event.seatsTaken) await adjustMetric(tx, "rsvps_going", -event.seatsTaken);
+    if (event.maybeCount) await adjustMetric(tx, "rsvps_maybe", -event.maybeCount);
+    if (event.waitlisted) await adjustMetric(tx, "rsvps_waitlisted", -event.waitlisted);
+    const rsvps = await tx.rsvp.findMany({ where: { eventId, status: { not: "none" } }, select: { userId: true } });
+    const why = reason ? ` Reason: ${reason}` : "";
+    for (const r of rsvps) {
+      await queueDm(tx, {
+        dedupeKey: `event-cancelled:${eventId}:${r.userId}`,
+        userId: r.userId,
+        content: `**${event.name}** (${discordWhen(event.startsAt)}, ${plainTime(event.startsAt, input.timeZone)}) is cancelled.${why} Sorry for the change of plans.`,
+        fallbackChannelId: input.fallbackChannelId ?? null,
+      });
+    }
+    return { event, notified: rsvps.length };
+  });
+}
+
+export function getEvent(db: DbOrTx, eventId: number): Promise<Event | null> {
+  return db.event.findUnique({ where: { id: eventId } });
+}
+
+export async function requireEvent(db: DbOrTx, eventId: number): Promise<Event> {
+  const event = await getEvent(db, eventId);
+  if (!event) throw new UserError("I cannot find that event. Pick one from the list as you type, or see /event list.");
+  return event;
+}
+
+/** An event that can still change: not cancelled, not started. */
+export async function requireOpenEvent(db: DbOrTx, eventId: number, now: Date, doing: string): Promise<Event> {
+  const event = await requireEvent(db, eventId);
+  if (event.status === "cancelled") throw new UserError(`**${event.name}** is cancelled, so you cannot ${doing} it. See /event list for what is coming up.`);
+  if (event.startsAt.getTime() <= now.getTime()) throw new UserError(`**${event.name}** has already started, so you cannot ${doing} it anymore. See /event list for what is coming up.`);
+  return event;
+}
+
+export function upcomingEvents(db: DbOrTx, now: Date, take = 25, search?: string): Promise<Event[]> {
+  return db.event.findMany({
+    where: { status: "scheduled", startsAt: { gt: now }, ...(search ? { name: { contains: search } } : {}) },
+    orderBy: [{ startsAt: "asc" }, { id: "asc" }],
+    take,
+  });
+}
+
+/** The next event to start: what an event option left out means. */
+export async function nextEvent(db: DbOrTx, now: Date): Promise<Event> {
+  const [event] = await upcomingEvents(db, now, 1);
+  if (!event) throw new UserError("There is no upcoming event. Organizers create one with /event create.");
+  return event;
+}
+
+/**
+ * Reads an event option: the id behind an autocomplete choice, an exact name if the member typed one
+ * without picking, or, when left out, the next upcoming event.
+ */
+export async function resolveEvent(db: DbOrTx, option: string | null | undefined, now: Date): Promise<Event> {
+  const text = option?.trim();
+  if (!text) return nextEvent(db, now);
+  if (/^\d{1,9}$/.test(text)) return requireEvent(db, Number(text));
+  const matches = (await upcomingEvents(db, now, 25)).filter((e) => e.name.toLowerCase() === text.toLowerCase());
+  if (matches.length === 1) return matches[0]!;
+  throw new UserError(`I cannot tell which event "${text.slice(0, 60)}" is. Pick one from the list that appears as you type.`);
+}
+
+/** Autocomplete choices: upcoming events matching what was typed, soonest first. */
+export async function eventChoices(db: DbOrTx, typed: string, now: Date, timeZone: string): Promise<{ name: string; value: string }[]> {
+  const text = typed.trim().slice(0, 100);
+  const events = await upcomingEvents(db, now, 25, text || undefined);
+  return events.map((e) => {
+    const when = ` — ${plainTime(e.startsAt, timeZone)}`;
+    return { name: `${e.name.slice(0, 100 - when.length)}${when}`, value: String(e.id) };
+  });
+}
+
+export async function setAnnouncement(db: DbOrTx, eventId: number, channelId: string, messageId: string): Promise<void> {
+  await db.event.update({ where: { id: eventId }, data: { announceChannelId: channelId, announceMessageId: messageId } });
+}
+
+export async function setDiscordEventId(db: DbOrTx, eventId: number, discordEventId: string | null): Promise<void> {
+  await db.event.update({ where: { id: eventId }, data: { discordEventId } });
+}
+
+/** The numbers the campaign reads, per event: kept on the row, so this is one lookup. */
+export function eventNumbers(event: Pick<Event, "capacity" | "seatsTaken" | "maybeCount" | "waitlisted">) {
+  return {
+    going: event.seatsTaken,
+    maybe: event.maybeCount,
+    waitlisted: event.waitlisted,
+    capacity: event.capacity,
+    seatsLeft: event.capacity === null ? null : Math.max(0, event.capacity - event.seatsTaken),
+  };
+}

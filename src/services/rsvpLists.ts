@@ -1,0 +1,80 @@
+// Who answered what: pages for /rsvp list (going, then the waitlist in order, then maybes) and the CSV export.
+import type { DbOrTx } from "../db/client.js";
+import { csvStream, paged, type Cell } from "./csv.js";
+import type { RsvpStatus } from "./rsvps.js";
+import { readMetrics } from "./metrics.js";
+
+export const LIST_PAGE_SIZE = 20; // rows per page: well inside one embed's 4,096-character description
+
+export interface ListRow {
+  userId: string;
+  displayName: string;
+  status: RsvpStatus;
+  guests: number;
+  /** Place on the waitlist, for waitlisted rows. */
+  position: number | null;
+}
+
+export interface ListPage {
+  rows: ListRow[];
+  /** 0-based. */
+  page: number;
+  pages: number;
+  total: number;
+}
+
+const SECTIONS = ["going", "waitlisted", "maybe"] as const;
+
+/** One page of the list. Each section is read with skip/take over its index, never all rows at once. */
+export async function rsvpPage(db: DbOrTx, eventId: number, page: number, pageSize = LIST_PAGE_SIZE): Promise<ListPage> {
+  const groups = await db.rsvp.groupBy({ by: ["status"], where: { eventId, status: { in: [...SECTIONS] } }, _count: { _all: true } });
+  const counts = Object.fromEntries(groups.map((g) => [g.status, g._count._all])) as Partial<Record<string, number>>;
+  const total = SECTIONS.reduce((sum, s) => sum + (counts[s] ?? 0), 0);
+  const pages = Math.max(1, Math.ceil(total / pageSize));
+  const current = Math.min(Math.max(0, Math.floor(page)), pages - 1);
+  let offset = current * pageSize;
+  let room = pageSize;
+  const rows: ListRow[] = [];
+  for (const status of SECTIONS) {
+    const count = counts[status] ?? 0;
+    if (room <= 0) break;
+    if (offset >= count) {
+      offset -= count;
+      continue;
+    }
+    const found = await db.rsvp.findMany({
+      where: { eventId, status },
+      orderBy: status === "waitlisted" ? [{ waitlistSeq: "asc" }] : [{ updatedAt: "asc" }, { id: "asc" }],
+      skip: offset,
+      take: room,
+    });
+    found.forEach((r, i) =>
+      rows.push({ userId: r.userId, displayName: r.displayName, status, guests: r.guests, position: status === "waitlisted" ? offset + i + 1 : null }),
+    );
+    room -= found.length;
+    offset = 0;
+  }
+  return { rows, page: current, pages, total };
+}
+
+export const CSV_HEADER = ["member id", "display name", "status", "guests", "waitlist position", "updated at"];
+
+/** The export as a CSV stream: every answer (declines too), read in pages, formula-safe cells. */
+export async function rsvpCsv(db: DbOrTx, eventId: number) {
+  // Waitlist places come from the order of tickets; the ids alone fit in memory even for a large event.
+  const waiting = await db.rsvp.findMany({ where: { eventId, status: "waitlisted" }, orderBy: { waitlistSeq: "asc" }, select: { id: true } });
+  const position = new Map(waiting.map((r, i) => [r.id, i + 1]));
+  async function* rows(): AsyncIterable<Cell[]> {
+    const all = paged((afterId, take) =>
+      db.rsvp.findMany({ where: { eventId, id: { gt: afterId }, status: { not: "none" } }, orderBy: { id: "asc" }, take }),
+    );
+    for await (const r of all) yield [r.userId, r.displayName, r.status, r.guests, position.get(r.id) ?? null, r.updatedAt];
+  }
+  return csvStream(CSV_HEADER, rows());
+}
+
+/** The campaign's RSVP totals across events: three counter rows, never a count of RSVPs. */
+export async function rsvpTotals(db: DbOrTx): Promise<{ going: number; maybe: number; waitlisted: number }> {
+  const m = await readMetrics(db);
+  return { going: m.rsvps_going, maybe: m.rsvps_maybe, waitlisted: m.rsvps_waitlisted };
+}

@@ -1,0 +1,259 @@
+// RSVPs: going (with guests), maybe, can't go; capacity, waitlist and promotion. Every answer is one
+// transaction: lock the member's row, move the event's counts with conditional updates, keep the campaign
+// metrics in step, promote from the waitlist when seats free up, queue the DMs that follow.
+//
+// The invariant that keeps the waitlist fair: after every transaction, nobody on the waitlist fits in the
+// free seats (whoever fits is promoted in the same transaction). So a newcomer who fits may take a seat
+// without jumping anyone, and the waitlist moves by itself.
+import { UserError } from "../discord/errors.js";
+import type { Db, DbOrTx, Tx } from "../db/client.js";
+import type { Event } from "../generated/prisma/client.js";
+import { queueDm } from "./directMessages.js";
+import { requireEvent, requireOpenEvent } from "./events.js";
+import { adjustMetric } from "./metrics.js";
+import { discordWhen } from "./time.js";
+
+export type AnswerKind = "going" | "maybe" | "declined";
+export type RsvpStatus = "going" | "waitlisted" | "maybe" | "declined";
+
+export const DISPLAY_NAME_MAX = 100;
+
+export interface Promotion {
+  userId: string;
+  guests: number;
+}
+
+export interface AnswerInput {
+  eventId: number;
+  userId: string;
+  displayName: string;
+  answer: AnswerKind;
+  /** Going only. Left out: keep the guests already given (0 for a first answer). */
+  guests?: number | null;
+  now: Date;
+  maxGuests: number;
+}
+
+export interface AnswerResult {
+  event: Event;
+  status: RsvpStatus;
+  guests: number;
+  previous: RsvpStatus | null;
+  /** 1-based place on the waitlist, when waitlisted. */
+  position: number | null;
+  promoted: Promotion[];
+}
+
+interface Current {
+  id: number;
+  status: string;
+  guests: number;
+  waitlistSeq: number | null;
+}
+
+type Target = { status: "going"; guests: number } | { status: "maybe" | "declined" | "removed" };
+
+const CANCELLED_MEANWHILE = "This event was cancelled a moment ago, so answers are closed. See /event list for what is coming up.";
+
+/** Answers for a member: the slash commands and the announcement's buttons both come here. */
+export async function answerRsvp(db: Db, input: AnswerInput): Promise<AnswerResult> {
+  if (input.guests !== undefined && input.guests !== null) checkGuests(input.guests, input.maxGuests);
+  const displayName = (input.displayName.trim() || input.userId).slice(0, DISPLAY_NAME_MAX);
+  return db.$transaction(async (tx) => {
+    const event = await requireOpenEvent(tx, input.eventId, input.now, "answer");
+    const cur = await lockRsvp(tx, event.id, input.userId, displayName, input.now);
+    const previous = isStatus(cur.status) ? cur.status : null;
+    const kept = cur.status === "going" || cur.status === "waitlisted" ? Math.min(cur.guests, input.maxGuests) : 0;
+    const target: Target = input.answer === "going" ? { status: "going", guests: input.guests ?? kept } : { status: input.answer };
+    const moved = await transition(tx, event, cur, target, input.now);
+    const promoted = moved.freed ? await promoteWaitlist(tx, event.id, input.now) : [];
+    const after = await tx.event.findUniqueOrThrow({ where: { id: event.id } });
+    const position = moved.status === "waitlisted" ? await waitlistPosition(tx, event.id, moved.seq!) : null;
+    return { event: after, status: moved.status as RsvpStatus, guests: moved.guests, previous, position, promoted };
+  });
+}
+
+/** An organizer removes a member's answer (someone who left the server keeps theirs until then). */
+export async function removeRsvp(db: Db, input: { eventId: number; userId: string; now: Date }): Promise<{ event: Event; removed: RsvpStatus; promoted: Promotion[] }> {
+  return db.$transaction(async (tx) => {
+    const event = await requireEvent(tx, input.eventId);
+    if (event.status === "cancelled") throw new UserError(`**${event.name}** is cancelled; its answers no longer count.`);
+    // Touching the row first locks it (PostgreSQL), so the status read next is the latest.
+    const rows = await tx.$queryRaw<Current[]>`
+      UPDATE "Rsvp" SET "updatedAt" = ${input.now} WHERE "eventId" = ${event.id} AND "userId" = ${input.userId}
+      RETURNING "id", "status", "guests", "waitlistSeq"`;
+    const cur = rows[0] && normalize(rows[0]);
+    if (!cur || !isStatus(cur.status)) throw new UserError("That member has no answer for this event: nothing to remove.");
+    const moved = await transition(tx, event, cur, { status: "removed" }, input.now);
+    const promoted = moved.freed ? await promoteWaitlist(tx, event.id, input.now) : [];
+    const after = await tx.event.findUniqueOrThrow({ where: { id: event.id } });
+    return { event: after, removed: cur.status, promoted };
+  });
+}
+
+export function checkGuests(guests: number, maxGuests: number): number {
+  if (!Number.isInteger(guests) || guests < 0 || guests > maxGuests) {
+    throw new UserError(maxGuests === 0 ? "This campaign's events take no guests: answer for yourself only." : `You can bring 0 to ${maxGuests} guests.`);
+  }
+  return guests;
+}
+
+function isStatus(s: string): s is RsvpStatus {
+  return s === "going" || s === "waitlisted" || s === "maybe" || s === "declined";
+}
+
+function normalize(row: Current): Current {
+  return { id: Number(row.id), status: row.status, guests: Number(row.guests), waitlistSeq: row.waitlistSeq === null ? null : Number(row.waitlistSeq) };
+}
+
+/**
+ * Creates the member's row if missing and locks it in one statement: concurrent answers from the same
+ * member queue up behind each other instead of both reading the old state (and no unique violation can
+ * abort the transaction).
+ */
+async function lockRsvp(tx: Tx, eventId: number, userId: string, displayName: string, now: Date): Promise<Current> {
+  const rows = await tx.$queryRaw<Current[]>`
+    INSERT INTO "Rsvp" ("eventId", "userId", "displayName", "status", "guests", "createdAt", "updatedAt")
+    VALUES (${eventId}, ${userId}, ${displayName}, 'none', 0, ${now}, ${now})
+    ON CONFLICT ("eventId", "userId") DO UPDATE SET "displayName" = excluded."displayName", "updatedAt" = excluded."updatedAt"
+    RETURNING "id", "status", "guests", "waitlistSeq"`;
+  return normalize(rows[0]!);
+}
+
+/** Takes `people` seats if they fit, in one conditional statement; false when they do not. */
+async function takeSeats(tx: Tx, eventId: number, people: number): Promise<boolean> {
+  const taken = await tx.$executeRaw`
+    UPDATE "Event" SET "seatsTaken" = "seatsTaken" + ${people}
+    WHERE "id" = ${eventId} AND "status" = 'scheduled' AND ("capacity" IS NULL OR "seatsTaken" + ${people} <= "capacity")`;
+  return taken === 1;
+}
+
+async function adjustCounts(tx: Tx, eventId: number, seats: number, maybes: number, waitlisted: number): Promise<void> {
+  if (!seats && !maybes && !waitlisted) return;
+  const changed = await tx.$executeRaw`
+    UPDATE "Event" SET "seatsTaken" = "seatsTaken" + ${seats}, "maybeCount" = "maybeCount" + ${maybes}, "waitlisted" = "waitlisted" + ${waitlisted}
+    WHERE "id" = ${eventId} AND "status" = 'scheduled'`;
+  if (changed !== 1) throw new UserError(CANCELLED_MEANWHILE);
+}
+
+/** The next waitlist ticket: arrival order, handed out by the event row itself. */
+async function nextTicket(tx: Tx, eventId: number): Promise<number> {
+  const rows = await tx.$queryRaw<{ waitlistSeq: number | bigint }[]>`
+    UPDATE "Event" SET "waitlistSeq" = "waitlistSeq" + 1 WHERE "id" = ${eventId} AND "status" = 'scheduled' RETURNING "waitlistSeq"`;
+  if (!rows[0]) throw new UserError(CANCELLED_MEANWHILE);
+  return Number(rows[0].waitlistSeq);
+}
+
+async function transition(tx: Tx, event: Event, cur: Current, target: Target, now: Date) {
+  const oldSeats = cur.status === "going" ? 1 + cur.guests : 0;
+  const oldWait = cur.status === "waitlisted" ? 1 + cur.guests : 0;
+  const oldMaybe = cur.status === "maybe" ? 1 : 0;
+  let status: RsvpStatus | "removed" = target.status === "going" ? "going" : target.status;
+  let guests = 0;
+  let seq: number | null = null;
+  let applied = 0; // seats already added by takeSeats
+
+  if (target.status === "going") {
+    guests = target.guests;
+    const want = 1 + guests;
+    const extra = want - oldSeats;
+    if (cur.status === "going" && extra <= 0) {
+      status = "going";
+    } else if (await takeSeats(tx, event.id, cur.status === "going" ? extra : want)) {
+      status = "going";
+      applied = cur.status === "going" ? extra : want;
+    } else if (cur.status === "going") {
+      const fresh = await tx.event.findUniqueOrThrow({ where: { id: event.id } });
+      const free = Math.max(0, (fresh.capacity ?? 0) - fresh.seatsTaken);
+      throw new UserError(
+        `Only ${free} more ${free === 1 ? "seat is" : "seats are"} free, so ${guests} guests do not fit. You keep your seat with ${cur.guests} ${cur.guests === 1 ? "guest" : "guests"}; ask again with fewer guests.`,
+      );
+    } else {
+      status = "waitlisted";
+      // Someone already waiting keeps their place when they change their number of guests.
+      seq = cur.status === "waitlisted" && cur.waitlistSeq !== null ? cur.waitlistSeq : await nextTicket(tx, event.id);
+    }
+  }
+
+  const seats = status === "going" ? 1 + guests : 0;
+  const wait = status === "waitlisted" ? 1 + guests : 0;
+  const maybe = status === "maybe" ? 1 : 0;
+  await adjustCounts(tx, event.id, seats - oldSeats - applied, maybe - oldMaybe, wait - oldWait);
+  if (seats !== oldSeats) await adjustMetric(tx, "rsvps_going", seats - oldSeats);
+  if (maybe !== oldMaybe) await adjustMetric(tx, "rsvps_maybe", maybe - oldMaybe);
+  if (wait !== oldWait) await adjustMetric(tx, "rsvps_waitlisted", wait - oldWait);
+
+  if (status === "removed") await tx.rsvp.delete({ where: { id: cur.id } });
+  else await tx.rsvp.update({ where: { id: cur.id }, data: { status, guests, waitlistSeq: seq, updatedAt: now } });
+  return { status, guests, seq, freed: seats < oldSeats };
+}
+
+/**
+ * Seats free: the first on the waitlist who fits (guests counted) is promoted, again and again, and told
+ * by DM. Called in the transaction that freed the seats (a decline, fewer guests, a larger capacity).
+ */
+export async function promoteWaitlist(tx: Tx, eventId: number, now: Date): Promise<Promotion[]> {
+  const promoted: Promotion[] = [];
+  for (;;) {
+    const event = await tx.event.findUniqueOrThrow({ where: { id: eventId } });
+    if (event.status !== "scheduled") break;
+    const free = event.capacity === null ? Number.MAX_SAFE_INTEGER : event.capacity - event.seatsTaken;
+    if (free <= 0 || event.waitlisted === 0) break;
+    const next = await tx.rsvp.findFirst({
+      where: { eventId, status: "waitlisted", guests: { lte: Math.min(free - 1, 1_000_000) } },
+      orderBy: { waitlistSeq: "asc" },
+    });
+    if (!next) break;
+    const people = 1 + next.guests;
+    if (!(await takeSeats(tx, eventId, people))) break;
+    await adjustCounts(tx, eventId, 0, 0, -people);
+    await adjustMetric(tx, "rsvps_going", people);
+    await adjustMetric(tx, "rsvps_waitlisted", -people);
+    await tx.rsvp.update({ where: { id: next.id }, data: { status: "going", waitlistSeq: null, updatedAt: now } });
+    const plus = next.guests ? ` (you and ${next.guests} ${next.guests === 1 ? "guest" : "guests"})` : "";
+    await queueDm(tx, {
+      dedupeKey: `rsvp-promoted:${eventId}:${next.userId}:${next.waitlistSeq}`,
+      userId: next.userId,
+      content: `Good news: a seat opened up and you are now **going** to **${event.name}**${plus}, ${discordWhen(event.startsAt)}. Can't make it after all? Answer /rsvp decline so the next person gets the seat.`,
+    });
+    promoted.push({ userId: next.userId, guests: next.guests });
+  }
+  return promoted;
+}
+
+/** 1-based place on the waitlist: those with an earlier ticket, plus one (an index range scan). */
+export async function waitlistPosition(db: DbOrTx, eventId: number, seq: number): Promise<number> {
+  return db.rsvp.count({ where: { eventId, status: "waitlisted", waitlistSeq: { lte: seq } } });
+}
+
+export async function setReminders(db: DbOrTx, userId: string, on: boolean, now: Date): Promise<void> {
+  await db.rsvpSetting.upsert({ where: { userId }, create: { userId, remindersOff: !on, updatedAt: now }, update: { remindersOff: !on, updatedAt: now } });
+}
+
+export async function remindersOn(db: DbOrTx, userId: string): Promise<boolean> {
+  const setting = await db.rsvpSetting.findUnique({ where: { userId } });
+  return !setting?.remindersOff;
+}
+
+export interface MyRsvp {
+  event: Event;
+  status: RsvpStatus;
+  guests: number;
+  position: number | null;
+}
+
+/** The member's answers to upcoming events, soonest first. */
+export async function myRsvps(db: DbOrTx, userId: string, now: Date): Promise<MyRsvp[]> {
+  const rows = await db.rsvp.findMany({
+    where: { userId, status: { in: ["going", "waitlisted", "maybe", "declined"] }, event: { status: "scheduled", startsAt: { gt: now } } },
+    include: { event: true },
+    orderBy: { event: { startsAt: "asc" } },
+    take: 25,
+  });
+  const out: MyRsvp[] = [];
+  for (const r of rows) {
+    const position = r.status === "waitlisted" && r.waitlistSeq !== null ? await waitlistPosition(db, r.eventId, r.waitlistSeq) : null;
+    out.push({ event: r.event, status: r.status as RsvpStatus, guests: r.guests, position });
+  }
+  return out;
+}
