@@ -1,0 +1,57 @@
+// `npm run demo`: the local Discord and X emulators, the real bot process started as `npm start` starts it
+// (pointed at the emulators, on a temporary database), and a scripted tour of members using it.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { spawnBot } from "./botProcess.js";
+import { startDiscordEmulator } from "./discord/index.js";
+import { groundChapter } from "./tour/ground.js";
+import { createTour } from "./tour/tour.js";
+import type { Tour } from "./tour/types.js";
+import { startXEmulator } from "./x/index.js";
+
+const CHAPTERS: ((tour: Tour) => Promise<void>)[] = [groundChapter];
+
+const timezone = "America/Los_Angeles";
+const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "keep-dancing-demo-"));
+const discord = await startDiscordEmulator({ port: 0 });
+const x = await startXEmulator({ port: 0 });
+console.log(`keep-dancing demo: Discord emulator at ${discord.apiUrl}, X emulator at ${x.apiUrl}, files in ${outDir}`);
+
+const bot = spawnBot(
+  {
+    DISCORD_TOKEN: discord.token,
+    DISCORD_API_URL: discord.apiUrl,
+    DISCORD_GUILD_ID: discord.guild.id,
+    DATABASE_URL: `file:${path.join(outDir, "demo.db")}`,
+    CAMPAIGN_TIMEZONE: timezone,
+    ANNOUNCE_CHANNEL_ID: discord.guild.channels.announce,
+    DJ_REVIEW_CHANNEL_ID: discord.guild.channels.review,
+    ORGANIZER_ROLE_ID: discord.guild.roles.organizer,
+    TWITTER_API_URL: x.apiUrl,
+    // No X credentials: every post is a dry run, shown in the announce channel, as for a new campaign.
+    LOG_LEVEL: "info",
+  },
+  {
+    cwd: outDir,
+    // The bot's own warnings and errors, if any, shown between the lines of the tour.
+    onLine: (line) => (line.level ?? 0) >= 40 && console.log(`  ⚠ bot log: ${line.msg ?? JSON.stringify(line)}${line.err ? ` (${(line.err as { message?: string }).message})` : ""}`),
+  },
+);
+
+let failed = false;
+try {
+  await bot.waitForLog((line) => line.msg === "ready", 60_000);
+  const tour = createTour({ discord, x, bot, timezone, outDir });
+  for (const chapter of CHAPTERS) await chapter(tour);
+  console.log(`\nThe tour is over. The bot's database and saved files are in ${outDir}`);
+} catch (err) {
+  failed = true;
+  console.error(`\nThe demo stopped: ${(err as Error).stack ?? err}`);
+  if (bot.stderr.length) console.error(bot.stderr.join(""));
+} finally {
+  await bot.stop();
+  await discord.close();
+  await x.close();
+}
+process.exit(failed ? 1 : 0);
