@@ -1,6 +1,9 @@
 // Campaign-wide counters, kept up to date in the same transaction as the change that moves them, so that
 // /campaign status and milestone checks read a handful of rows however large the campaign grows.
-import type { DbOrTx } from "../db/client.js";
+// Every change also checks the milestones of its metric (before/after against an index), in the caller's
+// transaction, and writes the post into the tweet outbox there: a crossing is never lost nor doubled.
+import type { Db, DbOrTx } from "../db/client.js";
+import { checkMilestones } from "./milestones.js";
 
 export const METRICS = {
   raised_cents: "money raised, in cents",
@@ -26,14 +29,40 @@ export interface MetricChange {
   after: number;
 }
 
-/** Adds `delta` (may be negative) in one statement and returns the value before and after. */
+/**
+ * Adds `delta` (may be negative) in one statement and returns the value before and after. Call it with the
+ * transaction of the change: a milestone it crosses is then queued atomically with the change.
+ */
 export async function adjustMetric(db: DbOrTx, name: MetricName, delta: number): Promise<MetricChange> {
   const rows = await db.$queryRaw<{ value: number | bigint }[]>`
     INSERT INTO "Metric" ("name", "value", "updatedAt") VALUES (${name}, ${delta}, ${new Date()})
     ON CONFLICT ("name") DO UPDATE SET "value" = "Metric"."value" + ${delta}, "updatedAt" = ${new Date()}
     RETURNING "value"`;
   const after = Number(rows[0]?.value ?? 0);
-  return { name, before: after - delta, after };
+  const change = { name, before: after - delta, after };
+  if (delta > 0) await checkMilestones(db, change);
+  return change;
+}
+
+/**
+ * Sets a counter to `value` (the money total read off the fundraising page). The first statement locks
+ * the row (a write that changes nothing) and returns the value before, so no other change slips between.
+ */
+export async function setMetric(db: DbOrTx, name: MetricName, value: number): Promise<MetricChange> {
+  if (!("$transaction" in db)) return setInTx(db, name, value);
+  return (db as Db).$transaction((tx) => setInTx(tx, name, value));
+}
+
+async function setInTx(tx: DbOrTx, name: MetricName, value: number): Promise<MetricChange> {
+  const rows = await tx.$queryRaw<{ value: number | bigint }[]>`
+    INSERT INTO "Metric" ("name", "value", "updatedAt") VALUES (${name}, 0, ${new Date()})
+    ON CONFLICT ("name") DO UPDATE SET "value" = "Metric"."value"
+    RETURNING "value"`;
+  const before = Number(rows[0]?.value ?? 0);
+  await tx.$executeRaw`UPDATE "Metric" SET "value" = ${value}, "updatedAt" = ${new Date()} WHERE "name" = ${name}`;
+  const change = { name, before, after: value };
+  await checkMilestones(tx, change);
+  return change;
 }
 
 /** Reads the counters; a counter never moved reads 0. */

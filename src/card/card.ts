@@ -1,0 +1,153 @@
+// The progress card: a PNG (1200x675, X's 16:9) with the campaign's name, raised of goal, a bar, RSVPs and
+// volunteers. Drawn with @napi-rs/canvas (Skia, prebuilt, no system libraries) and fonts shipped in
+// src/card/fonts, so it renders the same on every machine.
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { createCanvas, GlobalFonts, type SKRSContext2D } from "@napi-rs/canvas";
+import { formatCount, formatMoney, percentOf } from "../services/amounts.js";
+import type { MetricName } from "../services/metrics.js";
+
+export interface CardData {
+  name: string;
+  raisedCents: number;
+  goalCents: number;
+  currency: string;
+  rsvps: number;
+  volunteers: number;
+  /** A line above the numbers, such as "Milestone: 50% of the goal". */
+  headline?: string;
+}
+
+/** What the card shows, from the campaign and its counters. */
+export function cardData(
+  campaign: { name: string; goalCents: number; currency: string },
+  metrics: Record<MetricName, number>,
+  headline?: string,
+): CardData {
+  return {
+    name: campaign.name,
+    raisedCents: metrics.raised_cents,
+    goalCents: campaign.goalCents,
+    currency: campaign.currency,
+    rsvps: metrics.rsvps_going,
+    volunteers: metrics.volunteers,
+    ...(headline ? { headline } : {}),
+  };
+}
+
+/** Where things are drawn; exported so tests can read the bar's pixels. */
+export const CARD = {
+  width: 1200,
+  height: 675,
+  bar: { x: 80, y: 430, width: 1040, height: 56 },
+  colors: { background: "#15122a", track: "#2f2a4d", fill: "#e9407a", over: "#ffc83d", text: "#ffffff", muted: "#b9b3d6" },
+} as const;
+
+const FAMILY = "KeepDancingSans";
+const FONTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "fonts");
+let fontsLoaded = false;
+
+function loadFonts(): void {
+  if (fontsLoaded) return;
+  for (const file of ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf"]) {
+    if (!GlobalFonts.registerFromPath(path.join(FONTS_DIR, file), FAMILY)) throw new Error(`could not load the card font ${file}`);
+  }
+  fontsLoaded = true;
+}
+
+/** Draws the card; the PNG encoding runs off the main thread. */
+export async function renderCard(data: CardData): Promise<Buffer> {
+  loadFonts();
+  const canvas = createCanvas(CARD.width, CARD.height);
+  const ctx = canvas.getContext("2d");
+  const { colors, bar } = CARD;
+  const percent = percentOf(data.raisedCents, data.goalCents);
+
+  ctx.fillStyle = colors.background;
+  ctx.fillRect(0, 0, CARD.width, CARD.height);
+
+  ctx.textBaseline = "alphabetic";
+  ctx.fillStyle = colors.text;
+  // Long names get a smaller size before an ellipsis.
+  for (const size of [54, 48, 42, 38]) {
+    ctx.font = `bold ${size}px ${FAMILY}`;
+    if (ctx.measureText(data.name).width <= CARD.width - 160) break;
+  }
+  ctx.fillText(fit(ctx, data.name, CARD.width - 160), 80, 120);
+
+  if (data.headline) {
+    ctx.fillStyle = colors.fill;
+    ctx.font = `bold 34px ${FAMILY}`;
+    ctx.fillText(fit(ctx, data.headline, CARD.width - 160), 80, 180);
+  }
+
+  ctx.fillStyle = colors.text;
+  ctx.font = `bold 96px ${FAMILY}`;
+  const raised = formatMoney(data.raisedCents, data.currency);
+  ctx.fillText(raised, 80, 320);
+  const raisedWidth = ctx.measureText(raised).width;
+  ctx.fillStyle = colors.muted;
+  ctx.font = `36px ${FAMILY}`;
+  ctx.fillText(fit(ctx, `raised of ${formatMoney(data.goalCents, data.currency)}`, CARD.width - 200 - raisedWidth), 100 + raisedWidth, 320);
+
+  ctx.fillStyle = percent >= 100 ? colors.over : colors.fill;
+  ctx.font = `bold 44px ${FAMILY}`;
+  ctx.textAlign = "right";
+  ctx.fillText(`${formatCount(percent)}%`, bar.x + bar.width, 400);
+  ctx.textAlign = "left";
+
+  // The bar: the track, then the share of the goal (full past 100%, in gold).
+  ctx.fillStyle = colors.track;
+  roundRect(ctx, bar.x, bar.y, bar.width, bar.height);
+  const filled = barFill(data.raisedCents, data.goalCents);
+  if (filled > 0) {
+    ctx.fillStyle = percent >= 100 ? colors.over : colors.fill;
+    roundRect(ctx, bar.x, bar.y, filled, bar.height);
+  }
+
+  ctx.fillStyle = colors.text;
+  ctx.font = `bold 40px ${FAMILY}`;
+  const going = `${formatCount(data.rsvps)} going`;
+  ctx.fillText(going, 80, 580);
+  const goingWidth = ctx.measureText(going).width;
+  ctx.fillStyle = colors.muted;
+  ctx.fillText("·", 110 + goingWidth, 580);
+  ctx.fillStyle = colors.text;
+  ctx.fillText(`${formatCount(data.volunteers)} ${data.volunteers === 1 ? "volunteer" : "volunteers"}`, 160 + goingWidth, 580);
+
+  return canvas.encode("png");
+}
+
+/** Pixels of the bar filled: proportional to the share of the goal, the whole bar from 100 % on. */
+export function barFill(raisedCents: number, goalCents: number): number {
+  if (goalCents <= 0 || raisedCents <= 0) return 0;
+  return Math.round(CARD.bar.width * Math.min(1, raisedCents / goalCents));
+}
+
+/** The image's description for X's alt text and screen readers. */
+export function cardAltText(data: CardData): string {
+  const percent = percentOf(data.raisedCents, data.goalCents);
+  return [
+    `Progress card for ${data.name}.`,
+    data.headline ? `${data.headline}.` : "",
+    `${formatMoney(data.raisedCents, data.currency)} raised of a ${formatMoney(data.goalCents, data.currency)} goal (${formatCount(percent)}%).`,
+    `${formatCount(data.rsvps)} going, ${formatCount(data.volunteers)} ${data.volunteers === 1 ? "volunteer" : "volunteers"}.`,
+  ]
+    .filter(Boolean)
+    .join(" ");
+}
+
+function roundRect(ctx: SKRSContext2D, x: number, y: number, w: number, h: number): void {
+  const r = Math.min(h / 2, w / 2);
+  ctx.beginPath();
+  ctx.roundRect(x, y, w, h, r);
+  ctx.fill();
+}
+
+/** Cuts text with an ellipsis to fit a width (long names must not run off the card). */
+function fit(ctx: SKRSContext2D, text: string, width: number): string {
+  if (ctx.measureText(text).width <= width) return text;
+  const chars = [...text];
+  while (chars.length > 1 && ctx.measureText(`${chars.join("")}…`).width > width) chars.pop();
+  return `${chars.join("")}…`;
+}

@@ -1,0 +1,112 @@
+// The campaign: one at a time (the row with id 1), its goal and the money raised. Every change of the
+// total goes through the raised_cents metric (so milestones are checked in the same transaction) and is
+// kept with who made it and the totals before and after.
+import type { Db, DbOrTx } from "../db/client.js";
+import { UserError } from "../discord/errors.js";
+import { validateCampaignName, validateHashtag } from "../x/text.js";
+import { isCurrency, MAX_CENTS } from "./amounts.js";
+import { adjustMetric, readMetrics, setMetric, type MetricName } from "./metrics.js";
+import { installDefaultMilestones, retargetMoneyMilestones } from "./milestones.js";
+
+export const CAMPAIGN_ID = 1;
+export const MAX_NOTE = 200;
+
+export type Campaign = NonNullable<Awaited<ReturnType<typeof getCampaign>>>;
+
+export function getCampaign(db: DbOrTx) {
+  return db.campaign.findUnique({ where: { id: CAMPAIGN_ID } });
+}
+
+export async function requireCampaign(db: DbOrTx): Promise<Campaign> {
+  const campaign = await getCampaign(db);
+  if (!campaign) throw new UserError("There is no campaign yet. An organizer starts one with /campaign setup name goal.");
+  return campaign;
+}
+
+export interface SetupInput {
+  name: string;
+  goalCents: number;
+  currency?: string | null;
+  hashtag?: string | null;
+  userId: string;
+}
+
+/** Starts the campaign, or changes its name, goal, currency or hashtag. Default milestones come with the first setup. */
+export async function setupCampaign(db: Db, input: SetupInput, now = new Date()): Promise<{ campaign: Campaign; created: boolean }> {
+  const name = validateCampaignName(input.name);
+  if (input.goalCents <= 0 || input.goalCents > MAX_CENTS) throw new UserError("The goal must be more than zero, such as 20000 or 20,000.");
+  const currency = input.currency?.trim().toUpperCase() || undefined;
+  if (currency && !isCurrency(currency)) throw new UserError(`"${currency.slice(0, 10)}" is not a currency code. Use three letters such as USD, EUR or GBP.`);
+  const hashtag = input.hashtag === undefined || input.hashtag === null ? undefined : input.hashtag.trim() === "" ? null : validateHashtag(input.hashtag);
+  return db.$transaction(async (tx) => {
+    const existing = await getCampaign(tx);
+    const campaign = await tx.campaign.upsert({
+      where: { id: CAMPAIGN_ID },
+      create: { id: CAMPAIGN_ID, name, goalCents: input.goalCents, currency: currency ?? "USD", hashtag: hashtag ?? null, createdBy: input.userId, updatedAt: now },
+      update: { name, goalCents: input.goalCents, ...(currency ? { currency } : {}), ...(hashtag !== undefined ? { hashtag } : {}), updatedAt: now },
+    });
+    const metrics = await readMetrics(tx);
+    if (!existing) await installDefaultMilestones(tx, campaign.goalCents, metrics, now);
+    else if (existing.goalCents !== campaign.goalCents) await retargetMoneyMilestones(tx, campaign.goalCents, metrics.raised_cents, now);
+    return { campaign, created: !existing };
+  });
+}
+
+export interface AmountChange {
+  beforeCents: number;
+  afterCents: number;
+}
+
+/** Sets the running total (read off the fundraising page). */
+export async function setRaisedTotal(db: Db, totalCents: number, userId: string, note: string | null, now = new Date()): Promise<AmountChange> {
+  return db.$transaction(async (tx) => {
+    await requireCampaign(tx);
+    const change = await setMetric(tx, "raised_cents", totalCents);
+    await recordChange(tx, "total", totalCents, change.before, change.after, note, userId, now);
+    return { beforeCents: change.before, afterCents: change.after };
+  });
+}
+
+/** Adds a donation to the total. */
+export async function addDonation(db: Db, amountCents: number, userId: string, note: string | null, now = new Date()): Promise<AmountChange> {
+  if (amountCents <= 0) throw new UserError("A donation must be more than zero, such as 250 or 1,000.50.");
+  return db.$transaction(async (tx) => {
+    await requireCampaign(tx);
+    const change = await adjustMetric(tx, "raised_cents", amountCents);
+    // Checked after the update, in its transaction (throwing rolls it back): no read-then-write race.
+    if (change.after > MAX_CENTS) throw new UserError("That would take the total past 21,474,836.47, the most this bot can count.");
+    await recordChange(tx, "donation", amountCents, change.before, change.after, note, userId, now);
+    return { beforeCents: change.before, afterCents: change.after };
+  });
+}
+
+async function recordChange(tx: DbOrTx, kind: string, amountCents: number, before: number, after: number, note: string | null, userId: string, now: Date) {
+  const text = note?.trim() ? note.trim().slice(0, MAX_NOTE) : null;
+  await tx.campaignAmountChange.create({ data: { kind, amountCents, beforeCents: before, afterCents: after, note: text, userId, createdAt: now } });
+}
+
+/** Recent changes of the total, newest first. */
+export function amountHistory(db: DbOrTx, take = 10) {
+  return db.campaignAmountChange.findMany({ orderBy: { id: "desc" }, take });
+}
+
+export interface CampaignNumbers {
+  campaign: Campaign;
+  metrics: Record<MetricName, number>;
+}
+
+export async function campaignNumbers(db: DbOrTx): Promise<CampaignNumbers> {
+  const campaign = await requireCampaign(db);
+  return { campaign, metrics: await readMetrics(db) };
+}
+
+/** Pauses posting to X (milestones still queue, and go out after /campaign resume). */
+export async function pausePosting(db: DbOrTx, reason: "organizer" | "auth", now = new Date()): Promise<boolean> {
+  const paused = await db.campaign.updateMany({ where: { id: CAMPAIGN_ID, pausedReason: null }, data: { pausedReason: reason, pausedAt: now } });
+  return paused.count === 1;
+}
+
+export async function resumePosting(db: DbOrTx): Promise<Campaign> {
+  await requireCampaign(db);
+  return db.campaign.update({ where: { id: CAMPAIGN_ID }, data: { pausedReason: null, pausedAt: null, xRetryAt: null } });
+}

@@ -1,0 +1,29 @@
+// The scheduled jobs of posting to X, wired from the bot's context: src/jobs/index.ts registers them.
+import type { BotContext } from "../discord/types.js";
+import { announceMilestones } from "./announce.js";
+import { queueDigest } from "./digest.js";
+import { createDiscordAnnouncer } from "./discord.js";
+import { flushTweets, type OutboxDeps } from "./outbox.js";
+import { createPublisher } from "./publisher.js";
+
+export function createTweetJobs(ctx: BotContext) {
+  const announcer = createDiscordAnnouncer(ctx.client, ctx.config.ANNOUNCE_CHANNEL_ID, ctx.log);
+  const deps: OutboxDeps = {
+    db: ctx.db,
+    config: ctx.config,
+    log: ctx.log,
+    publisher: createPublisher(ctx.config),
+    announcer,
+    wakeDms: () => ctx.wakeDmQueue(),
+    crashAt: process.env.KEEP_DANCING_CRASH_AT, // test hook: see OutboxDeps.crashAt
+  };
+  if (!deps.publisher) ctx.log.info("no X credentials: posts to X are dry runs, shown in the announce channel");
+  return {
+    /** TWEET_CRON: what is pending, within quiet hours, caps and backoff. */
+    flush: (now: Date) => flushTweets(deps, now),
+    /** DIGEST_CRON: a status post when the numbers moved. */
+    digest: (now: Date) => queueDigest(ctx.db, ctx.config.CAMPAIGN_TIMEZONE, now),
+    /** Every few seconds: milestones to the announce channel, independent of the X schedule. */
+    announce: () => announceMilestones({ db: ctx.db, log: ctx.log, announcer }),
+  };
+}

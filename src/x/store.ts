@@ -1,0 +1,82 @@
+// The tweet outbox table: rows written in the same transaction as the change that causes them (a milestone
+// crossed, a digest due), then posted by one scheduled job. See outbox.ts for the posting rules.
+import type { DbOrTx } from "../db/client.js";
+import type { CardData } from "../card/card.js";
+
+export interface QueuedTweet {
+  /** What makes the post unique: `milestone:<id>` or `digest:<local date and time>`. */
+  dedupeKey: string;
+  kind: "milestone" | "digest";
+  milestoneId?: number | null;
+  text: string;
+  altText: string;
+  card: CardData;
+  /** Also shown in the announce channel as soon as possible (milestones). */
+  announce: boolean;
+  notBefore?: Date;
+}
+
+/** Queues a post unless one with the same key exists; returns whether it was new. */
+export async function queueTweet(db: DbOrTx, tweet: QueuedTweet, now = new Date()): Promise<boolean> {
+  // ON CONFLICT DO NOTHING, not a caught unique violation: on PostgreSQL that would abort the caller's transaction.
+  const inserted = await db.$executeRaw`
+    INSERT INTO "TweetOutbox" ("dedupeKey", "kind", "milestoneId", "text", "altText", "card", "status", "attempts", "notBefore", "dryRun", "announce", "createdAt")
+    VALUES (${tweet.dedupeKey}, ${tweet.kind}, ${tweet.milestoneId ?? null}, ${tweet.text}, ${tweet.altText}, ${JSON.stringify(tweet.card)},
+            'pending', 0, ${tweet.notBefore ?? now}, false, ${tweet.announce ? "pending" : "none"}, ${now})
+    ON CONFLICT ("dedupeKey") DO NOTHING`;
+  return inserted === 1;
+}
+
+export type TweetRow = NonNullable<Awaited<ReturnType<typeof nextDueTweet>>>;
+
+/** The next post due. "posting" rows are due again: their attempt was cut off (a crash), and X's duplicate check settles whether it landed. */
+export function nextDueTweet(db: DbOrTx, now: Date) {
+  return db.tweetOutbox.findFirst({ where: { status: { in: ["pending", "posting"] }, notBefore: { lte: now } }, orderBy: { id: "asc" } });
+}
+
+/** The next post waiting, due or not (for /campaign preview). */
+export function nextWaitingTweet(db: DbOrTx) {
+  return db.tweetOutbox.findFirst({ where: { status: { in: ["pending", "posting"] } }, orderBy: { id: "asc" } });
+}
+
+/**
+ * Marks an attempt before calling X, in one conditional statement (the row must still be as we read it).
+ * The attempt counts against the caps from then on: once X has the request, it may have been paid for.
+ */
+export async function markAttempt(db: DbOrTx, row: TweetRow, now: Date): Promise<boolean> {
+  const claimed = await db.tweetOutbox.updateMany({
+    where: { id: row.id, attempts: row.attempts, status: { in: ["pending", "posting"] } },
+    data: { status: "posting", attempts: row.attempts + 1, firstAttemptAt: row.firstAttemptAt ?? now, lastAttemptAt: now },
+  });
+  return claimed.count === 1;
+}
+
+export async function markPosted(db: DbOrTx, id: number, now: Date, outcome: { tweetId: string | null; dryRun: boolean; note?: string }): Promise<void> {
+  await db.tweetOutbox.update({
+    where: { id },
+    data: { status: "posted", postedAt: now, tweetId: outcome.tweetId, dryRun: outcome.dryRun, lastError: outcome.note ?? null },
+  });
+}
+
+/** Back in the queue until `notBefore`; `uncertain` keeps it "posting" (the request may have reached X). */
+export async function retryTweetAt(db: DbOrTx, id: number, notBefore: Date, error: string, uncertain: boolean): Promise<void> {
+  await db.tweetOutbox.update({ where: { id }, data: { status: uncertain ? "posting" : "pending", notBefore, lastError: error } });
+}
+
+export async function markFailed(db: DbOrTx, id: number, error: string): Promise<void> {
+  await db.tweetOutbox.update({ where: { id }, data: { status: "failed", lastError: error } });
+}
+
+/** Attempts started in [from, now]: what the daily and monthly caps count (an indexed count of a small table). */
+export function attemptsSince(db: DbOrTx, from: Date): Promise<number> {
+  return db.tweetOutbox.count({ where: { firstAttemptAt: { gte: from } } });
+}
+
+export function parseCard(row: { card: string }): CardData {
+  return JSON.parse(row.card) as CardData;
+}
+
+/** The latest posts, newest first, for /campaign history. */
+export function recentTweets(db: DbOrTx, take: number) {
+  return db.tweetOutbox.findMany({ orderBy: { id: "desc" }, take });
+}
