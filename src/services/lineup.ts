@@ -137,6 +137,10 @@ export function currentOrNextSet(db: DbOrTx, now: Date) {
   });
 }
 
+export function getSet(db: DbOrTx, setId: number) {
+  return db.djSet.findUnique({ where: { id: setId }, include: { offer: { select: { djName: true, userId: true } } } });
+}
+
 /** Sets not yet over whose DJ or stage contains `query` (autocomplete). */
 export async function openSets(db: DbOrTx, now: Date, query = "", take = 25) {
   const sets = await lineup(db, null, now, 100);

@@ -124,7 +124,7 @@ async function insertVote(tx: DbOrTx, requestId: number, userId: string, notify:
  * The Upvote button: one vote per member, pressing again takes it back. The requester's request is their
  * vote already. Returns whether the member now backs the track, and its votes.
  */
-export async function toggleVote(db: Db, userId: string, requestId: number, now: Date): Promise<{ voted: boolean; votes: number; title: string }> {
+export async function toggleVote(db: Db, userId: string, requestId: number, now: Date): Promise<{ voted: boolean; votes: number; title: string; setId: number }> {
   return db.$transaction(async (tx) => {
     const request = await tx.trackRequest.findUnique({ where: { id: requestId } });
     if (!request) throw new UserError("That request no longer exists. Open /dj queue again.");
@@ -134,13 +134,13 @@ export async function toggleVote(db: Db, userId: string, requestId: number, now:
     if (removed.count === 1) {
       const after = await tx.trackRequest.update({ where: { id: requestId }, data: { votes: { decrement: 1 } } });
       await adjustMetric(tx, "track_votes", -1);
-      return { voted: false, votes: after.votes, title: after.title };
+      return { voted: false, votes: after.votes, title: after.title, setId: after.setId };
     }
     const added = await insertVote(tx, requestId, userId, false, now);
-    if (!added) return { voted: true, votes: request.votes, title: request.title };
+    if (!added) return { voted: true, votes: request.votes, title: request.title, setId: request.setId };
     const after = await tx.trackRequest.update({ where: { id: requestId }, data: { votes: { increment: 1 } } });
     await adjustMetric(tx, "track_votes", 1);
-    return { voted: true, votes: after.votes, title: after.title };
+    return { voted: true, votes: after.votes, title: after.title, setId: after.setId };
   });
 }
 
