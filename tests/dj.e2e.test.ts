@@ -11,7 +11,11 @@ beforeAll(async () => {
   const d = stack.discord;
   ava = d.addMember({ username: "ava", organizer: true });
   lumen = d.addMember({ username: "lumen" });
-  [ben, chloe, dev, eli, fatima] = ["ben", "chloe", "dev", "eli", "fatima"].map((username) => d.addMember({ username }));
+  ben = d.addMember({ username: "ben" });
+  chloe = d.addMember({ username: "chloe" });
+  dev = d.addMember({ username: "dev" });
+  eli = d.addMember({ username: "eli" });
+  fatima = d.addMember({ username: "fatima" });
 });
 afterAll(async () => stack?.close());
 
