@@ -6,7 +6,7 @@ import { createDb } from "../src/db/client.js";
 import { readMetrics } from "../src/services/metrics.js";
 import { checkInSelf } from "../src/services/shiftCheckins.js";
 import { shiftLabel, shiftMinutes, type ShiftConfig } from "../src/services/shiftCore.js";
-import { sendDueShiftReminders, shortShiftsSummary } from "../src/services/shiftReminders.js";
+import { postShiftSummary, sendDueShiftReminders, shortShiftsSummary } from "../src/services/shiftReminders.js";
 import { addShift, editShift, exportShifts, removeShift, roster, searchRoles } from "../src/services/shifts.js";
 import { requireWhen } from "../src/services/time.js";
 import { claimShift, joinWaitlist, type Member } from "../src/services/volunteers.js";
@@ -179,6 +179,11 @@ describe("summary and export", () => {
     expect(text).toMatch(/2 slots on 1 shift/);
     expect(text).toMatch(/\*\*Door\*\* <t:\d+:F> – <t:\d+:t>: 2 of 3 still open/);
     expect(text).not.toMatch(/Bar|Later/);
+    const posted: [string, string][] = [];
+    const post = async (channelId: string, content: string) => void posted.push([channelId, content]);
+    expect(await postShiftSummary(fresh.db, { ANNOUNCE_CHANNEL_ID: "123456789012345678" }, NOW, post)).toBe(true);
+    expect(await postShiftSummary(fresh.db, { ANNOUNCE_CHANNEL_ID: undefined }, NOW, post)).toBe(false);
+    expect(posted).toEqual([["123456789012345678", text]]);
     await fresh.close();
   });
 

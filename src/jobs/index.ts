@@ -2,6 +2,7 @@
 // job's lease before each tick, so with several processes each tick runs once.
 import type { BotContext } from "../discord/types.js";
 import type { Scheduler } from "./scheduler.js";
+import { postShiftSummary, sendDueShiftReminders } from "../services/shiftReminders.js";
 import { createTweetJobs } from "../x/jobs.js";
 
 export interface Jobs {
@@ -12,6 +13,14 @@ export interface Jobs {
 export function startJobs(scheduler: Scheduler, ctx: BotContext, jobs: Jobs): void {
   // The DM outbox: every few seconds, throttled inside.
   scheduler.schedule("dm-queue", "*/5 * * * * *", (now) => jobs.flushDms(now), { leaseMs: 30_000 });
+  // Volunteer shifts: DM reminders every minute (exactly once by their outbox keys); the summary of shifts still short of people.
+  scheduler.schedule("shift-reminders", "0 * * * * *", (now) => sendDueShiftReminders(ctx.db, ctx.config, now).then(() => ctx.wakeDmQueue()));
+  scheduler.schedule("shift-summary", ctx.config.SHIFT_SUMMARY_CRON, (now) =>
+    postShiftSummary(ctx.db, ctx.config, now, async (channelId, content) => {
+      const channel = await ctx.client.channels.fetch(channelId);
+      if (channel?.isSendable()) await channel.send({ content, allowedMentions: { parse: [] } });
+    }),
+  );
   // Posts to X (src/x): the outbox on TWEET_CRON, the digest on DIGEST_CRON, milestones to the announce channel at once.
   const tweets = createTweetJobs(ctx);
   scheduler.schedule("tweet-outbox", ctx.config.TWEET_CRON, (now) => tweets.flush(now), { leaseMs: 120_000 });

@@ -82,3 +82,20 @@ export async function shortShiftsSummary(db: Db, now: Date): Promise<string | nu
   }
   return [header, ...lines, footer].join("\n");
 }
+
+/**
+ * The daily summary job: posts to the announce channel through `post` (the caller's Discord client), so
+ * this file stays free of discord.js. Returns whether anything was posted.
+ */
+export async function postShiftSummary(
+  db: Db,
+  config: Pick<Config, "ANNOUNCE_CHANNEL_ID">,
+  now: Date,
+  post: (channelId: string, content: string) => Promise<unknown>,
+): Promise<boolean> {
+  if (!config.ANNOUNCE_CHANNEL_ID) return false;
+  const summary = await shortShiftsSummary(db, now);
+  if (!summary) return false;
+  await post(config.ANNOUNCE_CHANNEL_ID, summary);
+  return true;
+}
