@@ -78,3 +78,14 @@ export async function rsvpTotals(db: DbOrTx): Promise<{ going: number; maybe: nu
   const m = await readMetrics(db);
   return { going: m.rsvps_going, maybe: m.rsvps_maybe, waitlisted: m.rsvps_waitlisted };
 }
+
+/** Autocomplete for an organizer picking a member among an event's answers (members who left included). */
+export async function answerChoices(db: DbOrTx, eventId: number, typed: string): Promise<{ name: string; value: string }[]> {
+  const text = typed.trim().slice(0, 100);
+  const rows = await db.rsvp.findMany({
+    where: { eventId, status: { in: ["going", "waitlisted", "maybe", "declined"] }, ...(text ? { displayName: { contains: text } } : {}) },
+    orderBy: { displayName: "asc" },
+    take: 25,
+  });
+  return rows.map((r) => ({ name: `${r.displayName} (${r.status}${r.guests ? ` +${r.guests}` : ""})`.slice(0, 100), value: r.userId }));
+}

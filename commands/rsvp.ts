@@ -1,0 +1,278 @@
+// /rsvp: answer an event (going with guests, maybe, can't go), see yours, reminders on or off; organizers
+// list, export and remove answers. The announcement's buttons call the same service as the commands.
+// This file also renders the announcement, which /event post creates and every answer refreshes.
+import {
+  ActionRowBuilder,
+  ButtonBuilder,
+  ButtonStyle,
+  EmbedBuilder,
+  SlashCommandBuilder,
+  StringSelectMenuBuilder,
+  type GuildMember,
+  type Interaction,
+  type SlashCommandStringOption,
+} from "discord.js";
+import { isOrganizer, requireOrganizer } from "../src/discord/permissions.js";
+import type { BotContext, CommandModule, ComponentInteraction, ParsedCustomId, Response } from "../src/discord/types.js";
+import { eventChoices, eventNumbers, requireEvent, resolveEvent, type Event } from "../src/services/events.js";
+import { eventIcs, icsFileName } from "../src/services/ics.js";
+import { answerChoices, rsvpCsv, rsvpPage, type ListRow } from "../src/services/rsvpLists.js";
+import { answerRsvp, myRsvps, removeRsvp, setReminders, type AnswerKind, type AnswerResult } from "../src/services/rsvps.js";
+import { discordTime, discordWhen } from "../src/services/time.js";
+
+const PREFIX = "rsvp";
+export const EVENT_COLOR = 0xe9407a;
+
+export const eventOption = (description: string, required = false) => (o: SlashCommandStringOption) =>
+  o.setName("event").setDescription(description).setAutocomplete(true).setRequired(required).setMaxLength(100);
+const OPTIONAL_EVENT = "The event (start typing; left out: the next one)";
+
+const data = new SlashCommandBuilder()
+  .setName("rsvp")
+  .setDescription("Answer an event: going (with guests), maybe, can't go")
+  .addSubcommand((s) =>
+    s
+      .setName("going")
+      .setDescription("You are going (guests count toward the seats)")
+      .addStringOption(eventOption(OPTIONAL_EVENT))
+      .addIntegerOption((o) => o.setName("guests").setDescription("How many guests you bring (0 if just you)").setMinValue(0).setMaxValue(50)),
+  )
+  .addSubcommand((s) => s.setName("maybe").setDescription("You might come").addStringOption(eventOption(OPTIONAL_EVENT)))
+  .addSubcommand((s) => s.setName("decline").setDescription("You can't go (frees your seat for the waitlist)").addStringOption(eventOption(OPTIONAL_EVENT)))
+  .addSubcommand((s) => s.setName("mine").setDescription("Your answers to upcoming events"))
+  .addSubcommand((s) =>
+    s
+      .setName("reminders")
+      .setDescription("Reminder DMs before events you are going to")
+      .addStringOption((o) => o.setName("state").setDescription("on or off").setRequired(true).addChoices({ name: "on", value: "on" }, { name: "off", value: "off" })),
+  )
+  .addSubcommand((s) => s.setName("list").setDescription("Organizers: who is going, waiting, maybe").addStringOption(eventOption(OPTIONAL_EVENT)))
+  .addSubcommand((s) => s.setName("export").setDescription("Organizers: every answer as a CSV file").addStringOption(eventOption(OPTIONAL_EVENT)))
+  .addSubcommand((s) =>
+    s
+      .setName("remove")
+      .setDescription("Organizers: remove a member's answer (someone who left)")
+      .addStringOption(eventOption("The event", true))
+      .addStringOption((o) => o.setName("member").setDescription("Whose answer (start typing a name)").setRequired(true).setAutocomplete(true).setMaxLength(100)),
+  )
+  .toJSON();
+
+function displayNameOf(interaction: Interaction): string {
+  const m = interaction.member;
+  return (m && "displayName" in m ? (m as GuildMember).displayName : null) ?? interaction.user.globalName ?? interaction.user.username;
+}
+
+const people = (n: number) => `${n} ${n === 1 ? "person" : "people"}`;
+const guestsText = (n: number) => (n ? ` with ${n} ${n === 1 ? "guest" : "guests"}` : "");
+
+/** The announcement: the event, live counts, and the answer buttons (none once cancelled). */
+export function announcement(event: Event, maxGuests: number) {
+  const n = eventNumbers(event);
+  const cancelled = event.status === "cancelled";
+  const embed = new EmbedBuilder()
+    .setColor(cancelled ? 0x777777 : EVENT_COLOR)
+    .setTitle(`${cancelled ? "[Cancelled] " : ""}${event.name}`.slice(0, 256))
+    .addFields(
+      { name: "When", value: `${discordWhen(event.startsAt)}${event.endsAt ? ` to ${discordTime(event.endsAt, "t")}` : ""}` },
+      ...(event.location ? [{ name: "Where", value: event.location }] : []),
+      { name: "Going", value: n.capacity === null ? people(n.going) : `${n.going} / ${n.capacity} seats`, inline: true },
+      { name: "Maybe", value: String(n.maybe), inline: true },
+      ...(n.capacity !== null ? [{ name: "Waitlist", value: people(n.waitlisted), inline: true }] : []),
+    )
+    .setFooter({ text: cancelled ? "This event is cancelled." : "Answer with the buttons, or /rsvp going (guests count toward the seats)." });
+  if (event.description) embed.setDescription(event.description);
+  if (cancelled) return { embeds: [embed], components: [] };
+  const buttons = new ActionRowBuilder<ButtonBuilder>().addComponents(
+    new ButtonBuilder().setCustomId(`${PREFIX}:going:${event.id}`).setLabel("Going").setStyle(ButtonStyle.Success),
+    new ButtonBuilder().setCustomId(`${PREFIX}:maybe:${event.id}`).setLabel("Maybe").setStyle(ButtonStyle.Secondary),
+    new ButtonBuilder().setCustomId(`${PREFIX}:decline:${event.id}`).setLabel("Can't go").setStyle(ButtonStyle.Danger),
+  );
+  const components: ActionRowBuilder<ButtonBuilder | StringSelectMenuBuilder>[] = [buttons];
+  if (maxGuests > 0) {
+    const choices = Array.from({ length: Math.min(maxGuests, 24) + 1 }, (_, g) => ({
+      label: g === 0 ? "Going, just me" : `Going with ${g} ${g === 1 ? "guest" : "guests"}`,
+      value: String(g),
+    }));
+    const select = new StringSelectMenuBuilder().setCustomId(`${PREFIX}:guests:${event.id}`).setPlaceholder("Bringing guests? Pick how many").addOptions(choices);
+    components.push(new ActionRowBuilder<StringSelectMenuBuilder>().addComponents(select));
+  }
+  return { embeds: [embed], components };
+}
+
+/** Edits the event's announcement to its current state (through ctx.refreshLater: bursts become one edit). */
+export function refreshAnnouncement(ctx: BotContext, eventId: number): void {
+  ctx.refreshLater(`event:${eventId}`, async () => {
+    const event = await requireEvent(ctx.db, eventId);
+    if (!event.announceChannelId || !event.announceMessageId) return;
+    const channel = await ctx.client.channels.fetch(event.announceChannelId);
+    if (!channel?.isTextBased()) return;
+    const message = await channel.messages.fetch(event.announceMessageId);
+    await message.edit({ ...announcement(event, ctx.config.RSVP_MAX_GUESTS), allowedMentions: { parse: [] } });
+  });
+}
+
+function answerText(r: AnswerResult): string {
+  const e = r.event;
+  const when = discordWhen(e.startsAt);
+  const freed = r.promoted.length ? ` Your seat went to ${r.promoted.length === 1 ? "the next person" : `${r.promoted.length} people`} on the waitlist.` : "";
+  switch (r.status) {
+    case "going":
+      return `You are **going** to **${e.name}**${guestsText(r.guests)}, ${when}.${freed} I will remind you by DM before it starts (\`/rsvp reminders off\` to stop that). Add it to your calendar with the attached file.`;
+    case "waitlisted":
+      return `**${e.name}** is full, so you are on the **waitlist**${guestsText(r.guests)}: number ${r.position}. When a seat frees up for you, you are in at once and I will DM you.`;
+    case "maybe":
+      return `Marked as **maybe** for **${e.name}**, ${when}.${freed} Press Going when you know.`;
+    case "declined":
+      return `Got it: you **can't go** to **${e.name}**.${freed}`;
+  }
+}
+
+/** The one path for an answer, from a command or a button: service call, announcement refresh, reply. */
+async function answer(ctx: BotContext, interaction: Interaction, eventId: number, kind: AnswerKind, guests?: number | null): Promise<Response> {
+  const result = await answerRsvp(ctx.db, {
+    eventId,
+    userId: interaction.user.id,
+    displayName: displayNameOf(interaction),
+    answer: kind,
+    guests,
+    now: ctx.now(),
+    maxGuests: ctx.config.RSVP_MAX_GUESTS,
+  });
+  refreshAnnouncement(ctx, eventId);
+  if (result.promoted.length) ctx.wakeDmQueue();
+  const withIcs = result.status === "going" || result.status === "waitlisted" || result.status === "maybe";
+  return {
+    content: answerText(result),
+    ...(withIcs ? { files: [{ attachment: Buffer.from(eventIcs(result.event, ctx.now())), name: icsFileName(result.event) }] } : {}),
+  };
+}
+
+function rowLine(r: ListRow): string {
+  const name = r.displayName.replace(/[*_~`|>\\]/g, "\\$&");
+  const place = r.position !== null ? `${r.position}. ` : "";
+  return `${place}${name}${r.guests ? ` (+${r.guests})` : ""}`;
+}
+
+const SECTION_TITLES: Record<string, string> = { going: "Going", waitlisted: "Waitlist", maybe: "Maybe" };
+
+async function listPage(ctx: BotContext, event: Event, page: number) {
+  const p = await rsvpPage(ctx.db, event.id, page);
+  const n = eventNumbers(event);
+  const lines: string[] = [];
+  let section = "";
+  for (const r of p.rows) {
+    if (r.status !== section) lines.push(`${lines.length ? "\n" : ""}**${SECTION_TITLES[r.status]}**`), (section = r.status);
+    lines.push(rowLine(r));
+  }
+  const embed = new EmbedBuilder()
+    .setColor(EVENT_COLOR)
+    .setTitle(`Answers: ${event.name}`.slice(0, 256))
+    .setDescription(lines.join("\n") || "Nobody has answered yet.")
+    .setFooter({
+      text: `Going: ${n.going}${n.capacity !== null ? ` of ${n.capacity} seats` : ""} (guests included) · waitlist: ${n.waitlisted} · maybe: ${n.maybe} · page ${p.page + 1} of ${p.pages}`,
+    });
+  const nav = new ActionRowBuilder<ButtonBuilder>().addComponents(
+    new ButtonBuilder().setCustomId(`${PREFIX}:page:${event.id}:${p.page - 1}`).setLabel("Previous").setStyle(ButtonStyle.Secondary).setDisabled(p.page === 0),
+    new ButtonBuilder().setCustomId(`${PREFIX}:page:${event.id}:${p.page + 1}`).setLabel("Next").setStyle(ButtonStyle.Secondary).setDisabled(p.page + 1 >= p.pages),
+  );
+  return { embeds: [embed], components: p.pages > 1 ? [nav] : [] };
+}
+
+async function mine(ctx: BotContext, userId: string): Promise<Response> {
+  const answers = await myRsvps(ctx.db, userId, ctx.now());
+  if (!answers.length) return { content: "You have not answered any upcoming event. See /event list, then /rsvp going." };
+  const label = { going: "going", waitlisted: "on the waitlist", maybe: "maybe", declined: "can't go" } as const;
+  const lines = answers.map((a) => {
+    const place = a.position !== null ? ` (number ${a.position})` : "";
+    return `**${a.event.name}** — ${discordWhen(a.event.startsAt)}: ${label[a.status]}${place}${guestsText(a.guests)}`;
+  });
+  return { embeds: [new EmbedBuilder().setColor(EVENT_COLOR).setTitle("Your answers").setDescription(lines.join("\n").slice(0, 4096))] };
+}
+
+function eventIdArg(id: ParsedCustomId): number {
+  const eventId = Number(id.args[0]);
+  if (!Number.isInteger(eventId) || eventId < 1) throw new Error(`bad customId ${id.prefix}:${id.action}`);
+  return eventId;
+}
+
+const rsvp: CommandModule = {
+  data,
+  help: [
+    { usage: "/rsvp going [event] [guests]", summary: "say you are going, with guests; the waitlist takes over when seats run out" },
+    { usage: "/rsvp maybe [event] · /rsvp decline [event]", summary: "maybe, or can't go (frees your seat)" },
+    { usage: "/rsvp mine", summary: "your answers and waitlist places" },
+    { usage: "/rsvp reminders on|off", summary: "reminder DMs before events you are going to" },
+    { usage: "/rsvp list [event] · /rsvp export [event]", summary: "who is going, waiting, maybe; the CSV file", organizer: true },
+    { usage: "/rsvp remove event member", summary: "remove a member's answer (someone who left)", organizer: true },
+  ],
+  async execute(interaction, ctx) {
+    const sub = interaction.options.getSubcommand();
+    const now = ctx.now();
+    if (sub === "mine") return mine(ctx, interaction.user.id);
+    if (sub === "reminders") {
+      const on = interaction.options.getString("state", true) === "on";
+      await setReminders(ctx.db, interaction.user.id, on, now);
+      return { content: on ? "Reminders are on: I will DM you before events you are going to." : "Reminders are off. Turn them back on with `/rsvp reminders on`." };
+    }
+    if (sub === "list" || sub === "export" || sub === "remove") requireOrganizer(interaction, ctx.config);
+    const event = await resolveEvent(ctx.db, interaction.options.getString("event"), now);
+    switch (sub) {
+      case "going":
+        return answer(ctx, interaction, event.id, "going", interaction.options.getInteger("guests"));
+      case "maybe":
+        return answer(ctx, interaction, event.id, "maybe");
+      case "decline":
+        return answer(ctx, interaction, event.id, "declined");
+      case "list":
+        return listPage(ctx, event, 0);
+      case "export": {
+        const stream = await rsvpCsv(ctx.db, event.id);
+        return { content: `Every answer to **${event.name}**, as CSV.`, files: [{ attachment: stream, name: `rsvps-event-${event.id}.csv` }] };
+      }
+      case "remove": {
+        const userId = interaction.options.getString("member", true);
+        const r = await removeRsvp(ctx.db, { eventId: event.id, userId, now });
+        refreshAnnouncement(ctx, event.id);
+        if (r.promoted.length) ctx.wakeDmQueue();
+        const moved = r.promoted.length ? ` ${people(r.promoted.length)} moved up from the waitlist and were told by DM.` : "";
+        return { content: `Removed <@${userId}>'s answer (${r.removed}) to **${event.name}**.${moved}` };
+      }
+    }
+    return { content: "Unknown subcommand. See /help." };
+  },
+  async autocomplete(interaction, ctx) {
+    const focused = interaction.options.getFocused(true);
+    if (focused.name === "member") {
+      // Organizers only: the names of who answered are not for everyone.
+      if (!isOrganizer(interaction, ctx.config)) return [];
+      const event = await resolveEvent(ctx.db, interaction.options.getString("event"), ctx.now()).catch(() => null);
+      return event ? answerChoices(ctx.db, event.id, String(focused.value)) : [];
+    }
+    return eventChoices(ctx.db, String(interaction.options.getFocused()), ctx.now(), ctx.config.CAMPAIGN_TIMEZONE);
+  },
+  components: {
+    async [PREFIX](interaction: ComponentInteraction, id: ParsedCustomId, ctx: BotContext): Promise<Response> {
+      const eventId = eventIdArg(id);
+      switch (id.action) {
+        case "going":
+          return answer(ctx, interaction, eventId, "going");
+        case "maybe":
+          return answer(ctx, interaction, eventId, "maybe");
+        case "decline":
+          return answer(ctx, interaction, eventId, "declined");
+        case "guests": {
+          const value = interaction.isStringSelectMenu() ? Number(interaction.values[0]) : 0;
+          return answer(ctx, interaction, eventId, "going", value);
+        }
+        case "page": {
+          requireOrganizer(interaction, ctx.config);
+          const event = await requireEvent(ctx.db, eventId);
+          return { kind: "update", message: await listPage(ctx, event, Number(id.args[1]) || 0) };
+        }
+      }
+      return { content: "This button is no longer active. Run the command again to get a fresh one." };
+    },
+  },
+};
+
+export default rsvp;
