@@ -2,6 +2,7 @@
 // job's lease before each tick, so with several processes each tick runs once.
 import type { BotContext } from "../discord/types.js";
 import type { Scheduler } from "./scheduler.js";
+import { sendDueRsvpReminders } from "../services/rsvpReminders.js";
 import { postShiftSummary, sendDueShiftReminders } from "../services/shiftReminders.js";
 import { createTweetJobs } from "../x/jobs.js";
 
@@ -13,6 +14,8 @@ export interface Jobs {
 export function startJobs(scheduler: Scheduler, ctx: BotContext, jobs: Jobs): void {
   // The DM outbox: every few seconds, throttled inside.
   scheduler.schedule("dm-queue", "*/5 * * * * *", (now) => jobs.flushDms(now), { leaseMs: 30_000 });
+  // Event reminders (RSVP_REMINDER_HOURS before the start) for members going: exactly once by their outbox keys.
+  scheduler.schedule("rsvp-reminders", "0 * * * * *", (now) => sendDueRsvpReminders(ctx.db, ctx.config, now).then(() => ctx.wakeDmQueue()));
   // Volunteer shifts: DM reminders every minute (exactly once by their outbox keys); the summary of shifts still short of people.
   scheduler.schedule("shift-reminders", "0 * * * * *", (now) => sendDueShiftReminders(ctx.db, ctx.config, now).then(() => ctx.wakeDmQueue()));
   scheduler.schedule("shift-summary", ctx.config.SHIFT_SUMMARY_CRON, (now) =>
