@@ -1,0 +1,247 @@
+// The tweet outbox against the X emulator: each fault X can answer, caps, quiet hours, dry runs.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { renderCard, type CardData } from "../src/card/card.js";
+import { createLogger } from "../src/log.js";
+import { startXEmulator, type XEmulator } from "../src/sandbox/x/index.js";
+import { resumePosting, setupCampaign } from "../src/services/campaign.js";
+import { announceMilestones } from "../src/x/announce.js";
+import { flushTweets, MAX_ATTEMPTS, type AnnouncedPost, type OutboxConfig, type OutboxDeps } from "../src/x/outbox.js";
+import { createPublisher } from "../src/x/publisher.js";
+import { queueTweet } from "../src/x/store.js";
+import { freshDb, type TestDb } from "./support/db.js";
+
+let t: TestDb;
+let x: XEmulator;
+beforeAll(async () => {
+  t = await freshDb();
+  x = await startXEmulator();
+});
+afterAll(async () => {
+  await x.close();
+  await t.close();
+});
+
+const ORGANIZER = "100000000000000001";
+const card: CardData = { name: "A dance party", raisedCents: 1_000_000, goalCents: 2_000_000, currency: "USD", rsvps: 10, volunteers: 2, headline: "Milestone: 50% of the goal" };
+const config: OutboxConfig = { CAMPAIGN_TIMEZONE: "UTC", TWEET_QUIET_HOURS: undefined, TWEET_DAILY_CAP: 10, TWEET_MONTHLY_CAP: 100, TWEET_ALLOW_LINKS: false, DJ_REVIEW_CHANNEL_ID: undefined };
+const log = createLogger({ level: "silent", format: "json" });
+
+function announcerLog() {
+  const calls: { kind: string; post: AnnouncedPost }[] = [];
+  return {
+    calls,
+    announcer: {
+      milestone: async (post: AnnouncedPost) => void calls.push({ kind: "milestone", post }),
+      dryRun: async (post: AnnouncedPost) => void calls.push({ kind: "dry", post }),
+    },
+  };
+}
+
+function deps(overrides: Partial<OutboxDeps> = {}): OutboxDeps {
+  const publisher = createPublisher({ twitter: x.credentials, TWITTER_API_URL: x.apiUrl }, 400);
+  return { db: t.db, config, log, publisher, announcer: null, random: () => 0.5, perTick: 5, ...overrides };
+}
+
+let seq = 0;
+async function queue(n = 1, now = new Date("2026-10-01T00:00:00Z")) {
+  for (let i = 0; i < n; i++) {
+    seq++;
+    await queueTweet(t.db, { dedupeKey: `test:${seq}`, kind: "milestone", text: `Milestone number ${seq} reached!`, altText: "A progress card.", card, announce: true }, now);
+  }
+}
+const rows = () => t.db.tweetOutbox.findMany({ orderBy: { id: "asc" } });
+const notices = () => t.db.directMessage.findMany({ where: { dedupeKey: { startsWith: "tweet-notice:" } } });
+const tweetPosts = () => x.requests.filter((r) => r.method === "POST" && r.path === "/2/tweets");
+const NOON = new Date("2026-11-29T12:00:00Z");
+const later = (d: Date, ms: number) => new Date(d.getTime() + ms);
+
+beforeEach(async () => {
+  x.reset();
+  await t.db.tweetOutbox.deleteMany();
+  await t.db.directMessage.deleteMany();
+  await t.db.campaign.deleteMany();
+  await setupCampaign(t.db, { name: "A dance party", goalCents: 2_000_000, userId: ORGANIZER });
+});
+
+describe("posting", () => {
+  it("uploads the card with alt text, posts, and records the tweet id", async () => {
+    await queue();
+    expect(await flushTweets(deps(), NOON)).toEqual({ posted: 1, dryRuns: 0, retrying: 0, failed: 0 });
+    const [row] = await rows();
+    expect(x.tweets).toHaveLength(1);
+    expect(row).toMatchObject({ status: "posted", tweetId: x.tweets[0]!.id, attempts: 1, dryRun: false });
+    expect(x.tweets[0]!.mediaIds).toHaveLength(1);
+    const media = x.media.find((m) => m.id === x.tweets[0]!.mediaIds[0]);
+    expect(media?.mediaType).toBe("image/png");
+    expect(media?.altText).toBe("A progress card.");
+    expect(await flushTweets(deps(), later(NOON, 60_000))).toMatchObject({ posted: 0 });
+    expect(x.tweets).toHaveLength(1);
+  });
+
+  it("without credentials, records a dry run and shows it in the announce channel with the card", async () => {
+    await queue();
+    const seen = announcerLog();
+    expect(await flushTweets(deps({ publisher: null, announcer: seen.announcer }), NOON)).toMatchObject({ dryRuns: 1 });
+    expect(seen.calls).toHaveLength(1);
+    expect(seen.calls[0]!.kind).toBe("dry");
+    expect(seen.calls[0]!.post.png.subarray(1, 4).toString()).toBe("PNG");
+    expect((await rows())[0]).toMatchObject({ status: "posted", dryRun: true, tweetId: null });
+    expect(x.requests).toHaveLength(0);
+  });
+
+  it("shows each milestone once in the announce channel, whatever the X schedule", async () => {
+    await queue(2);
+    const seen = announcerLog();
+    expect(await announceMilestones({ db: t.db, log, announcer: seen.announcer })).toBe(2);
+    expect(await announceMilestones({ db: t.db, log, announcer: seen.announcer })).toBe(0);
+    expect(seen.calls.map((c) => c.kind)).toEqual(["milestone", "milestone"]);
+    expect(seen.calls[0]!.post.headline).toBe("Milestone: 50% of the goal");
+  });
+});
+
+describe("faults", () => {
+  it("a 429 waits until its reset, for every post", async () => {
+    await queue(2);
+    x.fail({ status: 429, resetInSeconds: 600 });
+    const now = new Date();
+    expect(await flushTweets(deps(), now)).toMatchObject({ posted: 0, held: "rate_limited" });
+    const campaign = await t.db.campaign.findFirstOrThrow();
+    expect(campaign.xRetryAt!.getTime()).toBeGreaterThan(now.getTime() + 590_000);
+    const before = tweetPosts().length;
+    expect(await flushTweets(deps(), later(now, 300_000))).toMatchObject({ held: "rate_limited" });
+    expect(tweetPosts().length).toBe(before); // nothing sent before the reset
+    expect(await flushTweets(deps(), later(campaign.xRetryAt!, 1000))).toMatchObject({ posted: 2 });
+    expect(x.tweets).toHaveLength(2);
+  });
+
+  it("5xx retries with exponential backoff, then gives up as failed and tells the organizer once", async () => {
+    await queue();
+    x.fail({ status: 503 }, MAX_ATTEMPTS);
+    let now = NOON;
+    const waits: number[] = [];
+    for (let i = 0; i < MAX_ATTEMPTS; i++) {
+      await flushTweets(deps(), now);
+      const row = (await rows())[0]!;
+      if (row.status === "failed") break;
+      waits.push(row.notBefore.getTime() - now.getTime());
+      expect(await flushTweets(deps(), later(row.notBefore, -1000))).toMatchObject({ posted: 0 }); // not due yet
+      now = row.notBefore;
+    }
+    expect(waits).toEqual([60_000, 120_000, 240_000, 480_000]);
+    const [row] = await rows();
+    expect(row).toMatchObject({ status: "failed", attempts: MAX_ATTEMPTS });
+    expect(row!.lastError).toMatch(/503/);
+    const dms = await notices();
+    expect(dms).toHaveLength(1);
+    expect(dms[0]).toMatchObject({ userId: ORGANIZER, dedupeKey: `tweet-notice:failed:${row!.id}` });
+  });
+
+  it("spreads retries with jitter", async () => {
+    await queue();
+    x.fail({ status: 500 });
+    await flushTweets(deps({ random: () => 0 }), NOON);
+    expect((await rows())[0]!.notBefore.getTime() - NOON.getTime()).toBe(30_000);
+  });
+
+  it("a time-out is retried; the post lands once", async () => {
+    await queue();
+    x.fail({ hang: true });
+    expect(await flushTweets(deps(), NOON)).toMatchObject({ retrying: 1 });
+    expect((await rows())[0]).toMatchObject({ status: "posting" });
+    expect(await flushTweets(deps(), later(NOON, 3_600_000))).toMatchObject({ posted: 1 });
+    expect(x.tweets).toHaveLength(1);
+  });
+
+  it("X accepted it but the answer was lost: the retry's duplicate answer counts as posted, once", async () => {
+    await queue();
+    x.fail({ acceptThenDrop: true });
+    expect(await flushTweets(deps(), NOON)).toMatchObject({ retrying: 1 });
+    expect(x.tweets).toHaveLength(1);
+    expect(await flushTweets(deps(), later(NOON, 3_600_000))).toMatchObject({ posted: 1 });
+    expect(x.tweets).toHaveLength(1);
+    expect((await rows())[0]).toMatchObject({ status: "posted", tweetId: null, attempts: 2 });
+    expect((await rows())[0]!.lastError).toMatch(/duplicate/);
+  });
+
+  it("a crash after X accepted but before the row was marked: the next run settles it as posted", async () => {
+    await queue();
+    const [row] = await rows();
+    // What the crashed run did: marked the attempt, and X took the post.
+    await t.db.tweetOutbox.update({ where: { id: row!.id }, data: { status: "posting", attempts: 1, firstAttemptAt: NOON } });
+    await deps().publisher!.post(row!.text, { png: await renderCard(card), alt: "A progress card." });
+    expect(x.tweets).toHaveLength(1);
+    expect(await flushTweets(deps(), NOON)).toMatchObject({ posted: 1 });
+    expect(x.tweets).toHaveLength(1);
+    expect((await rows())[0]).toMatchObject({ status: "posted", attempts: 2 });
+  });
+
+  it("a duplicate answer counts as posted", async () => {
+    await queue();
+    x.fail({ duplicate: true });
+    expect(await flushTweets(deps(), NOON)).toMatchObject({ posted: 1 });
+    expect((await rows())[0]).toMatchObject({ status: "posted", tweetId: null });
+  });
+
+  it.each([401, 403] as const)("a %i pauses all posting and tells the organizer once, instead of hammering", async (status) => {
+    await queue(3);
+    x.fail({ status });
+    expect(await flushTweets(deps(), NOON)).toMatchObject({ held: "auth" });
+    const sent = x.requests.length;
+    for (let i = 1; i <= 3; i++) expect(await flushTweets(deps(), later(NOON, i * 900_000))).toMatchObject({ held: "auth" });
+    expect(x.requests.length).toBe(sent);
+    expect(await notices()).toHaveLength(1);
+    expect((await rows()).map((r) => r.status)).toEqual(["pending", "pending", "pending"]);
+    await resumePosting(t.db);
+    expect(await flushTweets(deps(), later(NOON, 4_000_000))).toMatchObject({ posted: 3 });
+    expect(x.tweets).toHaveLength(3);
+  });
+
+  it("a post X refuses for its content fails at once and tells the organizer", async () => {
+    await queueTweet(t.db, { dedupeKey: "bad", kind: "milestone", text: `${"x".repeat(300)} {milestone}`, altText: "a", card, announce: false });
+    expect(await flushTweets(deps(), NOON)).toMatchObject({ failed: 1 });
+    expect(x.requests).toHaveLength(0); // checked before spending a call
+    expect(await notices()).toHaveLength(1);
+  });
+});
+
+describe("limits", () => {
+  it("never exceeds the daily cap; holds the rest and tells the organizer once", async () => {
+    await queue(5);
+    const capped = deps({ config: { ...config, TWEET_DAILY_CAP: 2 } });
+    expect(await flushTweets(capped, NOON)).toMatchObject({ posted: 2, held: "daily_cap" });
+    expect(await flushTweets(capped, later(NOON, 3_600_000))).toMatchObject({ posted: 0, held: "daily_cap" });
+    expect(x.tweets).toHaveLength(2);
+    expect(await notices()).toHaveLength(1);
+    expect(await flushTweets(capped, new Date("2026-11-30T00:05:00Z"))).toMatchObject({ posted: 2, held: "daily_cap" });
+    expect(x.tweets).toHaveLength(4);
+    expect(await notices()).toHaveLength(2); // one per day held
+  });
+
+  it("never exceeds the monthly cap", async () => {
+    await queue(4);
+    const capped = deps({ config: { ...config, TWEET_MONTHLY_CAP: 3 }, perTick: 1 });
+    for (let day = 27; day <= 30; day++) await flushTweets(capped, new Date(`2026-11-${day}T12:00:00Z`));
+    expect(x.tweets).toHaveLength(3);
+    expect(await flushTweets(capped, new Date("2026-11-30T18:00:00Z"))).toMatchObject({ held: "monthly_cap" });
+    expect(await flushTweets(capped, new Date("2026-12-01T09:00:00Z"))).toMatchObject({ posted: 1 });
+  });
+
+  it("counts the caps in the campaign's time zone", async () => {
+    await queue(2);
+    const la = deps({ config: { ...config, CAMPAIGN_TIMEZONE: "America/Los_Angeles", TWEET_DAILY_CAP: 1 }, perTick: 1 });
+    await flushTweets(la, new Date("2026-11-29T20:00:00Z")); // 12:00 in Los Angeles
+    // 07:00 UTC the next day is still Nov 29 (23:00) in Los Angeles: the same day, held.
+    expect(await flushTweets(la, new Date("2026-11-30T07:00:00Z"))).toMatchObject({ held: "daily_cap" });
+    expect(await flushTweets(la, new Date("2026-11-30T08:30:00Z"))).toMatchObject({ posted: 1 });
+  });
+
+  it("holds posts during quiet hours, in the campaign's time zone, across a daylight-saving change", async () => {
+    await queue(2);
+    const quiet = deps({ config: { ...config, CAMPAIGN_TIMEZONE: "America/Los_Angeles", TWEET_QUIET_HOURS: "23-08" }, perTick: 1 });
+    // 2026-11-01 is the day Los Angeles goes from PDT (UTC-7) to PST (UTC-8).
+    expect(await flushTweets(quiet, new Date("2026-11-01T06:30:00Z"))).toMatchObject({ held: "quiet_hours" }); // 23:30 PDT Oct 31
+    expect(await flushTweets(quiet, new Date("2026-11-01T15:30:00Z"))).toMatchObject({ held: "quiet_hours" }); // 07:30 PST
+    expect(await flushTweets(quiet, new Date("2026-11-01T16:00:00Z"))).toMatchObject({ posted: 1 }); // 08:00 PST (it would be 09:00 PDT)
+    expect(await flushTweets(quiet, new Date("2026-11-02T06:59:00Z"))).toMatchObject({ posted: 1 }); // 22:59 PST
+  });
+});
