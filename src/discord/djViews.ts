@@ -16,6 +16,7 @@ import {
 import { getOffer, OFFER_LIMITS, recordReviewMessage } from "../services/djs.js";
 import { isPlaying, type LineupSet } from "../services/lineup.js";
 import { discordTime, plainTime } from "../services/time.js";
+import { QUEUE_PAGE_SIZE } from "../services/trackRequests.js";
 import type { BotContext } from "./types.js";
 
 export const DJ_COLOR = 0xe9407a;
@@ -144,7 +145,7 @@ interface QueueSet {
 
 /** A page of the queue: an embed, an Upvote button per track (two rows of five), and paging. */
 export function queueView(set: QueueSet, page: { items: QueueItem[]; total: number; page: number; pages: number }, now: Date) {
-  const start = page.page * 10;
+  const start = page.page * QUEUE_PAGE_SIZE;
   const lines = page.items.map((r, i) => `**${start + i + 1}.** ${safe(r.title, 80)} — ${safe(r.artist, 60)} · ${r.votes} vote${r.votes === 1 ? "" : "s"}`);
   const when = isPlaying(set, now) ? "playing now" : `${discordTime(set.startsAt, "f")} to ${discordTime(set.endsAt, "t")}`;
   const embed = new EmbedBuilder()

@@ -4,7 +4,7 @@ import type { DbOrTx, Db } from "../db/client.js";
 import { UserError } from "../discord/errors.js";
 import { queueDm } from "./directMessages.js";
 import { adjustMetric } from "./metrics.js";
-import { cleanLine } from "./trackMatch.js";
+import { cleanLine, md } from "./trackMatch.js";
 import { releaseSets } from "./lineup.js";
 
 export const OFFER_LIMITS = {
@@ -78,7 +78,7 @@ export async function createOffer(db: Db, userId: string, input: OfferInput, now
   if (id === undefined) {
     const active = await db.djOffer.findUnique({ where: { activeKey: userId } });
     throw new UserError(
-      `You already have an offer ${statusWords(active?.status ?? "pending")}${active ? ` (as ${active.djName})` : ""}. To change it, withdraw it with /dj withdraw, then offer again.`,
+      `You already have an offer ${statusWords(active?.status ?? "pending")}${active ? ` (as ${md(active.djName)})` : ""}. To change it, withdraw it with /dj withdraw, then offer again.`,
     );
   }
   return db.djOffer.findUniqueOrThrow({ where: { id: Number(id) } });
@@ -117,8 +117,8 @@ export async function reviewOffer(db: Db, offerId: number, decision: "approve" |
       userId: offer.userId,
       content:
         decision === "approve"
-          ? `Your offer to play as ${offer.djName} was approved. Thank you! The organizers will place your set in the lineup, and you will get a DM with the time.`
-          : `Thank you for offering to play as ${offer.djName}. The organizers could not take your set this time. You are welcome to offer again with /dj offer.`,
+          ? `Your offer to play as ${md(offer.djName)} was approved. Thank you! The organizers will place your set in the lineup, and you will get a DM with the time.`
+          : `Thank you for offering to play as ${md(offer.djName)}. The organizers could not take your set this time. You are welcome to offer again with /dj offer.`,
     });
     return offer;
   });

@@ -6,7 +6,7 @@ import { UserError } from "../discord/errors.js";
 import { queueDm } from "./directMessages.js";
 import { adjustMetric, readMetrics } from "./metrics.js";
 import { requireWhen, discordTime } from "./time.js";
-import { cleanLine, foldText } from "./trackMatch.js";
+import { cleanLine, foldText, md } from "./trackMatch.js";
 
 export const DEFAULT_STAGE = "Main stage";
 export const STAGE_MAX = 40;
@@ -53,18 +53,18 @@ export async function placeSet(db: Db, input: PlaceSetInput, now: Date) {
     const approved = await tx.djOffer.updateMany({ where: { id: input.offerId, status: "approved" }, data: { updatedAt: now } });
     const offer = await tx.djOffer.findUnique({ where: { id: input.offerId } });
     if (!offer) throw new UserError("That offer no longer exists. Pick a DJ from the list.");
-    if (approved.count === 0) throw new UserError(`${offer.djName}'s offer is ${offer.status}, not approved: only approved DJs go in the lineup.`);
+    if (approved.count === 0) throw new UserError(`${md(offer.djName)}'s offer is ${offer.status}, not approved: only approved DJs go in the lineup.`);
 
     const overlapping = { status: "scheduled", startsAt: { lt: endsAt }, endsAt: { gt: startsAt } };
     const clash = await tx.djSet.findFirst({ where: { stage, ...overlapping }, include: { offer: true } });
     if (clash) {
       throw new UserError(
-        `That slot overlaps ${clash.offer.djName} on ${stage} (${discordTime(clash.startsAt, "f")} to ${discordTime(clash.endsAt, "t")}). Pick a time outside it, or another stage.`,
+        `That slot overlaps ${md(clash.offer.djName)} on ${md(stage)} (${discordTime(clash.startsAt, "f")} to ${discordTime(clash.endsAt, "t")}). Pick a time outside it, or another stage.`,
       );
     }
     const busy = await tx.djSet.findFirst({ where: { offerId: offer.id, ...overlapping } });
     if (busy) {
-      throw new UserError(`${offer.djName} already plays on ${busy.stage} from ${discordTime(busy.startsAt, "f")} to ${discordTime(busy.endsAt, "t")}: one DJ, one stage at a time.`);
+      throw new UserError(`${md(offer.djName)} already plays on ${md(busy.stage)} from ${discordTime(busy.startsAt, "f")} to ${discordTime(busy.endsAt, "t")}: one DJ, one stage at a time.`);
     }
 
     const set = await tx.djSet.create({ data: { offerId: offer.id, stage, startsAt, endsAt, createdAt: now } });
@@ -74,7 +74,7 @@ export async function placeSet(db: Db, input: PlaceSetInput, now: Date) {
     await queueDm(tx, {
       dedupeKey: `dj-set:${set.id}:placed`,
       userId: offer.userId,
-      content: `You are in the lineup as ${offer.djName}: ${stage}, ${discordTime(startsAt, "F")} to ${discordTime(endsAt, "t")} (${discordTime(startsAt, "R")}). Members can request tracks for your set; see them with /dj queue.`,
+      content: `You are in the lineup as ${md(offer.djName)}: ${md(stage)}, ${discordTime(startsAt, "F")} to ${discordTime(endsAt, "t")} (${discordTime(startsAt, "R")}). Members can request tracks for your set; see them with /dj queue.`,
     });
     return { ...set, offer };
   });
