@@ -191,6 +191,15 @@ describe("Discord emulator with discord.js", () => {
     expect(result.attachments[0]?.data.toString()).toBe("a,b\n1,2\n");
   });
 
+  it("times each interaction: sent, acknowledged by the first callback, settled by the final answer", async () => {
+    const direct = await discord.runCommand(alice, "ping");
+    expect(direct.timing.sentAt).toBeLessThanOrEqual(direct.timing.ackedAt);
+    expect(direct.timing.ackedAt).toBeLessThanOrEqual(direct.timing.settledAt);
+    const deferred = await discord.runCommand(alice, "report");
+    // Deferred: the acknowledgement (type 5) comes first, the edit that settles it later.
+    expect(deferred.timing.ackedAt).toBeLessThan(deferred.timing.settledAt);
+  });
+
   it("shows a modal and takes its submission", async () => {
     const shown = await discord.runCommand(bob, "signup");
     expect(shown.callbackType).toBe(9);

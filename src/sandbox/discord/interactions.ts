@@ -1,6 +1,7 @@
 // Interactions from the member's side (a test clicks, types, submits) and from the bot's side
 // (callbacks and webhook edits). Each interaction's promise settles on its final visible answer.
 import { randomBytes } from "node:crypto";
+import { performance } from "node:perf_hooks";
 import { HttpError, invalidFormBody, noContent, ok, type Reply, type UploadedFile } from "./http.js";
 import type { Gateway } from "./gateway.js";
 import { createMessage, editMessage } from "./messages.js";
@@ -22,6 +23,9 @@ interface Pending {
   type: number;
   label: string;
   createdAt: number;
+  /** performance.now() when INTERACTION_CREATE went out, and when the first callback came in. */
+  sentAt: number;
+  ackedAt?: number;
   member: Member;
   channelId: string;
   sourceMessage?: StoredMessage;
@@ -70,6 +74,7 @@ export class Interactions {
         type: input.type,
         label: input.label,
         createdAt: Date.now(),
+        sentAt: 0,
         member: input.member,
         channelId: input.channelId,
         ...(input.message ? { sourceMessage: input.message } : {}),
@@ -102,6 +107,7 @@ export class Interactions {
         data: input.data,
         ...(input.message ? { message: world.apiMessage(input.message) } : {}),
       };
+      p.sentAt = performance.now();
       if (!this.gateway.dispatch("INTERACTION_CREATE", payload)) {
         return reject(new Error(`Discord emulator: ${input.label}: no bot is connected (await waitForReady() first)`));
       }
@@ -115,6 +121,7 @@ export class Interactions {
 
   /** POST /interactions/:id/:token/callback */
   callback(id: string, token: string, body: any, files: UploadedFile[], withResponse: boolean): Reply {
+    const receivedAt = performance.now();
     const p = this.byId.get(id);
     if (!p || p.token !== token) throw new HttpError(404, 10062, "Unknown interaction");
     if (p.acked) throw new HttpError(400, 40060, "Interaction has already been acknowledged.");
@@ -159,6 +166,7 @@ export class Interactions {
         break;
     }
     p.acked = true;
+    p.ackedAt = receivedAt;
     p.callbackType = type;
     if (!p.deferred) this.settle(p);
     if (!withResponse) return noContent();
@@ -240,13 +248,17 @@ export class Interactions {
       ...(p.choices ? { choices: p.choices } : {}),
       ...(m ? { message: m } : {}),
       followUps: p.followUps,
+      timing: { sentAt: p.sentAt, ackedAt: p.ackedAt!, settledAt: performance.now() },
     });
   }
 
-  /** Interaction tokens live 15 minutes; forget older ones. */
+  /** Interaction tokens live 15 minutes; forget older ones (the map is in creation order: stop at the first young one). */
   private prune(): void {
     const cutoff = Date.now() - TOKEN_LIFETIME_MS;
-    for (const [id, p] of this.byId) if (p.createdAt < cutoff) this.byId.delete(id);
+    for (const [id, p] of this.byId) {
+      if (p.createdAt >= cutoff) break;
+      this.byId.delete(id);
+    }
   }
 
   close(): void {

@@ -105,6 +105,11 @@ export interface InteractionResult {
   message?: StoredMessage;
   /** Follow-up messages (live: later follow-ups are appended). */
   followUps: StoredMessage[];
+  /**
+   * performance.now() when INTERACTION_CREATE was sent, when the bot's first callback arrived (its
+   * acknowledgement) and when this result settled (a deferred reply settles on its edit). For benchmarks.
+   */
+  timing: { sentAt: number; ackedAt: number; settledAt: number };
 }
 
 export interface RecordedRequest {
