@@ -4,7 +4,7 @@ import type { DbOrTx, Db } from "../db/client.js";
 import { UserError } from "../discord/errors.js";
 import { queueDm } from "./directMessages.js";
 import { adjustMetric } from "./metrics.js";
-import { cleanLine, md } from "./trackMatch.js";
+import { cleanLine, foldText, md } from "./trackMatch.js";
 import { releaseSets } from "./lineup.js";
 
 export const OFFER_LIMITS = {
@@ -129,14 +129,19 @@ export function pendingOffers(db: DbOrTx, take = 5) {
   return db.djOffer.findMany({ where: { status: "pending" }, orderBy: { id: "asc" }, take });
 }
 
-/** Approved offers whose DJ name contains `query` (autocomplete for /dj lineup set). */
-export function approvedOffers(db: DbOrTx, query: string, take = 25) {
-  return db.djOffer.findMany({
-    where: { status: "approved", ...(query ? { djName: { contains: query } } : {}) },
+/**
+ * Approved offers whose DJ name contains `query`, ignoring case and accents (autocomplete for /dj lineup set).
+ * Filtered here rather than with `contains`, which is case-sensitive on PostgreSQL; approved DJs are few.
+ */
+export async function approvedOffers(db: DbOrTx, query: string, take = 25) {
+  const offers = await db.djOffer.findMany({
+    where: { status: "approved" },
     orderBy: { djName: "asc" },
-    take,
+    take: 500,
     include: { _count: { select: { sets: { where: { status: "scheduled" } } } } },
   });
+  const q = foldText(query);
+  return offers.filter((o) => !q || foldText(o.djName).includes(q)).slice(0, take);
 }
 
 /** What a member may withdraw: their active offer and its sets that have not ended. */

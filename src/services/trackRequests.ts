@@ -9,7 +9,7 @@ import { queueDm } from "./directMessages.js";
 import { currentOrNextSet } from "./lineup.js";
 import { adjustMetric } from "./metrics.js";
 import { discordTime } from "./time.js";
-import { cleanLine, findBlockedWord, md, trackKey } from "./trackMatch.js";
+import { cleanLine, findBlockedWord, foldText, md, trackKey } from "./trackMatch.js";
 
 export const TITLE_MAX = 100;
 export const ARTIST_MAX = 100;
@@ -200,17 +200,21 @@ export async function closeRequest(db: Db, actor: Actor, requestId: number, outc
   });
 }
 
-/** Queued requests the actor may close: in their own sets (all sets for organizers), most votes first. */
+/**
+ * Queued requests the actor may close: in their own sets (all sets for organizers), most votes first.
+ * The text filter runs here, ignoring case and accents alike on SQLite and PostgreSQL, over the top 300.
+ */
 export async function closableRequests(db: DbOrTx, actor: Actor, query: string, now: Date, take = 25) {
   const recent = new Date(now.getTime() - 12 * 3600_000);
-  return db.trackRequest.findMany({
+  const rows = await db.trackRequest.findMany({
     where: {
       status: "queued",
       set: { status: "scheduled", endsAt: { gt: recent }, ...(actor.organizer ? {} : { offer: { userId: actor.userId } }) },
-      ...(query ? { OR: [{ title: { contains: query } }, { artist: { contains: query } }] } : {}),
     },
     orderBy: [{ votes: "desc" }, { id: "asc" }],
-    take,
+    take: 300,
     include: { set: { select: { stage: true, offer: { select: { djName: true } } } } },
   });
+  const q = foldText(query);
+  return rows.filter((r) => !q || foldText(`${r.title} ${r.artist}`).includes(q)).slice(0, take);
 }
