@@ -114,7 +114,7 @@ export function refreshAnnouncement(ctx: BotContext, eventId: number): void {
 function answerText(r: AnswerResult): string {
   const e = r.event;
   const when = discordWhen(e.startsAt);
-  const freed = r.promoted.length ? ` Your seat went to ${r.promoted.length === 1 ? "the next person" : `${r.promoted.length} people`} on the waitlist.` : "";
+  const freed = r.promoted.length ? ` The seats you freed went to ${r.promoted.length === 1 ? "the next person" : `the next ${r.promoted.length} people`} on the waitlist.` : "";
   switch (r.status) {
     case "going":
       return `You are **going** to **${e.name}**${guestsText(r.guests)}, ${when}.${freed} I will remind you by DM before it starts (\`/rsvp reminders off\` to stop that). Add it to your calendar with the attached file.`;

@@ -110,7 +110,7 @@ describe("events and RSVPs through Discord", () => {
   it("a decline promotes the first on the waitlist at once, with a DM, and the announcement follows", async () => {
     const declined = await stack.discord.clickButton(ben, announcement(), `rsvp:decline:${eventId}`);
     expect(declined.content).toContain("can't go");
-    expect(declined.content).toContain("Your seat went to the next person");
+    expect(declined.content).toContain("The seats you freed went to the next person");
     const dm = await stack.discord.waitFor(() => stack.discord.dms(dev.id).find((m) => m.content.includes("now **going**")), WAIT);
     expect(dm.content).toContain("Dance party");
     await waitForField("Waitlist", "1 person");

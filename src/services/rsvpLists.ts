@@ -44,7 +44,7 @@ export async function rsvpPage(db: DbOrTx, eventId: number, page: number, pageSi
     }
     const found = await db.rsvp.findMany({
       where: { eventId, status },
-      orderBy: status === "waitlisted" ? [{ waitlistSeq: "asc" }] : [{ updatedAt: "asc" }, { id: "asc" }],
+      orderBy: status === "waitlisted" ? [{ waitlistSeq: "asc" }] : [{ id: "asc" }], // the waitlist by ticket, the others by first answer
       skip: offset,
       take: room,
     });
