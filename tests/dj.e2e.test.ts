@@ -137,6 +137,9 @@ describe("/dj end to end", () => {
     const done = await dj(lumen, "withdraw", { what: offerChoice.value });
     expect(done.content).toMatch(/withdrawn/);
     await stack.discord.waitFor(() => stack.discord.messages(stack.discord.guild.channels.review).find((m) => m.content.includes("withdrew their DJ offer")));
+    // The review post shows the new state (edited through the coalescer, so within a few seconds).
+    const post = stack.discord.messages(stack.discord.guild.channels.review).find((m) => m.embeds[0]?.title?.includes("Lumen"))!;
+    await stack.discord.waitFor(() => JSON.stringify(stack.discord.message(post.id)?.embeds).includes("Withdrawn by the DJ"), 10_000);
     const metrics = Object.fromEntries((await stack.db.metric.findMany()).map((m) => [m.name, m.value]));
     expect(metrics).toMatchObject({ djs_approved: 0, lineup_sets: 0, lineup_minutes: 0, track_requests: 2, track_votes: 3 });
   });
