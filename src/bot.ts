@@ -5,7 +5,7 @@ import os from "node:os";
 import { Events } from "discord.js";
 import type { Config } from "./config.js";
 import { createDb, redactUrl } from "./db/client.js";
-import { migrateSqlite } from "./db/migrate.js";
+import { migrate } from "./db/migrate.js";
 import { createDiscordClient } from "./discord/client.js";
 import { COMMANDS_DIR, loadCommands, registerCommands } from "./discord/commands.js";
 import { createDmSender } from "./discord/dmSender.js";
@@ -22,7 +22,7 @@ export interface BotOptions {
 }
 
 export async function startBot(config: Config, log: Logger, options: BotOptions = {}) {
-  const applied = migrateSqlite(config.DATABASE_URL);
+  const applied = await migrate(config.DATABASE_URL);
   log.info({ database: redactUrl(config.DATABASE_URL), applied }, applied.length ? "database migrated" : "database up to date");
   const db = createDb(config.DATABASE_URL);
 

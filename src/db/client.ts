@@ -1,8 +1,11 @@
-// Opens the database named by DATABASE_URL: a SQLite file by default, PostgreSQL when the URL says so.
+// Opens the database named by DATABASE_URL: a SQLite file by default, PostgreSQL when the URL says so
+// (postgresql://user:password@host:5432/db?schema=name; see src/db/postgres.ts).
 import fs from "node:fs";
 import path from "node:path";
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaClient } from "../generated/prisma/client.js";
+import { PrismaClient as PostgresPrismaClient } from "../generated/postgres/client.js";
+import { createPgAdapter, isPostgresUrl } from "./postgres.js";
 
 export type Db = PrismaClient;
 /** What a service receives inside `db.$transaction(async (tx) => ...)`. */
@@ -23,8 +26,13 @@ export function sqlitePath(url: string): string {
 }
 
 export function createDb(url: string): Db {
+  if (isPostgresUrl(url)) {
+    // The PostgreSQL client is generated from the same models (prisma/postgres.mjs), so its API is the SQLite
+    // client's; only the query compiler inside differs. Services keep one type, Db.
+    return new PostgresPrismaClient({ adapter: createPgAdapter(url) }) as unknown as Db;
+  }
   if (!isSqliteUrl(url)) {
-    throw new Error(`DATABASE_URL ${redactUrl(url)} is not supported yet: use a file: URL (SQLite).`);
+    throw new Error(`DATABASE_URL ${redactUrl(url)} is not supported: use file:./path.db (SQLite) or postgresql://… (PostgreSQL).`);
   }
   const file = sqlitePath(url);
   fs.mkdirSync(path.dirname(file), { recursive: true });

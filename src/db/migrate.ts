@@ -1,4 +1,4 @@
-// Applies the SQL migrations in prisma/migrations at start, keeping Prisma's own `_prisma_migrations`
+// Applies the SQL migrations at start (prisma/migrations for SQLite, prisma/postgres/migrations for PostgreSQL), keeping Prisma's own `_prisma_migrations`
 // bookkeeping (same table, same checksums) so that `prisma migrate deploy` and `migrate status` stay usable
 // wherever Prisma's native engine is available. It cannot be here: the engine is a download.
 import crypto from "node:crypto";
@@ -7,9 +7,17 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { SQLITE_BUSY_TIMEOUT_MS, sqlitePath } from "./client.js";
+import { isPostgresUrl, postgresSettings, quoteIdent, withPgConnection } from "./postgres.js";
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const SQLITE_MIGRATIONS_DIR = path.join(projectRoot, "prisma", "migrations");
+/** Generated from the SQLite migrations by prisma/postgres.mjs: same names, PostgreSQL's SQL. */
+export const POSTGRES_MIGRATIONS_DIR = path.join(projectRoot, "prisma", "postgres", "migrations");
+
+/** Brings the database of DATABASE_URL up to date, whichever it is; returns the names of the migrations applied. */
+export async function migrate(url: string): Promise<string[]> {
+  return isPostgresUrl(url) ? migratePostgres(url) : migrateSqlite(url);
+}
 
 export interface Migration {
   name: string;
@@ -85,4 +93,67 @@ export function migrateSqlite(url: string, dir = SQLITE_MIGRATIONS_DIR): string[
   } finally {
     db.close();
   }
+}
+
+// Prisma's own bookkeeping table for PostgreSQL, column for column.
+const POSTGRES_BOOKKEEPING = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+    "id"                    VARCHAR(36) PRIMARY KEY NOT NULL,
+    "checksum"              VARCHAR(64) NOT NULL,
+    "finished_at"           TIMESTAMPTZ,
+    "migration_name"        VARCHAR(255) NOT NULL,
+    "logs"                  TEXT,
+    "rolled_back_at"        TIMESTAMPTZ,
+    "started_at"            TIMESTAMPTZ NOT NULL DEFAULT now(),
+    "applied_steps_count"   INTEGER NOT NULL DEFAULT 0
+)`;
+
+/** The advisory lock key `prisma migrate` itself takes, so this runner and Prisma's never migrate at once either. */
+const PRISMA_ADVISORY_LOCK = 72707369;
+
+/**
+ * Brings a PostgreSQL database (the schema named by `?schema=`, created if missing) up to date. Several processes
+ * starting at once queue on an advisory lock, and each finds what the one before it applied: every migration runs
+ * once. DDL is transactional in PostgreSQL, so a failed migration leaves nothing half done.
+ */
+export async function migratePostgres(url: string, dir = POSTGRES_MIGRATIONS_DIR): Promise<string[]> {
+  const { schema } = postgresSettings(url);
+  const migrations = readMigrations(dir);
+  return withPgConnection(url, async (client) => {
+    await client.query(`SELECT pg_advisory_lock(${PRISMA_ADVISORY_LOCK})`);
+    try {
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+      await client.query(POSTGRES_BOOKKEEPING);
+      const rows = await client.query<{ migration_name: string; checksum: string }>(
+        `SELECT migration_name, checksum FROM "_prisma_migrations" WHERE rolled_back_at IS NULL AND finished_at IS NOT NULL`,
+      );
+      const applied = new Map(rows.rows.map((row) => [row.migration_name, row.checksum]));
+      const done: string[] = [];
+      for (const migration of migrations) {
+        const checksum = applied.get(migration.name);
+        if (checksum !== undefined) {
+          if (checksum !== migration.checksum) {
+            throw new Error(`Migration ${migration.name} was changed after it was applied; add a new migration instead.`);
+          }
+          continue;
+        }
+        const startedAt = new Date();
+        await client.query("BEGIN");
+        try {
+          await client.query(migration.sql);
+          await client.query(
+            `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, started_at, applied_steps_count) VALUES ($1, $2, now(), $3, $4, 1)`,
+            [crypto.randomUUID(), migration.checksum, migration.name, startedAt],
+          );
+          await client.query("COMMIT");
+        } catch (err) {
+          await client.query("ROLLBACK").catch(() => undefined);
+          throw new Error(`Migration ${migration.name} failed on PostgreSQL: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+        }
+        done.push(migration.name);
+      }
+      return done;
+    } finally {
+      await client.query(`SELECT pg_advisory_unlock(${PRISMA_ADVISORY_LOCK})`).catch(() => undefined);
+    }
+  });
 }

@@ -1,11 +1,12 @@
-// The end-to-end stack: the Discord and X emulators, and the real bot process on a fresh SQLite file.
+// The end-to-end stack: the Discord and X emulators, and the real bot process on a fresh database: a SQLite
+// file, or a schema of its own on TEST_DATABASE_URL (PostgreSQL), dropped by close().
 import fs from "node:fs";
 import path from "node:path";
 import { createDb, type Db } from "../../src/db/client.js";
 import { spawnBot, type BotProcess } from "../../src/sandbox/botProcess.js";
 import { startDiscordEmulator, type DiscordEmulator } from "../../src/sandbox/discord/index.js";
 import { startXEmulator, type XEmulator } from "../../src/sandbox/x/index.js";
-import { tempDir } from "./db.js";
+import { dropDatabase, tempDir, uniqueDatabaseUrl } from "./db.js";
 
 export interface StackOptions {
   /** More environment for the bot (overrides the defaults below). */
@@ -35,7 +36,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const discord = await startDiscordEmulator({ port: 0 });
   const x = await startXEmulator({ port: 0 });
   const dir = tempDir("keep-dancing-e2e-");
-  const dbUrl = `file:${path.join(dir, "bot.db")}`;
+  const dbUrl = uniqueDatabaseUrl(dir, "bot.db");
   const env: Record<string, string> = {
     DISCORD_TOKEN: discord.token,
     DISCORD_API_URL: discord.apiUrl,
@@ -81,6 +82,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     async close() {
       await Promise.all(bots.map((b) => b.stop("SIGKILL")));
       await stack.db.$disconnect();
+      await dropDatabase(dbUrl).catch(() => undefined);
       await discord.close();
       await x.close();
       fs.rmSync(dir, { recursive: true, force: true });
