@@ -1,0 +1,295 @@
+// /campaign: the goal and money raised, the status card, milestones, and what goes to X.
+// Thin handlers: parse, one service call, build the reply. The rules live in src/services and src/x.
+import { AttachmentBuilder, EmbedBuilder, SlashCommandBuilder, type ChatInputCommandInteraction } from "discord.js";
+import { cardData, renderCard, type CardData } from "../src/card/card.js";
+import { UserError } from "../src/discord/errors.js";
+import { isOrganizer, requireOrganizer } from "../src/discord/permissions.js";
+import type { BotContext, CommandModule, Response } from "../src/discord/types.js";
+import { formatCount, formatMoney, percentOf, requireAmount } from "../src/services/amounts.js";
+import { addDonation, campaignNumbers, MAX_NOTE, pausePosting, requireCampaign, resumePosting, setRaisedTotal, setupCampaign } from "../src/services/campaign.js";
+import { METRICS, type MetricName } from "../src/services/metrics.js";
+import { addMilestone, listMilestones, milestoneLabel, moneyThreshold, nextMilestones, removeMilestone } from "../src/services/milestones.js";
+import { discordTime } from "../src/services/time.js";
+import { inQuietHours, nextCronRuns } from "../src/x/schedule.js";
+import { nextWaitingTweet, parseCard, recentTweets } from "../src/x/store.js";
+import { MAX_CAMPAIGN_NAME, MAX_TEMPLATE, PLACEHOLDERS, weightedLength } from "../src/x/text.js";
+
+const COLOR = 0xe9407a;
+const CARD_FILE = "progress-card.png";
+
+const data = new SlashCommandBuilder()
+  .setName("campaign")
+  .setDescription("The campaign: money raised, milestones and posts to X")
+  .addSubcommand((s) => s.setName("status").setDescription("Where the campaign stands, with its progress card"))
+  .addSubcommand((s) =>
+    s
+      .setName("setup")
+      .setDescription("Organizers: start the campaign, or change its name, goal, currency or hashtag")
+      .addStringOption((o) => o.setName("name").setDescription("Its name, as posts on X show it").setRequired(true).setMaxLength(MAX_CAMPAIGN_NAME))
+      .addStringOption((o) => o.setName("goal").setDescription("The goal, such as 20000 or 20,000").setRequired(true).setMaxLength(20))
+      .addStringOption((o) => o.setName("currency").setDescription("Three letters, such as USD (the default) or EUR").setMinLength(3).setMaxLength(3))
+      .addStringOption((o) => o.setName("hashtag").setDescription("Added to posts, such as KeepDancing (empty to remove)").setMaxLength(31)),
+  )
+  .addSubcommand((s) =>
+    s
+      .setName("raised")
+      .setDescription("Organizers: set the running total, read off the fundraising page")
+      .addStringOption((o) => o.setName("total").setDescription("The total raised, such as 33000, 33,000 or 33000.50").setRequired(true).setMaxLength(20))
+      .addStringOption((o) => o.setName("note").setDescription("Where it comes from (kept in the record)").setMaxLength(MAX_NOTE)),
+  )
+  .addSubcommand((s) =>
+    s
+      .setName("donation")
+      .setDescription("Organizers: add a donation to the total")
+      .addStringOption((o) => o.setName("amount").setDescription("The amount, such as 250 or 1,000.50").setRequired(true).setMaxLength(20))
+      .addStringOption((o) => o.setName("note").setDescription("A note for the record, such as cash at the bake sale").setMaxLength(MAX_NOTE)),
+  )
+  .addSubcommandGroup((g) =>
+    g
+      .setName("milestone")
+      .setDescription("Organizers: the numbers that get posted when reached")
+      .addSubcommand((s) =>
+        s
+          .setName("add")
+          .setDescription("Add a milestone (for a full lineup: metric lineup_sets, threshold the planned number of sets)")
+          .addStringOption((o) =>
+            o
+              .setName("metric")
+              .setDescription("What is counted")
+              .setRequired(true)
+              .addChoices(...Object.entries(METRICS).map(([value, name]) => ({ name: `${name} (${value})`.slice(0, 100), value }))),
+          )
+          .addStringOption((o) => o.setName("threshold").setDescription("A number (such as 500), an amount for money, or a percent of the goal (such as 125%)").setRequired(true).setMaxLength(20))
+          .addStringOption((o) => o.setName("template").setDescription("The post, with {milestone}, {campaign}, {raised}, {goal}, {hashtag}...").setMaxLength(MAX_TEMPLATE)),
+      )
+      .addSubcommand((s) => s.setName("list").setDescription("The milestones, reached and to come"))
+      .addSubcommand((s) =>
+        s
+          .setName("remove")
+          .setDescription("Remove a milestone not reached yet")
+          .addStringOption((o) => o.setName("milestone").setDescription("Start typing to pick one").setRequired(true).setAutocomplete(true).setMaxLength(20)),
+      ),
+  )
+  .addSubcommand((s) => s.setName("preview").setDescription("Organizers: the next post to X, text and card"))
+  .addSubcommand((s) => s.setName("pause").setDescription("Organizers: hold all posting to X (milestones still queue)"))
+  .addSubcommand((s) => s.setName("resume").setDescription("Organizers: post to X again"))
+  .addSubcommand((s) => s.setName("history").setDescription("Organizers: posts to X, posted, waiting and failed, with their ids"))
+  .toJSON();
+
+async function withCard(embed: EmbedBuilder, card: CardData): Promise<Response> {
+  const png = await renderCard(card);
+  return { embeds: [embed.setImage(`attachment://${CARD_FILE}`)], files: [new AttachmentBuilder(png, { name: CARD_FILE })] };
+}
+
+async function status(ctx: BotContext): Promise<Response> {
+  const { campaign, metrics } = await campaignNumbers(ctx.db);
+  const money = (c: number) => formatMoney(c, campaign.currency);
+  const next = await nextMilestones(ctx.db);
+  const embed = new EmbedBuilder()
+    .setColor(COLOR)
+    .setTitle(campaign.name)
+    .addFields(
+      { name: "Raised", value: `${money(metrics.raised_cents)} of ${money(campaign.goalCents)} (${formatCount(percentOf(metrics.raised_cents, campaign.goalCents))}%)` },
+      { name: "Going", value: formatCount(metrics.rsvps_going), inline: true },
+      { name: "Volunteers", value: formatCount(metrics.volunteers), inline: true },
+      { name: "Shifts filled", value: `${formatCount(metrics.shift_slots_filled)} of ${formatCount(metrics.shift_slots_total)}`, inline: true },
+      { name: "DJs in the lineup", value: `${formatCount(metrics.lineup_sets)} ${metrics.lineup_sets === 1 ? "set" : "sets"}`, inline: true },
+    );
+  if (next.length) embed.addFields({ name: "Next milestones", value: next.slice(0, 6).map((m) => `${describe(m, campaign.currency)}`).join(" · ") });
+  return withCard(embed, cardData(campaign, metrics));
+}
+
+/** "50% of the goal", "$10,000 raised", "1,000 going", "8 sets (lineup full)". */
+function describe(m: { metric: string; threshold: number; percent: number | null }, currency: string): string {
+  const label = milestoneLabel(m, currency);
+  return m.metric === "raised_cents" && m.percent !== null ? label : `${label} ${metricWord(m.metric)}`;
+}
+
+function metricWord(metric: string): string {
+  const words: Record<string, string> = { raised_cents: "raised", rsvps_going: "going", volunteers: "volunteers", lineup_sets: "sets (lineup full)" };
+  return words[metric] ?? METRICS[metric as MetricName] ?? metric;
+}
+
+async function setup(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<Response> {
+  const goalCents = requireAmount(interaction.options.getString("goal", true), "the goal");
+  const { campaign, created } = await setupCampaign(
+    ctx.db,
+    { name: interaction.options.getString("name", true), goalCents, currency: interaction.options.getString("currency"), hashtag: interaction.options.getString("hashtag"), userId: interaction.user.id },
+    ctx.now(),
+  );
+  const goal = formatMoney(campaign.goalCents, campaign.currency);
+  return {
+    content: created
+      ? `**${campaign.name}** is set up with a goal of ${goal}${campaign.hashtag ? ` and #${campaign.hashtag}` : ""}. Default milestones are in place (money at 25 to 200 %, RSVPs, volunteers): \`/campaign milestone list\`. Record money with \`/campaign raised\` or \`/campaign donation\`.`
+      : `Updated: **${campaign.name}**, goal ${goal}${campaign.hashtag ? `, #${campaign.hashtag}` : ""}. Money milestones not reached yet follow the new goal.`,
+  };
+}
+
+async function money(interaction: ChatInputCommandInteraction, ctx: BotContext, kind: "raised" | "donation"): Promise<Response> {
+  const note = interaction.options.getString("note");
+  const change =
+    kind === "raised"
+      ? await setRaisedTotal(ctx.db, requireAmount(interaction.options.getString("total", true), "the total", { allowZero: true }), interaction.user.id, note, ctx.now())
+      : await addDonation(ctx.db, requireAmount(interaction.options.getString("amount", true), "a donation"), interaction.user.id, note, ctx.now());
+  const campaign = await requireCampaign(ctx.db);
+  const m = (c: number) => formatMoney(c, campaign.currency);
+  return {
+    content: `Total raised: ${m(change.beforeCents)} → **${m(change.afterCents)}** of ${m(campaign.goalCents)} (${formatCount(percentOf(change.afterCents, campaign.goalCents))}%). Recorded with your name and the time.`,
+  };
+}
+
+async function addOne(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<Response> {
+  const campaign = await requireCampaign(ctx.db);
+  const metric = interaction.options.getString("metric", true);
+  const text = interaction.options.getString("threshold", true).trim();
+  let threshold: number;
+  let percent: number | null = null;
+  const pct = /^(\d{1,4})\s*%$/.exec(text);
+  if (metric === "raised_cents" && pct) {
+    percent = Number(pct[1]);
+    if (percent < 1 || percent > 1000) throw new UserError("A percent of the goal must be from 1% to 1000%.");
+    threshold = moneyThreshold(campaign.goalCents, percent);
+  } else if (metric === "raised_cents") {
+    threshold = requireAmount(text, "the threshold");
+  } else {
+    if (!/^(\d{1,3}(,\d{3})+|\d{1,10})$/.test(text)) throw new UserError(`I could not read "${text.slice(0, 20)}" as a number. Type digits, such as 500 or 1,000.`);
+    threshold = Number(text.replace(/,/g, ""));
+  }
+  const m = await addMilestone(
+    ctx.db,
+    { metric, threshold, percent, template: interaction.options.getString("template"), userId: interaction.user.id, allowLinks: ctx.config.TWEET_ALLOW_LINKS, currency: campaign.currency },
+    ctx.now(),
+  );
+  return { content: `Milestone added: ${describe(m, campaign.currency)}${m.template ? `, with your template (fits X's 280 with the largest values)` : ""}.` };
+}
+
+async function list(ctx: BotContext): Promise<Response> {
+  const campaign = await requireCampaign(ctx.db);
+  const rows = await listMilestones(ctx.db);
+  const mark: Record<string, string> = { open: "○", reached: "✅ posted", passed: "↷ passed over" };
+  const lines = rows.map((m) => `${mark[m.status] ?? m.status} ${describe(m, campaign.currency)}${m.template ? " · own template" : ""}`);
+  let body = "";
+  for (const [i, line] of lines.entries()) {
+    if (body.length + line.length > 3_800) {
+      body += `\n…and ${lines.length - i} more`;
+      break;
+    }
+    body += `${line}\n`;
+  }
+  const embed = new EmbedBuilder()
+    .setColor(COLOR)
+    .setTitle("Milestones")
+    .setDescription(body || "None yet. Add one with /campaign milestone add.")
+    .setFooter({ text: `Placeholders for templates: ${Object.keys(PLACEHOLDERS).map((p) => `{${p}}`).join(" ")}` });
+  return { embeds: [embed] };
+}
+
+async function preview(ctx: BotContext): Promise<Response> {
+  const { campaign, metrics } = await campaignNumbers(ctx.db);
+  const row = await nextWaitingTweet(ctx.db);
+  const now = ctx.now();
+  const [tick] = nextCronRuns(ctx.config.TWEET_CRON, ctx.config.CAMPAIGN_TIMEZONE, now);
+  if (!row) {
+    const next = await nextMilestones(ctx.db);
+    const embed = new EmbedBuilder()
+      .setColor(COLOR)
+      .setTitle("Nothing is waiting to be posted")
+      .setDescription(next.length ? `Next milestones: ${next.map((m) => `${describe(m, campaign.currency)}`).join(" · ")}` : "No open milestones.");
+    return withCard(embed, cardData(campaign, metrics));
+  }
+  const holds = [
+    campaign.pausedReason ? `paused (${campaign.pausedReason === "auth" ? "X refused the credentials" : "by an organizer"}); /campaign resume` : "",
+    inQuietHours(now, ctx.config.TWEET_QUIET_HOURS, ctx.config.CAMPAIGN_TIMEZONE) ? `quiet hours (${ctx.config.TWEET_QUIET_HOURS})` : "",
+    row.notBefore > now ? `retrying ${discordTime(row.notBefore, "R")}` : "",
+    ctx.config.twitter ? "" : "dry run: no X credentials, so it will be shown in the announce channel only",
+  ].filter(Boolean);
+  const embed = new EmbedBuilder()
+    .setColor(COLOR)
+    .setTitle(`Next post (${row.kind})`)
+    .setDescription(row.text)
+    .addFields(
+      { name: "Length", value: `${weightedLength(row.text)}/280 weighted characters`, inline: true },
+      { name: "Next run", value: tick ? discordTime(tick, "R") : "not scheduled", inline: true },
+    );
+  if (holds.length) embed.addFields({ name: "Held", value: holds.join("\n") });
+  return withCard(embed, parseCard(row));
+}
+
+async function history(ctx: BotContext): Promise<Response> {
+  const rows = await recentTweets(ctx.db, 15);
+  const when = (d: Date | null) => (d ? discordTime(d, "f") : "");
+  const state = (r: (typeof rows)[number]) =>
+    r.status === "posted"
+      ? r.dryRun
+        ? `dry run ${when(r.postedAt)}`
+        : `posted ${when(r.postedAt)} · ${r.tweetId ? `id ${r.tweetId}` : "X already had it (id not returned)"}`
+      : r.status === "failed"
+        ? `failed: ${(r.lastError ?? "").slice(0, 120)}`
+        : `waiting${r.attempts ? ` (${r.attempts} attempts; ${(r.lastError ?? "").slice(0, 80)})` : ""}`;
+  const lines = rows.map((r) => `**${r.kind}** · ${state(r)}\n> ${r.text.slice(0, 140)}`);
+  const embed = new EmbedBuilder()
+    .setColor(COLOR)
+    .setTitle("Posts to X, newest first")
+    .setDescription(lines.join("\n").slice(0, 4000) || "Nothing yet: posts appear here when a milestone is reached or a digest is due.");
+  return { embeds: [embed] };
+}
+
+const campaign: CommandModule = {
+  data,
+  help: [
+    { usage: "/campaign status", summary: "money raised, RSVPs, volunteers and the lineup, with the progress card" },
+    { usage: "/campaign setup name goal [currency] [hashtag]", summary: "start the campaign or change its goal", organizer: true },
+    { usage: "/campaign raised total [note]", summary: "set the running total from the fundraising page", organizer: true },
+    { usage: "/campaign donation amount [note]", summary: "add a donation to the total", organizer: true },
+    { usage: "/campaign milestone add|list|remove", summary: "the numbers posted when reached", organizer: true },
+    { usage: "/campaign preview", summary: "the next post to X, with its card", organizer: true },
+    { usage: "/campaign pause | resume", summary: "hold or restart posting to X", organizer: true },
+    { usage: "/campaign history", summary: "posts to X: posted, waiting, failed", organizer: true },
+  ],
+  async execute(interaction, ctx) {
+    const sub = interaction.options.getSubcommand();
+    const group = interaction.options.getSubcommandGroup(false);
+    if (sub === "status") return status(ctx);
+    requireOrganizer(interaction, ctx.config);
+    if (group === "milestone") {
+      if (sub === "add") return addOne(interaction, ctx);
+      if (sub === "list") return list(ctx);
+      const id = Number(interaction.options.getString("milestone", true));
+      if (!Number.isSafeInteger(id)) throw new UserError("Pick a milestone from the list as you type.");
+      const removed = await removeMilestone(ctx.db, id);
+      const { currency } = await requireCampaign(ctx.db);
+      return { content: `Removed the milestone: ${describe(removed, currency)}.` };
+    }
+    switch (sub) {
+      case "setup":
+        return setup(interaction, ctx);
+      case "raised":
+      case "donation":
+        return money(interaction, ctx, sub);
+      case "preview":
+        return preview(ctx);
+      case "pause":
+        await requireCampaign(ctx.db);
+        return { content: (await pausePosting(ctx.db, "organizer", ctx.now())) ? "Posting to X is paused. Milestones still queue; `/campaign resume` sends them." : "Posting to X was already paused. `/campaign resume` restarts it." };
+      case "resume":
+        await resumePosting(ctx.db);
+        return { content: "Posting to X resumes at the next scheduled run. `/campaign preview` shows what goes first." };
+      case "history":
+        return history(ctx);
+      default:
+        throw new UserError("That subcommand is no longer available. Type /campaign to see the current ones.");
+    }
+  },
+  async autocomplete(interaction, ctx) {
+    if (!isOrganizer(interaction, ctx.config) || interaction.options.getSubcommand() !== "remove") return [];
+    const typed = interaction.options.getFocused().toLowerCase();
+    const campaign = await requireCampaign(ctx.db).catch(() => null);
+    const open = await ctx.db.milestone.findMany({ where: { status: "open" }, orderBy: [{ metric: "asc" }, { threshold: "asc" }], take: 200 });
+    return open
+      .map((m) => ({ name: `${describe(m, campaign?.currency ?? "USD")}${m.template ? " (own template)" : ""}`.slice(0, 100), value: String(m.id) }))
+      .filter((c) => c.name.toLowerCase().includes(typed))
+      .slice(0, 25);
+  },
+};
+
+export default campaign;

@@ -1,0 +1,69 @@
+// The campaign end to end: the real bot process against the Discord emulator, posts as dry runs
+// (no X credentials): the milestone in the announce channel with its card, and the dry-run post.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { InteractionResult, Member, OptionValue } from "../src/sandbox/discord/index.js";
+import { startStack, type Stack } from "./support/stack.js";
+
+let stack: Stack;
+let ava: Member, ben: Member;
+
+beforeAll(async () => {
+  // Posts every 2 s instead of every 15 minutes, so the test need not wait.
+  stack = await startStack({ env: { TWEET_CRON: "*/2 * * * * *" } });
+  ava = stack.discord.addMember({ username: "ava", organizer: true });
+  ben = stack.discord.addMember({ username: "ben" });
+});
+afterAll(async () => stack?.close());
+
+const campaign = (member: Member, subcommand: string, options: Record<string, OptionValue> = {}, group?: string) =>
+  stack.discord.runCommand(member, "campaign", options, { subcommand, ...(group ? { group } : {}), ignoreDefaultPermissions: true });
+const text = (r: InteractionResult) => String(r.message?.content ?? r.content ?? "");
+const embed = (r: InteractionResult) => (r.message?.embeds[0] ?? r.embeds[0]) as { title?: string; description?: string; fields?: { name: string; value: string }[]; image?: { url: string } };
+
+describe("/campaign end to end", () => {
+  it("sets up the campaign; members cannot change the money", async () => {
+    const r = await campaign(ava, "setup", { name: "A dance party for the dancing man", goal: "20,000", hashtag: "KeepDancing" });
+    expect(text(r)).toMatch(/is set up with a goal of \$20,000 and #KeepDancing/);
+    const refused = await campaign(ben, "raised", { total: "50000" });
+    expect(refused.ephemeral).toBe(true);
+    expect(text(refused)).toMatch(/Only organizers/);
+    expect(text(await campaign(ava, "donation", { amount: "33k" }))).toMatch(/33000, 33,000 or 33000.50/);
+  });
+
+  it("a donation that crosses 25% and 50% announces one milestone with its card, then the dry-run post", async () => {
+    const r = await campaign(ava, "donation", { amount: "10,500", note: "the first week" });
+    expect(text(r)).toMatch(/\$0 → \*\*\$10,500\*\* of \$20,000 \(52%\)/);
+    const announce = stack.discord.guild.channels.announce;
+    const milestone = await stack.discord.waitFor(() => stack.discord.messages(announce).find((m) => m.embeds[0]?.title === "Milestone: 50% of the goal"), 20_000);
+    expect(milestone.embeds[0].description).toBe("A dance party for the dancing man just passed 50% of the goal: $10,500 raised of $20,000 (52%). Thank you to everyone who gave! #KeepDancing");
+    expect(milestone.attachments[0]?.content_type).toBe("image/png");
+    expect(milestone.embeds[0].image.url).toBe("attachment://progress-card.png");
+    const dry = await stack.discord.waitFor(() => stack.discord.messages(announce).find((m) => m.embeds[0]?.title?.startsWith("Dry run")), 20_000);
+    expect(dry.embeds[0].description).toBe(milestone.embeds[0].description);
+    expect(dry.attachments[0]?.data.subarray(1, 4).toString()).toBe("PNG");
+    expect(stack.x.requests).toHaveLength(0);
+    const rows = await stack.db.tweetOutbox.findMany();
+    expect(rows).toHaveLength(1); // 25 % was passed over
+    expect(rows[0]).toMatchObject({ status: "posted", dryRun: true, announce: "done" });
+  });
+
+  it("shows the status with the card to everyone", async () => {
+    const r = await campaign(ben, "status");
+    const e = embed(r);
+    expect(e.title).toBe("A dance party for the dancing man");
+    expect(e.fields?.find((f) => f.name === "Raised")?.value).toBe("$10,500 of $20,000 (52%)");
+    expect(r.attachments[0]?.name).toBe("progress-card.png");
+  });
+
+  it("lists milestones, previews, and keeps the history", async () => {
+    expect(String(embed(await campaign(ava, "list", {}, "milestone")).description)).toMatch(/↷ passed over 25% of the goal\n✅ posted 50% of the goal\n○ 75% of the goal/);
+    const added = await campaign(ava, "add", { metric: "lineup_sets", threshold: "8" }, "milestone");
+    expect(text(added)).toMatch(/Milestone added: 8 sets \(lineup full\)/);
+    const tooLong = await campaign(ava, "add", { metric: "volunteers", threshold: "500", template: `{milestone} ${"舞".repeat(135)} 🎉` }, "milestone");
+    expect(text(tooLong)).toMatch(/Emoji and CJK characters count 2/);
+    const choices = await stack.discord.autocomplete(ava, "campaign", { milestone: "lineup" }, "milestone", { subcommand: "remove", group: "milestone" });
+    expect(choices.some((c) => c.name === "8 sets (lineup full)")).toBe(true);
+    expect(String(embed(await campaign(ava, "preview")).title)).toBe("Nothing is waiting to be posted");
+    expect(String(embed(await campaign(ava, "history")).description)).toMatch(/\*\*milestone\*\* · dry run/);
+  });
+});
