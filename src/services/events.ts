@@ -5,7 +5,7 @@ import type { Db, DbOrTx, Tx } from "../db/client.js";
 import type { Event } from "../generated/prisma/client.js";
 import { queueDm } from "./directMessages.js";
 import { adjustMetric } from "./metrics.js";
-import { promoteWaitlist, type Promotion } from "./rsvps.js";
+import { lockEvent, promoteWaitlist, TX_OPTIONS, type Promotion } from "./rsvps.js";
 import { discordWhen, plainTime, requireWhen, TIME_EXAMPLES } from "./time.js";
 
 export type { Event };
@@ -108,6 +108,7 @@ export interface EditResult {
 /** Changes what was given; a larger capacity promotes from the waitlist at once; a moved start tells those who answered. */
 export async function editEvent(db: Db, eventId: number, input: EventInput & { now: Date }, settings: TimeSettings): Promise<EditResult> {
   return db.$transaction(async (tx) => {
+    await lockEvent(tx, eventId);
     const event = await requireOpenEvent(tx, eventId, input.now, "edit");
     const data: Partial<Event> = {};
     const changed: string[] = [];
@@ -135,7 +136,7 @@ export async function editEvent(db: Db, eventId: number, input: EventInput & { n
     if (moved) await tellMoved(tx, after, settings.timeZone);
     const overCapacity = after.capacity === null ? 0 : Math.max(0, after.seatsTaken - after.capacity);
     return { event: after, changed, promoted, overCapacity };
-  });
+  }, TX_OPTIONS);
 }
 
 async function tellMoved(tx: Tx, event: Event, timeZone: string): Promise<void> {
@@ -163,10 +164,12 @@ export async function cancelEvent(
 ): Promise<CancelResult> {
   const reason = cleanText(input.reason, "reason", CANCEL_REASON_MAX);
   return db.$transaction(async (tx) => {
-    await requireEvent(tx, eventId);
-    // The status flip is the serialization point: RSVPs condition every count change on "scheduled".
+    // The status flip is the lock and the serialization point: answers condition every count change on "scheduled".
     const flipped = await tx.$executeRaw`UPDATE "Event" SET "status" = 'cancelled', "updatedAt" = ${input.now} WHERE "id" = ${eventId} AND "status" = 'scheduled'`;
-    if (flipped !== 1) throw new UserError("This event is already cancelled.");
+    if (flipped !== 1) {
+      await requireEvent(tx, eventId);
+      throw new UserError("This event is already cancelled.");
+    }
     const event = await tx.event.findUniqueOrThrow({ where: { id: eventId } });
     // Its people no longer count toward the campaign's totals.
     if (event.seatsTaken) await adjustMetric(tx, "rsvps_going", -event.seatsTaken);
@@ -183,7 +186,7 @@ export async function cancelEvent(
       });
     }
     return { event, notified: rsvps.length };
-  });
+  }, TX_OPTIONS);
 }
 
 export function getEvent(db: DbOrTx, eventId: number): Promise<Event | null> {
@@ -204,12 +207,13 @@ export async function requireOpenEvent(db: DbOrTx, eventId: number, now: Date, d
   return event;
 }
 
-export function upcomingEvents(db: DbOrTx, now: Date, take = 25, search?: string): Promise<Event[]> {
-  return db.event.findMany({
-    where: { status: "scheduled", startsAt: { gt: now }, ...(search ? { name: { contains: search } } : {}) },
-    orderBy: [{ startsAt: "asc" }, { id: "asc" }],
-    take,
-  });
+export function upcomingEvents(db: DbOrTx, now: Date, take = 25): Promise<Event[]> {
+  return db.event.findMany({ where: { status: "scheduled", startsAt: { gt: now } }, orderBy: [{ startsAt: "asc" }, { id: "asc" }], take });
+}
+
+/** Lowercase without accents: matching that behaves the same on SQLite and PostgreSQL (done in code). */
+export function foldForSearch(text: string): string {
+  return text.normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase();
 }
 
 /** The next event to start: what an event option left out means. */
@@ -227,15 +231,16 @@ export async function resolveEvent(db: DbOrTx, option: string | null | undefined
   const text = option?.trim();
   if (!text) return nextEvent(db, now);
   if (/^\d{1,9}$/.test(text)) return requireEvent(db, Number(text));
-  const matches = (await upcomingEvents(db, now, 25)).filter((e) => e.name.toLowerCase() === text.toLowerCase());
+  const matches = (await upcomingEvents(db, now, 500)).filter((e) => foldForSearch(e.name) === foldForSearch(text));
   if (matches.length === 1) return matches[0]!;
   throw new UserError(`I cannot tell which event "${text.slice(0, 60)}" is. Pick one from the list that appears as you type.`);
 }
 
 /** Autocomplete choices: upcoming events matching what was typed, soonest first. */
 export async function eventChoices(db: DbOrTx, typed: string, now: Date, timeZone: string): Promise<{ name: string; value: string }[]> {
-  const text = typed.trim().slice(0, 100);
-  const events = await upcomingEvents(db, now, 25, text || undefined);
+  const text = foldForSearch(typed.trim().slice(0, 100));
+  // Upcoming events are a short list: read a bounded number and match in code.
+  const events = (await upcomingEvents(db, now, 500)).filter((e) => foldForSearch(e.name).includes(text)).slice(0, 25);
   return events.map((e) => {
     const when = ` — ${plainTime(e.startsAt, timeZone)}`;
     return { name: `${e.name.slice(0, 100 - when.length)}${when}`, value: String(e.id) };

@@ -2,6 +2,7 @@
 import type { DbOrTx } from "../db/client.js";
 import { csvStream, paged, type Cell } from "./csv.js";
 import type { RsvpStatus } from "./rsvps.js";
+import { foldForSearch } from "./events.js";
 import { readMetrics } from "./metrics.js";
 
 export const LIST_PAGE_SIZE = 20; // rows per page: well inside one embed's 4,096-character description
@@ -81,11 +82,13 @@ export async function rsvpTotals(db: DbOrTx): Promise<{ going: number; maybe: nu
 
 /** Autocomplete for an organizer picking a member among an event's answers (members who left included). */
 export async function answerChoices(db: DbOrTx, eventId: number, typed: string): Promise<{ name: string; value: string }[]> {
-  const text = typed.trim().slice(0, 100);
-  const rows = await db.rsvp.findMany({
-    where: { eventId, status: { in: ["going", "waitlisted", "maybe", "declined"] }, ...(text ? { displayName: { contains: text } } : {}) },
+  const text = foldForSearch(typed.trim().slice(0, 100));
+  // Matched in code (case and accents ignored the same way on SQLite and PostgreSQL); organizers only, rarely.
+  const all = await db.rsvp.findMany({
+    where: { eventId, status: { in: ["going", "waitlisted", "maybe", "declined"] } },
+    select: { userId: true, displayName: true, status: true, guests: true },
     orderBy: { displayName: "asc" },
-    take: 25,
   });
+  const rows = all.filter((r) => foldForSearch(r.displayName).includes(text)).slice(0, 25);
   return rows.map((r) => ({ name: `${r.displayName} (${r.status}${r.guests ? ` +${r.guests}` : ""})`.slice(0, 100), value: r.userId }));
 }

@@ -53,6 +53,22 @@ interface Current {
 
 type Target = { status: "going"; guests: number } | { status: "maybe" | "declined" | "removed" };
 
+/**
+ * Interactive transactions wait for a connection (PostgreSQL's pool) and for the event's row lock: a burst of
+ * answers to one event queues up here, so allow longer than Prisma's defaults (2 s / 5 s). The router defers
+ * the reply, so a slow answer still lands.
+ */
+export const TX_OPTIONS = { maxWait: 20_000, timeout: 20_000 } as const;
+
+/**
+ * Locks the event row first, in every transaction that changes its answers: one lock order (event, then
+ * RSVP rows, then metrics) everywhere, so two transactions never wait on each other in a cycle, and on
+ * SQLite the write lock is taken at once rather than upgraded from a read (which fails as SQLITE_BUSY).
+ */
+export async function lockEvent(tx: Tx, eventId: number): Promise<void> {
+  await tx.$executeRaw`UPDATE "Event" SET "waitlistSeq" = "waitlistSeq" WHERE "id" = ${eventId}`;
+}
+
 const CANCELLED_MEANWHILE = "This event was cancelled a moment ago, so answers are closed. See /event list for what is coming up.";
 
 /** Answers for a member: the slash commands and the announcement's buttons both come here. */
@@ -60,6 +76,7 @@ export async function answerRsvp(db: Db, input: AnswerInput): Promise<AnswerResu
   if (input.guests !== undefined && input.guests !== null) checkGuests(input.guests, input.maxGuests);
   const displayName = (input.displayName.trim() || input.userId).slice(0, DISPLAY_NAME_MAX);
   return db.$transaction(async (tx) => {
+    await lockEvent(tx, input.eventId);
     const event = await requireOpenEvent(tx, input.eventId, input.now, "answer");
     const cur = await lockRsvp(tx, event.id, input.userId, displayName, input.now);
     const previous = isStatus(cur.status) ? cur.status : null;
@@ -70,15 +87,16 @@ export async function answerRsvp(db: Db, input: AnswerInput): Promise<AnswerResu
     const after = await tx.event.findUniqueOrThrow({ where: { id: event.id } });
     const position = moved.status === "waitlisted" ? await waitlistPosition(tx, event.id, moved.seq!) : null;
     return { event: after, status: moved.status as RsvpStatus, guests: moved.guests, previous, position, promoted };
-  });
+  }, TX_OPTIONS);
 }
 
 /** An organizer removes a member's answer (someone who left the server keeps theirs until then). */
 export async function removeRsvp(db: Db, input: { eventId: number; userId: string; now: Date }): Promise<{ event: Event; removed: RsvpStatus; promoted: Promotion[] }> {
   return db.$transaction(async (tx) => {
+    await lockEvent(tx, input.eventId);
     const event = await requireEvent(tx, input.eventId);
     if (event.status === "cancelled") throw new UserError(`**${event.name}** is cancelled; its answers no longer count.`);
-    // Touching the row first locks it (PostgreSQL), so the status read next is the latest.
+    // Touching the row locks it (PostgreSQL), so the status returned is the latest.
     const rows = await tx.$queryRaw<Current[]>`
       UPDATE "Rsvp" SET "updatedAt" = ${input.now} WHERE "eventId" = ${event.id} AND "userId" = ${input.userId}
       RETURNING "id", "status", "guests", "waitlistSeq"`;
@@ -88,7 +106,7 @@ export async function removeRsvp(db: Db, input: { eventId: number; userId: strin
     const promoted = moved.freed ? await promoteWaitlist(tx, event.id, input.now) : [];
     const after = await tx.event.findUniqueOrThrow({ where: { id: event.id } });
     return { event: after, removed: cur.status, promoted };
-  });
+  }, TX_OPTIONS);
 }
 
 export function checkGuests(guests: number, maxGuests: number): number {
