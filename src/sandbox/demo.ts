@@ -5,12 +5,18 @@ import os from "node:os";
 import path from "node:path";
 import { spawnBot } from "./botProcess.js";
 import { startDiscordEmulator } from "./discord/index.js";
+import { campaignChapter } from "./tour/campaign.js";
+import { djChapter } from "./tour/dj.js";
 import { groundChapter } from "./tour/ground.js";
+import { rsvpChapter } from "./tour/rsvp.js";
+import { shiftsChapter } from "./tour/shifts.js";
 import { createTour } from "./tour/tour.js";
 import type { Tour } from "./tour/types.js";
 import { startXEmulator } from "./x/index.js";
 
-const CHAPTERS: ((tour: Tour) => Promise<void>)[] = [groundChapter];
+// The story in order: the party is announced, people come, volunteers staff it, DJs fill the lineup, and the
+// money raised crosses its milestones, which go to X.
+const CHAPTERS: ((tour: Tour) => Promise<void>)[] = [groundChapter, rsvpChapter, shiftsChapter, djChapter, campaignChapter];
 
 const timezone = "America/Los_Angeles";
 const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "keep-dancing-demo-"));

@@ -1,7 +1,17 @@
 // Renders what the bot sent as plain text for the demo: Discord timestamps read in the campaign's zone,
 // embeds as titled blocks, buttons in brackets, attachments by name and size.
 import { DateTime } from "luxon";
-import type { InteractionResult, StoredMessage } from "../discord/index.js";
+import type { InteractionResult, MessageRef, StoredMessage } from "../discord/index.js";
+
+/** Names for the ids in mentions (<@user>, <@&role>, <#channel>), as a Discord client shows them. */
+export type NameOf = (kind: "user" | "role" | "channel", id: string) => string | undefined;
+
+export function readableMentions(text: string, nameOf: NameOf): string {
+  return text
+    .replace(/<@!?(\d+)>/g, (m, id: string) => (nameOf("user", id) ? `@${nameOf("user", id)}` : m))
+    .replace(/<@&(\d+)>/g, (m, id: string) => (nameOf("role", id) ? `@${nameOf("role", id)}` : m))
+    .replace(/<#(\d+)>/g, (m, id: string) => (nameOf("channel", id) ? `#${nameOf("channel", id)}` : m));
+}
 
 export function readableTimestamps(text: string, timeZone: string): string {
   return text.replace(/<t:(-?\d+)(?::([tTdDfFR]))?>/g, (_, unix: string, style = "f") => {
@@ -20,9 +30,9 @@ interface Renderable {
   attachments: { name: string; data: Buffer }[];
 }
 
-export function renderMessage(message: Renderable, timeZone: string): string[] {
+export function renderMessage(message: Renderable, timeZone: string, nameOf: NameOf = () => undefined): string[] {
   const lines: string[] = [];
-  const text = (s: string) => readableTimestamps(s, timeZone);
+  const text = (s: string) => readableMentions(readableTimestamps(s, timeZone), nameOf);
   if (message.content) lines.push(...text(message.content).split("\n"));
   for (const embed of message.embeds) {
     if (embed.title) lines.push(`▌ ${text(embed.title)}`);
@@ -41,14 +51,23 @@ export function renderMessage(message: Renderable, timeZone: string): string[] {
   return lines.length ? lines : ["(empty)"];
 }
 
-export function renderResult(result: InteractionResult, timeZone: string): string[] {
+export function renderResult(result: InteractionResult, timeZone: string, nameOf?: NameOf): string[] {
   if (result.modal) {
     const inputs = (result.modal.components ?? []).flatMap((row: any) => row.components ?? [row.component]).map((c: any) => c?.label ?? c?.custom_id);
     return [`(a form opens: "${result.modal.title}" asking for ${inputs.join(", ")})`];
   }
-  return renderMessage(result, timeZone);
+  return renderMessage(result, timeZone, nameOf);
 }
 
-export function renderStored(message: StoredMessage, timeZone: string): string[] {
-  return renderMessage({ content: message.content, embeds: message.embeds, components: message.components, attachments: message.attachments }, timeZone);
+export function renderStored(message: StoredMessage, timeZone: string, nameOf?: NameOf): string[] {
+  return renderMessage({ content: message.content, embeds: message.embeds, components: message.components, attachments: message.attachments }, timeZone, nameOf);
+}
+
+/** The label of the button or the placeholder of the menu with this customId, to print what a member pressed. */
+export function componentLabel(ref: MessageRef, customId: string, lookup: (id: string) => StoredMessage | undefined): string | undefined {
+  const message = typeof ref === "string" ? lookup(ref) : "callbackType" in ref ? ref.message : ref;
+  for (const row of message?.components ?? []) {
+    for (const c of row.components ?? []) if (c.custom_id === customId) return c.label ?? c.placeholder;
+  }
+  return undefined;
 }

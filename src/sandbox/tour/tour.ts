@@ -3,7 +3,7 @@
 import type { BotProcess } from "../botProcess.js";
 import type { DiscordEmulator, Member, OptionValue } from "../discord/index.js";
 import type { XEmulator } from "../x/index.js";
-import { renderResult, renderStored } from "./render.js";
+import { componentLabel, renderResult, renderStored, type NameOf } from "./render.js";
 import type { Cast, Tour } from "./types.js";
 
 const DIM = process.stdout.isTTY ? "\x1b[2m" : "";
@@ -15,6 +15,10 @@ export function createTour(deps: { discord: DiscordEmulator; x: XEmulator; bot: 
   const print = deps.print ?? ((line: string) => console.log(line));
   const name = (m: Member) => m.displayName;
   const block = (lines: string[]) => lines.forEach((l) => print(`    │ ${l}`));
+  const channelNames = new Map(Object.entries(discord.guild.channels).map(([key, id]) => [id, key]));
+  const roleNames = new Map(Object.entries(discord.guild.roles).map(([key, id]) => [id, key]));
+  const nameOf: NameOf = (kind, id) =>
+    kind === "user" ? discord.member(id)?.displayName : kind === "role" ? roleNames.get(id) : channelNames.get(id);
 
   let crowdSize = 0;
   const cast: Cast = {
@@ -42,7 +46,7 @@ export function createTour(deps: { discord: DiscordEmulator; x: XEmulator; bot: 
 
   const answer = (who: Member, result: Awaited<ReturnType<Tour["command"]>>) => {
     print(`  ${DIM}bot → ${result.ephemeral ? `${name(who)} (only they see it)` : "the channel"}${result.deferred ? ", after thinking" : ""}${RESET}`);
-    block(renderResult(result, timezone));
+    block(renderResult(result, timezone, nameOf));
   };
 
   return {
@@ -63,7 +67,8 @@ export function createTour(deps: { discord: DiscordEmulator; x: XEmulator; bot: 
       return result;
     },
     async click(member, message, customId, opts = {}) {
-      if (!opts.quiet) print(`  ${BOLD}${name(member)}${RESET} presses  [${opts.label ?? customId}]`);
+      const label = opts.label ?? componentLabel(message, customId, (id) => discord.message(id)) ?? customId;
+      if (!opts.quiet) print(`  ${BOLD}${name(member)}${RESET} presses  [${label}]`);
       const result = await discord.clickButton(member, message, customId);
       if (!opts.quiet) answer(member, result);
       return result;
@@ -88,13 +93,13 @@ export function createTour(deps: { discord: DiscordEmulator; x: XEmulator; bot: 
     showChannel(channelId, opts = {}) {
       const messages = discord.messages(channelId).slice(-(opts.last ?? 1));
       print(`  ${DIM}${opts.title ?? "in the channel"}:${RESET}`);
-      for (const m of messages) block(renderStored(m, timezone));
+      for (const m of messages) block(renderStored(m, timezone, nameOf));
       return messages;
     },
     showDms(member, opts = {}) {
       const messages = discord.dms(member.id).slice(-(opts.last ?? 1));
       print(`  ${DIM}${name(member)}'s DMs:${RESET}`);
-      for (const m of messages) block(renderStored(m, timezone));
+      for (const m of messages) block(renderStored(m, timezone, nameOf));
       return messages;
     },
     waitFor(predicate, timeoutMs = 10_000) {
