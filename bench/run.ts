@@ -1,0 +1,67 @@
+// `npm run bench`: the load (full mix against the floor) on SQLite and, with TEST_DATABASE_URL, PostgreSQL; then
+// growth. Writes bench/results/<date>.json, bench/results/latest.md and bench/results/latency.png.
+// BENCH_QUICK=1 runs in about a minute; see bench/config.ts for every setting.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { latencyChart } from "./chart.js";
+import { benchConfig } from "./config.js";
+import { freshDatabase, postgresSupported } from "./db.js";
+import { runGrowth } from "./growth.js";
+import { runLoad, type LoadResult } from "./loadSection.js";
+import { markdown, type BenchResults } from "./report.js";
+
+const RESULTS = path.join(path.dirname(fileURLToPath(import.meta.url)), "results");
+const config = benchConfig();
+const log = (line: string) => console.log(line);
+const started = new Date();
+log(`keep-dancing benchmark (${config.quick ? "quick" : "full"}): rates ${config.rates.join(", ")}/s, ${config.seconds} s a stage, sizes ${config.sizes.join(", ")}`);
+
+const load: LoadResult[] = [];
+let postgres = "TEST_DATABASE_URL is not set, so SQLite only";
+if (config.sections.includes("load")) {
+  const profileDir = config.profile ? fs.mkdtempSync(path.join(os.tmpdir(), "keep-dancing-profile-")) : undefined;
+  const sqlite = await freshDatabase("sqlite");
+  try {
+    log("load on SQLite");
+    load.push(await runLoad(config, sqlite, log, profileDir));
+  } finally {
+    await sqlite.drop();
+  }
+  if (config.postgresUrl && !postgresSupported()) postgres = "TEST_DATABASE_URL is set, but this checkout's src/db has no PostgreSQL migration runner yet, so SQLite only";
+  else if (config.postgresUrl) {
+    const pg = await freshDatabase("postgresql", config.postgresUrl);
+    try {
+      log("load on PostgreSQL");
+      load.push(await runLoad(config, pg, log));
+      postgres = "the same load on a fresh schema of TEST_DATABASE_URL (below)";
+    } finally {
+      await pg.drop();
+    }
+  }
+}
+let growth: BenchResults["growth"] = [];
+if (config.sections.includes("growth")) {
+  log("growth on SQLite");
+  growth = await runGrowth(config, log);
+}
+
+const cpus = os.cpus();
+const results: BenchResults = {
+  date: started.toISOString().slice(0, 16).replace("T", " ") + " UTC",
+  quick: config.quick,
+  machine: { cpus: cpus.length, cpuModel: cpus[0]?.model.trim() ?? "unknown", memoryGb: Math.round(os.totalmem() / 1e8) / 10, node: process.version, platform: `${os.platform()} ${os.release()}` },
+  settings: { seconds: config.seconds, members: config.members, rates: config.rates, sizes: config.sizes },
+  postgres,
+  load,
+  growth,
+};
+fs.mkdirSync(RESULTS, { recursive: true });
+const stamp = started.toISOString().slice(0, 16).replace(/:/g, "-");
+fs.writeFileSync(path.join(RESULTS, `${stamp}${config.quick ? "-quick" : ""}.json`), `${JSON.stringify(results, null, 2)}\n`);
+const md = markdown(results);
+fs.writeFileSync(path.join(RESULTS, "latest.md"), md);
+if (load.some((l) => l.stages.length)) fs.writeFileSync(path.join(RESULTS, "latency.png"), await latencyChart(load));
+log(`\n${md}`);
+log(`took ${Math.round((Date.now() - started.getTime()) / 1000)} s; results in ${path.relative(process.cwd(), RESULTS)}/`);
