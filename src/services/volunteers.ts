@@ -43,6 +43,9 @@ export type ClaimResult = { status: "claimed"; shift: ShiftView } | { status: "f
 /** Claims a slot. A full shift is not an error: the answer offers its waitlist. */
 export async function claimShift(db: Db, config: ShiftConfig, shiftId: number, member: Member, now: Date): Promise<ClaimResult> {
   return inTx(db, async (tx) => {
+    // The member's row is written before anything is read: on PostgreSQL this member's transactions then wait
+    // for one another, and all of them take their locks in one order (member, then shift).
+    await lockVolunteer(tx, member.userId, now);
     const shift = await loadShift(tx, shiftId);
     requireFuture(shift, now);
     requireRole(shift, member);
@@ -83,6 +86,7 @@ export type DropResult = { status: "dropped"; shift: ShiftView; promoted: string
 /** Gives a shift back (refused within the cutoff), or leaves its waitlist; the first waiting is promoted. */
 export async function dropShift(db: Db, config: ShiftConfig, shiftId: number, userId: string, now: Date): Promise<DropResult> {
   return inTx(db, async (tx) => {
+    await lockVolunteer(tx, userId, now); // write first, as in claimShift
     const shift = await loadShift(tx, shiftId);
     const holding = await tx.shiftAssignment.findUnique({ where: { shiftId_userId: { shiftId, userId } } });
     if (!holding) {
@@ -124,6 +128,7 @@ export async function offerShift(db: Db, shiftId: number, userId: string, now: D
  */
 export async function takeOffer(db: Db, config: ShiftConfig, offerId: number, member: Member, now: Date) {
   const result = await inTx(db, async (tx) => {
+    await lockVolunteer(tx, member.userId, now); // write first, as in claimShift
     const offer = await tx.shiftOffer.findUnique({ where: { id: offerId } });
     if (!offer || offer.status !== "open") throw new UserError("Someone already took this shift, or it was withdrawn. See /volunteer shifts for open ones.");
     if (offer.fromUserId === member.userId) throw new UserError("This is your own offer: it stays up until someone takes it. To give the shift back instead, use /volunteer drop.");
