@@ -108,6 +108,15 @@ describe("volunteer shifts", () => {
     expect(served.value).toBe(60);
   });
 
+  it("warns the organizer, naming who, when an edit makes shifts overlap", async () => {
+    await stack.discord.runCommand(dev, "volunteer", { shift: String(stage.id) }, { subcommand: "claim" });
+    const door = await stack.db.shift.findUniqueOrThrow({ where: { id: (await stack.db.shiftAssignment.findFirstOrThrow({ where: { userId: dev.id, shift: { role: { name: "Door" } } } })).shiftId } });
+    const edited = await stack.discord.runCommand(ava, "shifts", { shift: String(stage.id), starts: iso(door.endsAt.getTime() - H) }, { subcommand: "edit" });
+    expect(edited.content).toMatch(new RegExp(`overlap other shifts these volunteers hold[^]*<@${dev.id}> \\(dev\\): ${line("Door")}`));
+    await stack.discord.waitFor(() => stack.discord.dms(dev.id).find((m) => /now overlaps your \*\*Door\*\*/.test(m.content)));
+    await stack.discord.runCommand(dev, "volunteer", { shift: String(stage.id) }, { subcommand: "drop" });
+  });
+
   it("shows organizers the roster and exports it", async () => {
     const roster = await stack.discord.runCommand(ava, "shifts", {}, { subcommand: "roster" });
     const text = roster.embeds[0].description as string;
