@@ -1,7 +1,7 @@
 // /campaign: the goal and money raised, the status card, milestones, and what goes to X.
 // Thin handlers: parse, one service call, build the reply. The rules live in src/services and src/x.
 import { AttachmentBuilder, EmbedBuilder, SlashCommandBuilder, type ChatInputCommandInteraction } from "discord.js";
-import { cardData, renderCard, type CardData } from "../src/card/card.js";
+import { cardData, renderCardCached, type CardData } from "../src/card/card.js";
 import { UserError } from "../src/discord/errors.js";
 import { isOrganizer, requireOrganizer } from "../src/discord/permissions.js";
 import type { BotContext, CommandModule, Response } from "../src/discord/types.js";
@@ -77,7 +77,7 @@ const data = new SlashCommandBuilder()
   .toJSON();
 
 async function withCard(embed: EmbedBuilder, card: CardData): Promise<Response> {
-  const png = await renderCard(card);
+  const png = await renderCardCached(card);
   return { embeds: [embed.setImage(`attachment://${CARD_FILE}`)], files: [new AttachmentBuilder(png, { name: CARD_FILE })] };
 }
 

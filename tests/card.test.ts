@@ -1,7 +1,7 @@
 // The progress card: the right size, not blank, and a bar filled in proportion to the share of the goal.
 import { createCanvas, loadImage } from "@napi-rs/canvas";
 import { describe, expect, it } from "vitest";
-import { CARD, cardAltText, renderCard, type CardData } from "../src/card/card.js";
+import { CARD, cardAltText, renderCard, renderCardCached, type CardData } from "../src/card/card.js";
 
 const base: CardData = { name: "A dance party for the dancing man", raisedCents: 0, goalCents: 2_000_000, currency: "USD", rsvps: 412, volunteers: 37 };
 
@@ -64,6 +64,12 @@ describe("progress card", () => {
       }
     }
     expect(ink).toBeGreaterThan(20_000);
+  });
+
+  it("draws a card once for a burst of the same numbers", async () => {
+    const a = await renderCardCached({ ...base, raisedCents: 123_400 });
+    expect(await renderCardCached({ ...base, raisedCents: 123_400 })).toBe(a);
+    expect(await renderCardCached({ ...base, raisedCents: 123_500 })).not.toBe(a);
   });
 
   it("describes itself for alt text", () => {

@@ -118,6 +118,24 @@ export async function renderCard(data: CardData): Promise<Buffer> {
   return canvas.encode("png");
 }
 
+const recent = new Map<string, Promise<Buffer>>();
+
+/**
+ * renderCard, remembering the last few cards by their numbers: a burst of /campaign status between two
+ * changes draws once, keeping image work off most interactions before their answer.
+ */
+export function renderCardCached(data: CardData): Promise<Buffer> {
+  const key = JSON.stringify(data);
+  let png = recent.get(key);
+  if (!png) {
+    png = renderCard(data);
+    png.catch(() => recent.delete(key));
+    recent.set(key, png);
+    if (recent.size > 8) recent.delete(recent.keys().next().value!);
+  }
+  return png;
+}
+
 /** Pixels of the bar filled: proportional to the share of the goal, the whole bar from 100 % on. */
 export function barFill(raisedCents: number, goalCents: number): number {
   if (goalCents <= 0 || raisedCents <= 0) return 0;

@@ -72,9 +72,13 @@ export async function addDonation(db: Db, amountCents: number, userId: string, n
   if (amountCents <= 0) throw new UserError("A donation must be more than zero, such as 250 or 1,000.50.");
   return db.$transaction(async (tx) => {
     await requireCampaign(tx);
+    const tooMuch = () => new UserError("That would take the total past 21,474,836.47, the most this bot can count.");
+    // Checked before (PostgreSQL's integer column would refuse it less kindly) and again after the update,
+    // in its transaction, for a concurrent donation in between (throwing rolls it back).
+    const current = await tx.metric.findUnique({ where: { name: "raised_cents" } });
+    if ((current?.value ?? 0) + amountCents > MAX_CENTS) throw tooMuch();
     const change = await adjustMetric(tx, "raised_cents", amountCents);
-    // Checked after the update, in its transaction (throwing rolls it back): no read-then-write race.
-    if (change.after > MAX_CENTS) throw new UserError("That would take the total past 21,474,836.47, the most this bot can count.");
+    if (change.after > MAX_CENTS) throw tooMuch();
     await recordChange(tx, "donation", amountCents, change.before, change.after, note, userId, now);
     return { beforeCents: change.before, afterCents: change.after };
   });
