@@ -40,7 +40,11 @@ export function parseWhen(text: string, timeZone: string, now: Date): Date | nul
     hour: c.get("hour") ?? 0,
     minute: c.get("minute") ?? 0,
   };
-  const offset = c.isCertain("timezoneOffset") ? c.get("timezoneOffset") : null;
+  // chrono marks the offset certain for relative phrases too ("in 2 hours" takes the reference's). Only an
+  // offset written in the text stays the same when the reference's offset changes.
+  const [probe] = chrono.parse(input, { instant: reference, timezone: 120 }, { forwardDate: true });
+  const written = c.isCertain("timezoneOffset") && probe?.start.get("timezoneOffset") === c.get("timezoneOffset");
+  const offset = written ? c.get("timezoneOffset") : null;
   const zone = offset === null || offset === undefined ? timeZone : `UTC${offset >= 0 ? "+" : "-"}${Math.floor(Math.abs(offset) / 60)}:${String(Math.abs(offset) % 60).padStart(2, "0")}`;
   const dt = DateTime.fromObject(components, { zone });
   return dt.isValid ? dt.toJSDate() : null;
