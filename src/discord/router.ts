@@ -68,7 +68,7 @@ export function createRouter(commands: CommandModule[], ctx: BotContext) {
     }, DEFER_AFTER_MS);
     let response: Response;
     try {
-      response = await work();
+      response = await withConflictRetry(work);
     } catch (err) {
       response = failure(err, interaction);
     } finally {
@@ -134,6 +134,27 @@ export function createRouter(commands: CommandModule[], ctx: BotContext) {
 /** Replies never ping anyone: text typed by members travels in them. */
 function withSafeMentions(options: Omit<Reply, "ephemeral">): BaseMessageOptions {
   return { ...options, allowedMentions: { parse: [] } };
+}
+
+/**
+ * Runs the handler again when the database aborted its transaction for a write conflict or a deadlock
+ * (PostgreSQL under contention): the transaction rolled back, so trying again is safe and the member gets
+ * an answer instead of an error.
+ */
+async function withConflictRetry<T>(work: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (err) {
+      if (attempt >= attempts || !isWriteConflict(err)) throw err;
+      await new Promise((r) => setTimeout(r, 10 * attempt + Math.random() * 20));
+    }
+  }
+}
+
+export function isWriteConflict(err: unknown): boolean {
+  const e = err as { code?: string; meta?: { code?: string }; message?: string } | undefined;
+  return e?.code === "P2034" || e?.meta?.code === "40P01" || e?.meta?.code === "40001" || /deadlock detected|could not serialize/i.test(e?.message ?? "");
 }
 
 function reference(): string {
