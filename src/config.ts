@@ -51,6 +51,7 @@ const schema = z
       .string()
       .default("file:./data/keep-dancing.db")
       .refine((u) => /^(file:|postgres(ql)?:\/\/)/.test(u), "must be file:./path/to.db (SQLite) or postgresql://user:password@host:5432/db"),
+    SHARD_COUNT: integer(1, 1_000, 1),
     CAMPAIGN_TIMEZONE: z.string().default("UTC").refine(isTimeZone, "must be an IANA time zone such as UTC, Europe/London or America/Los_Angeles"),
     ORGANIZER_ROLE_ID: snowflake("the role whose members run the campaign").optional(),
     ANNOUNCE_CHANNEL_ID: snowflake("the channel for announcements and milestones").optional(),

@@ -1,0 +1,84 @@
+// `npm run start:sharded`: one bot process per Discord shard, through discord.js's ShardingManager. Each shard is
+// src/main.ts exactly as `npm start` runs it (discord.js hands it SHARDS and SHARD_COUNT); the shards share the
+// database, so their scheduled jobs run once per tick through the lease rows. Use PostgreSQL for this: several
+// processes writing one SQLite file works, but wait on each other's locks.
+import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { config as loadDotenv } from "dotenv";
+import { ShardingManager, type Shard } from "discord.js";
+import { ConfigError, loadConfig, type Config } from "./config.js";
+import { redactUrl } from "./db/client.js";
+import { createLogger } from "./log.js";
+
+loadDotenv({ quiet: true });
+
+let config: Config;
+try {
+  // Checked once here, so a mistake is one message rather than one per shard.
+  config = loadConfig();
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  process.stderr.write(`${err.message}\n`);
+  process.exit(1);
+}
+
+const log = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT, name: "keep-dancing-shards" });
+if (config.DATABASE_URL.startsWith("file:") && config.SHARD_COUNT > 1) {
+  log.warn({ database: redactUrl(config.DATABASE_URL) }, "several shard processes on one SQLite file: fine on one machine, but PostgreSQL scales further");
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+const manager = new ShardingManager(path.join(here, "main.ts"), {
+  token: config.DISCORD_TOKEN,
+  totalShards: config.SHARD_COUNT,
+  mode: "process",
+  // A shard that dies is started again; a clean shutdown below turns this off first.
+  respawn: true,
+  execArgv: ["--import", tsx],
+});
+
+manager.on("shardCreate", (shard: Shard) => {
+  log.info({ shard: shard.id, of: config.SHARD_COUNT }, "shard starting");
+  shard.on("death", () => log.warn({ shard: shard.id }, "shard process ended"));
+  shard.on("ready", () => log.info({ shard: shard.id }, "shard ready"));
+});
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  manager.respawn = false;
+  log.info({ signal }, "stopping every shard");
+  // Each shard stops itself cleanly on SIGTERM (src/main.ts: leases given back, in-flight answers finished).
+  await Promise.all(
+    [...manager.shards.values()].map(
+      (shard) =>
+        new Promise<void>((resolve) => {
+          const child = shard.process;
+          if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once("exit", () => resolve());
+          child.kill("SIGTERM");
+          setTimeout(() => {
+            child.kill("SIGKILL");
+            resolve();
+          }, 6_000).unref();
+        }),
+    ),
+  );
+  log.info("stopped");
+  process.exit(0);
+}
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+
+try {
+  // Discord allows one identify every 5 s per bucket: the manager's default pace between shards.
+  await manager.spawn({ timeout: 60_000 });
+  log.info({ shards: manager.shards.size }, "all shards ready");
+} catch (err) {
+  log.fatal({ err }, "could not start the shards");
+  await shutdown("startup failure");
+  process.exit(1);
+}
