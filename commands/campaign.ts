@@ -201,7 +201,6 @@ async function preview(ctx: BotContext): Promise<Response> {
     campaign.pausedReason ? `paused (${campaign.pausedReason === "auth" ? "X refused the credentials" : "by an organizer"}); /campaign resume` : "",
     inQuietHours(now, ctx.config.TWEET_QUIET_HOURS, ctx.config.CAMPAIGN_TIMEZONE) ? `quiet hours (${ctx.config.TWEET_QUIET_HOURS})` : "",
     row.notBefore > now ? `retrying ${discordTime(row.notBefore, "R")}` : "",
-    ctx.config.twitter ? "" : "dry run: no X credentials, so it will be shown in the announce channel only",
   ].filter(Boolean);
   const embed = new EmbedBuilder()
     .setColor(COLOR)
@@ -210,6 +209,7 @@ async function preview(ctx: BotContext): Promise<Response> {
     .addFields(
       { name: "Length", value: `${weightedLength(row.text)}/280 weighted characters`, inline: true },
       { name: "Next run", value: tick ? discordTime(tick, "R") : "not scheduled", inline: true },
+      { name: "Goes to", value: ctx.config.twitter ? "X, with the card" : "the announce channel only: a dry run (no X credentials)", inline: true },
     );
   if (holds.length) embed.addFields({ name: "Held", value: holds.join("\n") });
   return withCard(embed, parseCard(row));

@@ -28,20 +28,20 @@ export async function campaignChapter(tour: Tour): Promise<void> {
 
   tour.chapter("What goes to X");
   tour.narrate("There are no X credentials here, so every post is a dry run: recorded, logged, and shown to organizers in the announce channel.");
-  await tour.command(ava, "campaign", {}, { subcommand: "preview" });
+  const preview = await tour.command(ava, "campaign", {}, { subcommand: "preview" });
   let dryRun: StoredMessage | undefined;
   try {
     // TWEET_CRON decides when; the demo runs it every few seconds, a campaign every 15 minutes.
-    dryRun = await tour.waitFor(() => tour.discord.messages(announce).find((m) => m.embeds[0]?.title?.startsWith("Dry run") && String(m.embeds[0]?.description).includes("150%")), 30_000);
+    dryRun = await tour.waitFor(() => tour.discord.messages(announce).find((m) => m.embeds[0]?.title?.startsWith("Dry run") && String(m.embeds[0]?.description).includes("150%")), 20_000);
     tour.showChannel(announce, { title: "The dry-run post, as it would appear on X", last: 1 });
   } catch {
     tour.narrate("The next TWEET_CRON run (every 15 minutes by default) will post it; /campaign preview above shows it.");
   }
   await tour.command(ava, "campaign", {}, { subcommand: "history" });
-  const card = dryRun?.attachments.find((a) => a.name.endsWith(".png"));
+  const card = (dryRun?.attachments ?? preview.attachments).find((a) => a.name.endsWith(".png"));
   if (card) {
     const file = path.join(tour.outDir, "progress-card.png");
     fs.writeFileSync(file, card.data);
-    tour.narrate(`The card of that post is saved to ${file} (the README shows one: src/card/example-card.png).`);
+    tour.narrate(`The card of ${dryRun ? "that post" : "the next post"} is saved to ${file} (the README shows one: src/card/example-card.png).`);
   }
 }
