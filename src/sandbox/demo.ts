@@ -36,6 +36,8 @@ const bot = spawnBot(
     ORGANIZER_ROLE_ID: discord.guild.roles.organizer,
     TWITTER_API_URL: x.apiUrl,
     // No X credentials: every post is a dry run, shown in the announce channel, as for a new campaign.
+    // The outbox runs every few seconds here (every 15 minutes by default) so the tour sees its post.
+    TWEET_CRON: "*/5 * * * * *",
     LOG_LEVEL: "info",
   },
   {
