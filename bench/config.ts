@@ -32,7 +32,7 @@ export function benchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
   return {
     quick,
     rates: list(env.BENCH_RATES, [100, 300, 1000]),
-    seconds: num(env.BENCH_SECONDS, quick ? 3 : 10),
+    seconds: num(env.BENCH_SECONDS, quick ? 2 : 10),
     warmupSeconds: num(env.BENCH_WARMUP_SECONDS, quick ? 1 : 2),
     members: num(env.BENCH_MEMBERS, quick ? 300 : 1000),
     probeConcurrency: num(env.BENCH_CONCURRENCY, 32),

@@ -31,6 +31,8 @@ export interface LoadResult {
   costs: KindCost[];
   botPeakRssMb: number;
   botReadyRssMb: number;
+  /** Warnings and errors the bot logged during the run (distinct messages, with a count). */
+  botWarnings: string[];
   profiles: { floor?: ProfileSummary; full?: ProfileSummary };
 }
 
@@ -96,11 +98,23 @@ export async function runLoad(config: BenchConfig, database: BenchDatabase, log:
       costs,
       botPeakRssMb: stack.peakRssMb(),
       botReadyRssMb: stack.readyRssMb,
+      botWarnings: warnings(stack.bot.logs),
       profiles: { ...(floorProbe.profile ? { floor: floorProbe.profile } : {}), ...(fullProbe.profile ? { full: fullProbe.profile } : {}) },
     };
   } finally {
     await stack.close();
   }
+}
+
+function warnings(logs: { level?: number; msg?: string; err?: unknown }[]): string[] {
+  const counts = new Map<string, number>();
+  for (const l of logs) {
+    if ((l.level ?? 0) < 40) continue;
+    const err = l.err as { message?: string } | undefined;
+    const key = `${l.msg ?? ""}${err?.message ? `: ${err.message.split("\n")[0]!.slice(0, 200)}` : ""}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, n]) => `${n} × ${k}`);
 }
 
 /** Each kind alone at a low rate: the bot's CPU per interaction, its own idle use taken out. */

@@ -79,8 +79,9 @@ export function fullMix(stack: BenchStack, scenario: Scenario, queue: StoredMess
       const ok = (r: InteractionResult) => /^You hold|waitlist/.test(text(r));
       // Every member has a claim or drop in flight (an overloaded bot): claim anyway, the answer may be a refusal.
       if (!m) return { kind: "shift-claim", send: () => claim(nextMember("claim")), ok };
+      // A claim that timed out may still have gone through: "already hold" puts the member back in step.
       const send = () => claim(m).then(
-        (r) => ((ok(r) ? held : free).push(m), r),
+        (r) => ((ok(r) || /You already hold this/.test(text(r)) ? held : free).push(m), r),
         (err: unknown) => (free.push(m), Promise.reject(err)),
       );
       return { kind: "shift-claim", send, ok };

@@ -16,6 +16,7 @@ const RESULTS = path.join(path.dirname(fileURLToPath(import.meta.url)), "results
 const config = benchConfig();
 const log = (line: string) => console.log(line);
 const started = new Date();
+const loadBefore = os.loadavg()[0]!;
 log(`keep-dancing benchmark (${config.quick ? "quick" : "full"}): rates ${config.rates.join(", ")}/s, ${config.seconds} s a stage, sizes ${config.sizes.join(", ")}`);
 
 const load: LoadResult[] = [];
@@ -26,18 +27,25 @@ if (config.sections.includes("load")) {
   try {
     log("load on SQLite");
     load.push(await runLoad(config, sqlite, log, profileDir));
+    for (const w of load.at(-1)!.botWarnings) log(`  bot logged: ${w}`);
   } finally {
     await sqlite.drop();
   }
   if (config.postgresUrl && !postgresSupported()) postgres = "TEST_DATABASE_URL is set, but this checkout's src/db has no PostgreSQL migration runner yet, so SQLite only";
   else if (config.postgresUrl) {
-    const pg = await freshDatabase("postgresql", config.postgresUrl);
     try {
-      log("load on PostgreSQL");
-      load.push(await runLoad(config, pg, log));
-      postgres = "the same load on a fresh schema of TEST_DATABASE_URL (below)";
-    } finally {
-      await pg.drop();
+      const pg = await freshDatabase("postgresql", config.postgresUrl);
+      try {
+        log("load on PostgreSQL");
+        load.push(await runLoad(config, pg, log));
+        for (const w of load.at(-1)!.botWarnings) log(`  bot logged: ${w}`);
+        postgres = "the same load on a fresh schema of TEST_DATABASE_URL, a PostgreSQL server on the same machine (below)";
+      } finally {
+        await pg.drop();
+      }
+    } catch (err) {
+      postgres = `the run on TEST_DATABASE_URL failed: ${(err as Error).message.split("\n")[0]}`;
+      log(`PostgreSQL: ${postgres}`);
     }
   }
 }
@@ -51,7 +59,7 @@ const cpus = os.cpus();
 const results: BenchResults = {
   date: started.toISOString().slice(0, 16).replace("T", " ") + " UTC",
   quick: config.quick,
-  machine: { cpus: cpus.length, cpuModel: cpus[0]?.model.trim() ?? "unknown", memoryGb: Math.round(os.totalmem() / 1e8) / 10, node: process.version, platform: `${os.platform()} ${os.release()}` },
+  machine: { cpus: cpus.length, cpuModel: cpus[0]?.model.trim() ?? "unknown", memoryGb: Math.round(os.totalmem() / 1e8) / 10, node: process.version, platform: `${os.platform()} ${os.release()}`, loadAverage: [loadBefore, os.loadavg()[0]!].map((x) => Math.round(x * 100) / 100) },
   settings: { seconds: config.seconds, members: config.members, rates: config.rates, sizes: config.sizes },
   postgres,
   load,
