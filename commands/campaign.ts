@@ -1,7 +1,7 @@
 // /campaign: the goal and money raised, the status card, milestones, and what goes to X.
 // Thin handlers: parse, one service call, build the reply. The rules live in src/services and src/x.
-import { AttachmentBuilder, EmbedBuilder, SlashCommandBuilder, type ChatInputCommandInteraction } from "discord.js";
-import { cardData, renderCardCached, type CardData } from "../src/card/card.js";
+import { AttachmentBuilder, EmbedBuilder, MessageFlags, SlashCommandBuilder, type ChatInputCommandInteraction, type RepliableInteraction } from "discord.js";
+import { cardData, isCardCached, renderCardCached, type CardData } from "../src/card/card.js";
 import { UserError } from "../src/discord/errors.js";
 import { isOrganizer, requireOrganizer } from "../src/discord/permissions.js";
 import type { BotContext, CommandModule, Response } from "../src/discord/types.js";
@@ -76,12 +76,15 @@ const data = new SlashCommandBuilder()
   .addSubcommand((s) => s.setName("history").setDescription("Organizers: posts to X, posted, waiting and failed, with their ids"))
   .toJSON();
 
-async function withCard(embed: EmbedBuilder, card: CardData): Promise<Response> {
+async function withCard(embed: EmbedBuilder, card: CardData, interaction: RepliableInteraction): Promise<Response> {
+  // Drawing a card takes tens of milliseconds: acknowledge first, so a burst of /campaign status never holds an
+  // interaction past Discord's 3 s. A card already drawn for these numbers is answered at once.
+  if (!isCardCached(card) && !interaction.deferred) await interaction.deferReply({ flags: MessageFlags.Ephemeral });
   const png = await renderCardCached(card);
   return { embeds: [embed.setImage(`attachment://${CARD_FILE}`)], files: [new AttachmentBuilder(png, { name: CARD_FILE })] };
 }
 
-async function status(ctx: BotContext): Promise<Response> {
+async function status(ctx: BotContext, interaction: RepliableInteraction): Promise<Response> {
   const { campaign, metrics } = await campaignNumbers(ctx.db);
   const money = (c: number) => formatMoney(c, campaign.currency);
   const next = await nextMilestones(ctx.db);
@@ -96,7 +99,7 @@ async function status(ctx: BotContext): Promise<Response> {
       { name: "DJs in the lineup", value: `${formatCount(metrics.lineup_sets)} ${metrics.lineup_sets === 1 ? "set" : "sets"}`, inline: true },
     );
   if (next.length) embed.addFields({ name: "Next milestones", value: next.slice(0, 6).map((m) => `${describe(m, campaign.currency)}`).join(" · ") });
-  return withCard(embed, cardData(campaign, metrics));
+  return withCard(embed, cardData(campaign, metrics), interaction);
 }
 
 /** "50% of the goal", "$10,000 raised", "1,000 going", "8 sets (lineup full)". */
@@ -184,7 +187,7 @@ async function list(ctx: BotContext): Promise<Response> {
   return { embeds: [embed] };
 }
 
-async function preview(ctx: BotContext): Promise<Response> {
+async function preview(ctx: BotContext, interaction: RepliableInteraction): Promise<Response> {
   const { campaign, metrics } = await campaignNumbers(ctx.db);
   const row = await nextWaitingTweet(ctx.db);
   const now = ctx.now();
@@ -195,7 +198,7 @@ async function preview(ctx: BotContext): Promise<Response> {
       .setColor(COLOR)
       .setTitle("Nothing is waiting to be posted")
       .setDescription(next.length ? `Next milestones: ${next.map((m) => `${describe(m, campaign.currency)}`).join(" · ")}` : "No open milestones.");
-    return withCard(embed, cardData(campaign, metrics));
+    return withCard(embed, cardData(campaign, metrics), interaction);
   }
   const holds = [
     campaign.pausedReason ? `paused (${campaign.pausedReason === "auth" ? "X refused the credentials" : "by an organizer"}); /campaign resume` : "",
@@ -212,7 +215,7 @@ async function preview(ctx: BotContext): Promise<Response> {
       { name: "Goes to", value: ctx.config.twitter ? "X, with the card" : "the announce channel only: a dry run (no X credentials)", inline: true },
     );
   if (holds.length) embed.addFields({ name: "Held", value: holds.join("\n") });
-  return withCard(embed, parseCard(row));
+  return withCard(embed, parseCard(row), interaction);
 }
 
 async function history(ctx: BotContext): Promise<Response> {
@@ -249,7 +252,7 @@ const campaign: CommandModule = {
   async execute(interaction, ctx) {
     const sub = interaction.options.getSubcommand();
     const group = interaction.options.getSubcommandGroup(false);
-    if (sub === "status") return status(ctx);
+    if (sub === "status") return status(ctx, interaction);
     requireOrganizer(interaction, ctx.config);
     if (group === "milestone") {
       if (sub === "add") return addOne(interaction, ctx);
@@ -267,7 +270,7 @@ const campaign: CommandModule = {
       case "donation":
         return money(interaction, ctx, sub);
       case "preview":
-        return preview(ctx);
+        return preview(ctx, interaction);
       case "pause":
         await requireCampaign(ctx.db);
         return { content: (await pausePosting(ctx.db, "organizer", ctx.now())) ? "Posting to X is paused. Milestones still queue; `/campaign resume` sends them." : "Posting to X was already paused. `/campaign resume` restarts it." };

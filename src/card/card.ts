@@ -124,6 +124,11 @@ const recent = new Map<string, Promise<Buffer>>();
  * renderCard, remembering the last few cards by their numbers: a burst of /campaign status between two
  * changes draws once, keeping image work off most interactions before their answer.
  */
+/** Whether this card is ready (or being drawn): then answering with it costs no drawing. */
+export function isCardCached(data: CardData): boolean {
+  return recent.has(JSON.stringify(data));
+}
+
 export function renderCardCached(data: CardData): Promise<Buffer> {
   const key = JSON.stringify(data);
   let png = recent.get(key);
