@@ -8,10 +8,10 @@ import {
   EmbedBuilder,
   SlashCommandBuilder,
   StringSelectMenuBuilder,
-  type GuildMember,
   type Interaction,
   type SlashCommandStringOption,
 } from "discord.js";
+import { memberDisplayName } from "../src/discord/members.js";
 import { isOrganizer, requireOrganizer } from "../src/discord/permissions.js";
 import type { BotContext, CommandModule, ComponentInteraction, ParsedCustomId, Response } from "../src/discord/types.js";
 import { eventChoices, eventNumbers, requireEvent, resolveEvent, type Event } from "../src/services/events.js";
@@ -57,10 +57,6 @@ const data = new SlashCommandBuilder()
   )
   .toJSON();
 
-function displayNameOf(interaction: Interaction): string {
-  const m = interaction.member;
-  return (m && "displayName" in m ? (m as GuildMember).displayName : null) ?? interaction.user.globalName ?? interaction.user.username;
-}
 
 const people = (n: number) => `${n} ${n === 1 ? "person" : "people"}`;
 const guestsText = (n: number) => (n ? ` with ${n} ${n === 1 ? "guest" : "guests"}` : "");
@@ -132,7 +128,7 @@ async function answer(ctx: BotContext, interaction: Interaction, eventId: number
   const result = await answerRsvp(ctx.db, {
     eventId,
     userId: interaction.user.id,
-    displayName: displayNameOf(interaction),
+    displayName: memberDisplayName(interaction),
     answer: kind,
     guests,
     now: ctx.now(),

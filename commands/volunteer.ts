@@ -7,11 +7,11 @@ import {
   EmbedBuilder,
   SlashCommandBuilder,
   StringSelectMenuBuilder,
-  type GuildMember,
   type Interaction,
   type SlashCommandStringOption,
 } from "discord.js";
 import { UserError } from "../src/discord/errors.js";
+import { memberDisplayName, memberRoleIds } from "../src/discord/members.js";
 import type { AutocompleteChoice, BotContext, CommandModule, ComponentInteraction, ParsedCustomId, Response } from "../src/discord/types.js";
 import { checkInSelf } from "../src/services/shiftCheckins.js";
 import { hours, parseShiftId, shiftLabel, shiftLine, slotsLeft, type ShiftView } from "../src/services/shiftCore.js";
@@ -55,10 +55,7 @@ const data = new SlashCommandBuilder()
 
 /** The member as the services need them: id, a name for rosters, and their Discord role ids. */
 export function memberOf(interaction: Interaction): Member {
-  const m = interaction.member;
-  const roleIds = !m ? [] : Array.isArray(m.roles) ? m.roles : [...(m as GuildMember).roles.cache.keys()];
-  const userName = (m && "displayName" in m ? (m as GuildMember).displayName : null) ?? interaction.user.globalName ?? interaction.user.username;
-  return { userId: interaction.user.id, userName, roleIds };
+  return { userId: interaction.user.id, userName: memberDisplayName(interaction), roleIds: memberRoleIds(interaction) };
 }
 
 function choice(name: string, value: number): AutocompleteChoice {

@@ -1,6 +1,7 @@
 import { PermissionFlagsBits, type Interaction } from "discord.js";
 import type { Config } from "../config.js";
 import { UserError } from "./errors.js";
+import { memberRoleIds } from "./members.js";
 
 /** What organizer commands carry as default_member_permissions: Discord hides them from other members. */
 export const ORGANIZER_PERMISSIONS = PermissionFlagsBits.ManageEvents;
@@ -14,9 +15,7 @@ export function isOrganizer(interaction: Interaction, config: Pick<Config, "ORGA
   const perms = interaction.memberPermissions;
   if (perms?.has(PermissionFlagsBits.ManageGuild) || perms?.has(PermissionFlagsBits.ManageEvents)) return true;
   const roleId = config.ORGANIZER_ROLE_ID;
-  if (!roleId || !interaction.member) return false;
-  const roles = interaction.member.roles;
-  return Array.isArray(roles) ? roles.includes(roleId) : roles.cache.has(roleId);
+  return roleId !== undefined && memberRoleIds(interaction).includes(roleId);
 }
 
 export function requireOrganizer(interaction: Interaction, config: Pick<Config, "ORGANIZER_ROLE_ID">): void {
