@@ -20,7 +20,7 @@ const table = (head: string[], rows: (string | number)[][]) => [row(head), row(h
 
 function loadTables(load: LoadResult): string {
   const stages = table(
-    ["offered/s", "floor acked/s", "full acked/s", "ratio", "floor p50 / p95 / p99 / max ms", "full p50 / p95 / p99 / max ms", "p99 ratio", "full failed", "bot CPU full"],
+    ["offered/s", "floor acked/s", "full acked/s", "ratio", "floor p50 / p95 / p99 / max ms", "full p50 / p95 / p99 / max ms", "p99 ratio", "full unanswered in 3 s", "bot CPU full"],
     load.stages.map((s) => [
       s.full.offered ?? "–",
       f(s.floor.throughput),
@@ -43,7 +43,7 @@ function loadTables(load: LoadResult): string {
   return [
     `### ${load.database === "sqlite" ? "SQLite" : "PostgreSQL"}`,
     "",
-    `Highest throughput, closed loop: floor **${f(load.capacity.floor, 0)}/s**, full mix **${f(load.capacity.full, 0)}/s** (ratio **${f(load.capacity.ratio, 3)}**). The last row is offered open-loop at 90 % of the full mix's capacity. Bot memory: ${f(load.botReadyRssMb)} MB when ready, ${f(load.botPeakRssMb)} MB at its peak.`,
+    `Latency percentiles are over the interactions acknowledged within Discord's 3 s; the others are counted as unanswered. Highest throughput, closed loop: floor **${f(load.capacity.floor, 0)}/s**, full mix **${f(load.capacity.full, 0)}/s** (ratio **${f(load.capacity.ratio, 3)}**). The last row is offered open-loop at 90 % of the full mix's capacity. Bot memory: ${f(load.botReadyRssMb)} MB when ready, ${f(load.botPeakRssMb)} MB at its peak.`,
     "",
     stages,
     "",
@@ -51,11 +51,13 @@ function loadTables(load: LoadResult): string {
     "",
     costs,
     "",
-    "Where the bot's CPU went at saturation (V8 profile of the closed-loop stage, share of samples):",
+    load.profiles.full ? "Where the bot's CPU went at saturation (V8 profile of its main thread during the closed-loop stage, share of samples):" : "",
     "",
     profile("floor", load.profiles.floor),
     profile("full mix", load.profiles.full),
     top ? `- full mix, top functions (self time): ${top}` : "",
+    load.botWarnings.length ? `\nWhat the bot logged at warn and above (count × message):\n\n${load.botWarnings.map((w) => `- ${w}`).join("\n")}` : "",
+    "",
   ].join("\n");
 }
 

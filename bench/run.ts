@@ -19,57 +19,64 @@ const started = new Date();
 const loadBefore = os.loadavg()[0]!;
 log(`keep-dancing benchmark (${config.quick ? "quick" : "full"}): rates ${config.rates.join(", ")}/s, ${config.seconds} s a stage, sizes ${config.sizes.join(", ")}`);
 
-const load: LoadResult[] = [];
-let postgres = "TEST_DATABASE_URL is not set, so SQLite only";
-if (config.sections.includes("load")) {
-  const profileDir = config.profile ? fs.mkdtempSync(path.join(os.tmpdir(), "keep-dancing-profile-")) : undefined;
-  const sqlite = await freshDatabase("sqlite");
-  try {
-    log("load on SQLite");
-    load.push(await runLoad(config, sqlite, log, profileDir));
-    for (const w of load.at(-1)!.botWarnings) log(`  bot logged: ${w}`);
-  } finally {
-    await sqlite.drop();
-  }
-  if (config.postgresUrl && !postgresSupported()) postgres = "TEST_DATABASE_URL is set, but this checkout's src/db has no PostgreSQL migration runner yet, so SQLite only";
-  else if (config.postgresUrl) {
+// BENCH_REPORT_FROM=<a results .json>: only write the Markdown and the chart again from an earlier run.
+const from = process.env.BENCH_REPORT_FROM;
+const results = from ? (JSON.parse(fs.readFileSync(from, "utf8")) as BenchResults) : await measure();
+
+async function measure(): Promise<BenchResults> {
+  const load: LoadResult[] = [];
+  let postgres = "TEST_DATABASE_URL is not set, so SQLite only";
+  if (config.sections.includes("load")) {
+    const profileDir = config.profile ? fs.mkdtempSync(path.join(os.tmpdir(), "keep-dancing-profile-")) : undefined;
+    const sqlite = await freshDatabase("sqlite");
     try {
-      const pg = await freshDatabase("postgresql", config.postgresUrl);
+      log("load on SQLite");
+      load.push(await runLoad(config, sqlite, log, profileDir));
+      for (const w of load.at(-1)!.botWarnings) log(`  bot logged: ${w}`);
+    } finally {
+      await sqlite.drop();
+    }
+    if (config.postgresUrl && !postgresSupported()) postgres = "TEST_DATABASE_URL is set, but this checkout's src/db has no PostgreSQL migration runner yet, so SQLite only";
+    else if (config.postgresUrl) {
       try {
-        log("load on PostgreSQL");
-        load.push(await runLoad(config, pg, log));
-        for (const w of load.at(-1)!.botWarnings) log(`  bot logged: ${w}`);
-        postgres = "the same load on a fresh schema of TEST_DATABASE_URL, a PostgreSQL server on the same machine (below)";
-      } finally {
-        await pg.drop();
+        const pg = await freshDatabase("postgresql", config.postgresUrl);
+        try {
+          log("load on PostgreSQL");
+          load.push(await runLoad(config, pg, log));
+          for (const w of load.at(-1)!.botWarnings) log(`  bot logged: ${w}`);
+          postgres = "the same load on a fresh schema of TEST_DATABASE_URL, a PostgreSQL server on the same machine (below)";
+        } finally {
+          await pg.drop();
+        }
+      } catch (err) {
+        postgres = `the run on TEST_DATABASE_URL failed: ${(err as Error).message.split("\n")[0]}`;
+        log(`PostgreSQL: ${postgres}`);
       }
-    } catch (err) {
-      postgres = `the run on TEST_DATABASE_URL failed: ${(err as Error).message.split("\n")[0]}`;
-      log(`PostgreSQL: ${postgres}`);
     }
   }
-}
-let growth: BenchResults["growth"] = [];
-if (config.sections.includes("growth")) {
-  log("growth on SQLite");
-  growth = await runGrowth(config, log);
+  let growth: BenchResults["growth"] = [];
+  if (config.sections.includes("growth")) {
+    log("growth on SQLite");
+    growth = await runGrowth(config, log);
+  }
+
+  const cpus = os.cpus();
+  return {
+    date: started.toISOString().slice(0, 16).replace("T", " ") + " UTC",
+    quick: config.quick,
+    machine: { cpus: cpus.length, cpuModel: cpus[0]?.model.trim() ?? "unknown", memoryGb: Math.round(os.totalmem() / 1e8) / 10, node: process.version, platform: `${os.platform()} ${os.release()}`, loadAverage: [loadBefore, os.loadavg()[0]!].map((x) => Math.round(x * 100) / 100) },
+    settings: { seconds: config.seconds, members: config.members, rates: config.rates, sizes: config.sizes },
+    postgres,
+    load,
+    growth,
+  };
 }
 
-const cpus = os.cpus();
-const results: BenchResults = {
-  date: started.toISOString().slice(0, 16).replace("T", " ") + " UTC",
-  quick: config.quick,
-  machine: { cpus: cpus.length, cpuModel: cpus[0]?.model.trim() ?? "unknown", memoryGb: Math.round(os.totalmem() / 1e8) / 10, node: process.version, platform: `${os.platform()} ${os.release()}`, loadAverage: [loadBefore, os.loadavg()[0]!].map((x) => Math.round(x * 100) / 100) },
-  settings: { seconds: config.seconds, members: config.members, rates: config.rates, sizes: config.sizes },
-  postgres,
-  load,
-  growth,
-};
 fs.mkdirSync(RESULTS, { recursive: true });
 const stamp = started.toISOString().slice(0, 16).replace(/:/g, "-");
-fs.writeFileSync(path.join(RESULTS, `${stamp}${config.quick ? "-quick" : ""}.json`), `${JSON.stringify(results, null, 2)}\n`);
+if (!from) fs.writeFileSync(path.join(RESULTS, `${stamp}${config.quick ? "-quick" : ""}.json`), `${JSON.stringify(results, null, 2)}\n`);
 const md = markdown(results);
 fs.writeFileSync(path.join(RESULTS, "latest.md"), md);
-if (load.some((l) => l.stages.length)) fs.writeFileSync(path.join(RESULTS, "latency.png"), await latencyChart(load));
+if (results.load.some((l) => l.stages.length)) fs.writeFileSync(path.join(RESULTS, "latency.png"), await latencyChart(results.load));
 log(`\n${md}`);
 log(`took ${Math.round((Date.now() - started.getTime()) / 1000)} s; results in ${path.relative(process.cwd(), RESULTS)}/`);
