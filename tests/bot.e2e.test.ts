@@ -73,6 +73,20 @@ describe("the bot process", () => {
     expect(click.content).toMatch(/no longer active/i);
   });
 
+  it("under overload, answers what it can in time and drops, unworked, what waited too long", async () => {
+    // MAX_CONCURRENT (32) slow handlers hold every slot for 3 s; the ones queued behind them cannot be answered
+    // within Discord's 3 s, so they are dropped instead of worked on for nobody.
+    const crowd = Array.from({ length: 36 }, (_, i) => stack.discord.addMember({ username: `burst${i}` }));
+    const results = await Promise.allSettled(crowd.map((m) => stack.discord.runCommand(m, "slow", { ms: 3_000 }, { timeoutMs: 8_000 })));
+    const answered = results.filter((r) => r.status === "fulfilled");
+    expect(answered).toHaveLength(32);
+    expect(answered.every((r) => r.value.content === "done after 3000 ms")).toBe(true);
+    const overload = await stack.bot.waitForLog((l) => l.msg?.startsWith("overloaded") === true);
+    expect(overload.dropped).toBeGreaterThanOrEqual(1);
+    const after = await stack.discord.runCommand(member, "help");
+    expect(after.embeds[0].title).toBe("What you can do here");
+  });
+
   it("never logs a secret", () => {
     const all = JSON.stringify(stack.bot.logs);
     expect(all).not.toContain(stack.discord.token);

@@ -10,6 +10,10 @@ import type { BotContext, CommandModule, ParsedCustomId, Reply, Response } from 
 
 /** Discord allows 3 s for the first answer; past this the router defers, so a slow handler still lands. */
 export const DEFER_AFTER_MS = 1_500;
+/** Handlers running at once. Past it interactions wait their turn: a burst cannot exhaust the database pool or memory. */
+export const MAX_CONCURRENT = 32;
+/** An interaction that waited this long for its turn can no longer be answered in time: it is dropped, unworked. */
+export const GIVE_UP_AFTER_MS = 2_500;
 
 export function parseCustomId(customId: string): ParsedCustomId {
   const [prefix = "", action = "", ...args] = customId.split(":");
@@ -22,7 +26,11 @@ export function createRouter(commands: CommandModule[], ctx: BotContext) {
   const modalHandlers = new Map(commands.flatMap((c) => Object.entries(c.modals ?? {})));
   const inFlight = new Set<Promise<void>>();
 
-  async function route(interaction: Interaction): Promise<void> {
+  const limiter = createLimiter(MAX_CONCURRENT);
+  let dropped = 0;
+  let lastDropReport = 0;
+
+  async function route(interaction: Interaction, arrived: number): Promise<void> {
     if (interaction.isAutocomplete()) {
       const command = byName.get(interaction.commandName);
       const choices = await command?.autocomplete?.(interaction, ctx).catch((err: unknown) => {
@@ -33,7 +41,7 @@ export function createRouter(commands: CommandModule[], ctx: BotContext) {
       return;
     }
     if (!interaction.isRepliable()) return;
-    await answer(interaction, () => run(interaction));
+    await answer(interaction, arrived, () => run(interaction));
   }
 
   function run(interaction: RepliableInteraction): Promise<Response> {
@@ -57,7 +65,7 @@ export function createRouter(commands: CommandModule[], ctx: BotContext) {
     return Promise.resolve({ content: NO_LONGER_ACTIVE });
   }
 
-  async function answer(interaction: RepliableInteraction, work: () => Promise<Response>): Promise<void> {
+  async function answer(interaction: RepliableInteraction, arrived: number, work: () => Promise<Response>): Promise<void> {
     const isComponent = interaction.isMessageComponent();
     let deferred: Promise<unknown> | undefined;
     // Defer only if the handler is slow; most answer within a few milliseconds and need no second request.
@@ -65,7 +73,7 @@ export function createRouter(commands: CommandModule[], ctx: BotContext) {
       deferred = (isComponent ? interaction.deferUpdate() : interaction.deferReply({ flags: MessageFlags.Ephemeral })).catch(
         (err: unknown) => ctx.log.warn({ err }, "could not defer"),
       );
-    }, DEFER_AFTER_MS);
+    }, Math.max(0, DEFER_AFTER_MS - (Date.now() - arrived)));
     let response: Response;
     try {
       response = await withConflictRetry(work);
@@ -115,10 +123,23 @@ export function createRouter(commands: CommandModule[], ctx: BotContext) {
     }
   }
 
+  /** Overload is worth knowing about, but not as one log line per dropped interaction. */
+  function reportDrop(): void {
+    dropped++;
+    if (Date.now() - lastDropReport < 10_000) return;
+    lastDropReport = Date.now();
+    ctx.log.warn({ dropped, concurrent: MAX_CONCURRENT }, "overloaded: dropped interactions that waited too long to be answered in time");
+  }
+
   return {
     /** Handles one interaction; never rejects. */
     handle(interaction: Interaction): Promise<void> {
-      const done = route(interaction)
+      const arrived = Date.now();
+      const done = limiter
+        .run(async () => {
+          if (Date.now() - arrived > GIVE_UP_AFTER_MS) return reportDrop();
+          await route(interaction, arrived);
+        })
         .catch((err: unknown) => ctx.log.error({ err, ref: reference() }, "interaction routing failed"))
         .finally(() => inFlight.delete(done));
       inFlight.add(done);
@@ -134,6 +155,25 @@ export function createRouter(commands: CommandModule[], ctx: BotContext) {
 /** Replies never ping anyone: text typed by members travels in them. */
 function withSafeMentions(options: Omit<Reply, "ephemeral">): BaseMessageOptions {
   return { ...options, allowedMentions: { parse: [] } };
+}
+
+/** At most `limit` tasks at once, the others in arrival order. */
+function createLimiter(limit: number) {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return {
+    async run<T>(task: () => Promise<T>): Promise<T> {
+      if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+      else running++;
+      try {
+        return await task();
+      } finally {
+        const next = waiting.shift();
+        if (next) next(); // the slot passes straight to the next task
+        else running--;
+      }
+    },
+  };
 }
 
 /**
