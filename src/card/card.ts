@@ -3,7 +3,7 @@
 // src/card/fonts, so it renders the same on every machine.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { createCanvas, GlobalFonts, type SKRSContext2D } from "@napi-rs/canvas";
+import type { SKRSContext2D } from "@napi-rs/canvas";
 import { formatCount, formatMoney, percentOf } from "../services/amounts.js";
 import type { MetricName } from "../services/metrics.js";
 
@@ -45,19 +45,25 @@ export const CARD = {
 
 const FAMILY = "KeepDancingSans";
 const FONTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "fonts");
-let fontsLoaded = false;
+let skia: Promise<typeof import("@napi-rs/canvas")> | undefined;
 
-function loadFonts(): void {
-  if (fontsLoaded) return;
-  for (const file of ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf"]) {
-    if (!GlobalFonts.registerFromPath(path.join(FONTS_DIR, file), FAMILY)) throw new Error(`could not load the card font ${file}`);
-  }
-  fontsLoaded = true;
+/**
+ * Skia and the fonts, loaded on the first card rather than at start: a bot that never draws one (or not yet)
+ * does not carry them in memory.
+ */
+function loadCanvas(): Promise<typeof import("@napi-rs/canvas")> {
+  skia ??= import("@napi-rs/canvas").then((mod) => {
+    for (const file of ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf"]) {
+      if (!mod.GlobalFonts.registerFromPath(path.join(FONTS_DIR, file), FAMILY)) throw new Error(`could not load the card font ${file}`);
+    }
+    return mod;
+  });
+  return skia;
 }
 
 /** Draws the card; the PNG encoding runs off the main thread. */
 export async function renderCard(data: CardData): Promise<Buffer> {
-  loadFonts();
+  const { createCanvas } = await loadCanvas();
   const canvas = createCanvas(CARD.width, CARD.height);
   const ctx = canvas.getContext("2d");
   const { colors, bar } = CARD;
