@@ -1,7 +1,8 @@
 // /campaign: the goal and money raised, the status card, milestones, and what goes to X.
 // Thin handlers: parse, one service call, build the reply. The rules live in src/services and src/x.
-import { AttachmentBuilder, EmbedBuilder, MessageFlags, SlashCommandBuilder, type ChatInputCommandInteraction, type RepliableInteraction } from "discord.js";
+import { AttachmentBuilder, EmbedBuilder, SlashCommandBuilder, type ChatInputCommandInteraction, type RepliableInteraction } from "discord.js";
 import { cardData, isCardCached, renderCardCached, type CardData } from "../src/card/card.js";
+import { deferOnce } from "../src/discord/defer.js";
 import { UserError } from "../src/discord/errors.js";
 import { isOrganizer, requireOrganizer } from "../src/discord/permissions.js";
 import type { BotContext, CommandModule, Response } from "../src/discord/types.js";
@@ -79,7 +80,7 @@ const data = new SlashCommandBuilder()
 async function withCard(embed: EmbedBuilder, card: CardData, interaction: RepliableInteraction): Promise<Response> {
   // Drawing a card takes tens of milliseconds: acknowledge first, so a burst of /campaign status never holds an
   // interaction past Discord's 3 s. A card already drawn for these numbers is answered at once.
-  if (!isCardCached(card) && !interaction.deferred) await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+  if (!isCardCached(card)) await deferOnce(interaction);
   const png = await renderCardCached(card);
   return { embeds: [embed.setImage(`attachment://${CARD_FILE}`)], files: [new AttachmentBuilder(png, { name: CARD_FILE })] };
 }

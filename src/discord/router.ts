@@ -5,6 +5,7 @@
 import crypto from "node:crypto";
 import { MessageFlags, type BaseMessageOptions, type Interaction, type RepliableInteraction } from "discord.js";
 import { scrubTokens } from "../log.js";
+import { deferOnce, deferralOf } from "./defer.js";
 import { NO_LONGER_ACTIVE, UserError } from "./errors.js";
 import type { BotContext, CommandModule, ParsedCustomId, Reply, Response } from "./types.js";
 
@@ -66,14 +67,8 @@ export function createRouter(commands: CommandModule[], ctx: BotContext) {
   }
 
   async function answer(interaction: RepliableInteraction, arrived: number, work: () => Promise<Response>): Promise<void> {
-    const isComponent = interaction.isMessageComponent();
-    let deferred: Promise<unknown> | undefined;
     // Defer only if the handler is slow; most answer within a few milliseconds and need no second request.
-    const timer = setTimeout(() => {
-      deferred = (isComponent ? interaction.deferUpdate() : interaction.deferReply({ flags: MessageFlags.Ephemeral })).catch(
-        (err: unknown) => ctx.log.warn({ err }, "could not defer"),
-      );
-    }, Math.max(0, DEFER_AFTER_MS - (Date.now() - arrived)));
+    const timer = setTimeout(() => void deferOnce(interaction).catch(() => undefined), Math.max(0, DEFER_AFTER_MS - (Date.now() - arrived)));
     let response: Response;
     try {
       response = await withConflictRetry(work);
@@ -82,7 +77,8 @@ export function createRouter(commands: CommandModule[], ctx: BotContext) {
     } finally {
       clearTimeout(timer);
     }
-    if (deferred) await deferred;
+    // Deferred by the timer or by the handler itself: the answer must wait for that request to land.
+    await deferralOf(interaction)?.catch((err: unknown) => ctx.log.warn({ err }, "could not defer"));
     try {
       await send(interaction, response);
     } catch (err) {
