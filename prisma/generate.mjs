@@ -24,7 +24,8 @@ try {
   // tests/postgres-schema.test.ts fails until the translation is fixed.
   console.warn(`prisma/postgres was not updated: ${err instanceof Error ? err.message : err}`);
 }
-for (const schema of ["prisma/schema", "prisma/postgres/schema"]) {
-  const result = spawnSync(process.execPath, [prisma, "generate", "--no-hints", "--schema", schema], { cwd: root, env, stdio: "inherit" });
+// prisma.config.ts points at prisma/schema; prisma/postgres/prisma.config.ts at the generated PostgreSQL files.
+for (const config of ["prisma.config.ts", "prisma/postgres/prisma.config.ts"]) {
+  const result = spawnSync(process.execPath, [prisma, "generate", "--no-hints", "--config", config], { cwd: root, env, stdio: "inherit" });
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
