@@ -52,11 +52,19 @@ async function queue(key: string, member: Member, content: string, notBefore: Da
   });
 }
 
+/** The outbox rows of these keys once all are marked sent (the mark follows the send by a moment). */
+async function sentRows(prefix: string, count: number) {
+  for (const deadline = Date.now() + 15_000; ; await sleep(200)) {
+    const rows = await stack.db.directMessage.findMany({ where: { dedupeKey: { startsWith: prefix }, status: "sent" } });
+    if (rows.length >= count || Date.now() > deadline) return rows;
+  }
+}
+
 /** The process holding a job's lease (its holder id is `host:pid:random`). */
-async function leaseHolder(job: string): Promise<{ holder: string; bot: BotProcess | undefined }> {
+async function leaseHolder(job: string): Promise<{ holder: string; expiresAt: Date; bot: BotProcess | undefined }> {
   const lease = await stack.db.jobLease.findUniqueOrThrow({ where: { name: job } });
   const pid = Number(/:(\d+):[0-9a-f]+$/.exec(lease.holder)?.[1]);
-  return { holder: lease.holder, bot: bots.find((b) => b.child.pid === pid) };
+  return { holder: lease.holder, expiresAt: lease.expiresAt, bot: bots.find((b) => b.child.pid === pid) };
 }
 
 describe("three bot processes on one database", () => {
@@ -79,8 +87,7 @@ describe("three bot processes on one database", () => {
     // Let every process tick a few more times: none may send any of them again.
     await sleep(3 * TICK_MS);
     for (const { member, content } of sent) expectOnce(member, content);
-    const rows = await stack.db.directMessage.findMany({ where: { dedupeKey: { startsWith: "replica-reminder-" } } });
-    expect(rows.map((r) => r.status)).toEqual(sent.map(() => "sent"));
+    expect(await sentRows("replica-reminder-", sent.length)).toHaveLength(sent.length);
   }, 120_000);
 
   // Before the kill below: the killed process may hold the tweet jobs' leases too (up to 2 minutes).
@@ -119,8 +126,13 @@ describe("three bot processes on one database", () => {
     const taken = await leaseHolder("dm-queue");
     expect(taken.holder).not.toBe(before.holder);
     expect(taken.bot && taken.bot !== before.bot).toBe(true);
-    const rows = await stack.db.directMessage.findMany({ where: { dedupeKey: { startsWith: "replica-after-" } } });
-    for (const row of rows) expect(row.sentAt!.getTime()).toBeLessThanOrEqual(killedAt + DM_LEASE_MS + 3 * TICK_MS);
+    const rows = await sentRows("replica-after-", after.length);
+    expect(rows).toHaveLength(after.length);
+    for (const row of rows) {
+      // Not before the dead holder's lease ran out (it may have renewed it once more before the kill), and soon after.
+      expect(row.sentAt!.getTime()).toBeGreaterThan(before.expiresAt.getTime());
+      expect(row.sentAt!.getTime()).toBeLessThanOrEqual(killedAt + DM_LEASE_MS + 3 * TICK_MS);
+    }
     await sleep(2 * TICK_MS);
     for (const { member, content } of after) expectOnce(member, content);
   }, 120_000);
