@@ -30,7 +30,7 @@ describe("claiming", () => {
     for (let run = 0; run < 3; run++) {
       const before = await readMetrics(t.db);
       const s = await shift("Door", 100 + run * 10, 103 + run * 10, 5);
-      const crowd = Array.from({ length: 100 }, (_, i) => member(`${run}${i}`));
+      const crowd = Array.from({ length: 100 }, (_, i) => member(String(run * 100 + i)));
       const results = await Promise.all(crowd.map((m) => claimShift(t.db, config, s.id, m, NOW)));
       expect(results.filter((r) => r.status === "claimed")).toHaveLength(5);
       expect(results.filter((r) => r.status === "full")).toHaveLength(95);

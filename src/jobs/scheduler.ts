@@ -14,12 +14,34 @@ export function createScheduler(deps: { db: Db; log: Logger; holder: string; tim
   const tasks: { name: string; task: ScheduledTask }[] = [];
   const running = new Set<Promise<unknown>>();
 
-  /** Runs the job now if this process can take its lease; returns whether it ran. */
+  const runningHere = new Map<string, { again: boolean }>();
+
+  /**
+   * Runs the job now if this process can take its lease; returns whether it ran. The lease keeps other
+   * processes out; inside this one, a job runs once at a time, and a call that arrives during a run (a
+   * wake-up at the same second as the tick) asks for one more run after it, so no wake-up is lost.
+   */
   async function runOnce(name: string, job: (now: Date) => Promise<unknown>, options: JobOptions = {}): Promise<boolean> {
-    const now = new Date();
-    if (!(await acquireLease(deps.db, name, deps.holder, options.leaseMs ?? 60_000, now))) return false;
-    await job(now);
-    return true;
+    const current = runningHere.get(name);
+    if (current) {
+      current.again = true;
+      return false;
+    }
+    const state = { again: false };
+    runningHere.set(name, state);
+    try {
+      let ran = false;
+      do {
+        state.again = false;
+        const now = new Date();
+        if (!(await acquireLease(deps.db, name, deps.holder, options.leaseMs ?? 60_000, now))) break;
+        await job(now);
+        ran = true;
+      } while (state.again);
+      return ran;
+    } finally {
+      runningHere.delete(name);
+    }
   }
 
   return {
