@@ -6,6 +6,7 @@ import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaClient } from "../generated/prisma/client.js";
 import { PrismaClient as PostgresPrismaClient } from "../generated/postgres/client.js";
 import { createPgAdapter, isPostgresUrl } from "./postgres.js";
+import { withCommitHooks } from "./transaction.js";
 
 export type Db = PrismaClient;
 /** What a service receives inside `db.$transaction(async (tx) => ...)`. */
@@ -29,7 +30,7 @@ export function createDb(url: string): Db {
   if (isPostgresUrl(url)) {
     // The PostgreSQL client is generated from the same models (prisma/postgres.mjs), so its API is the SQLite
     // client's; only the query compiler inside differs. Services keep one type, Db.
-    return new PostgresPrismaClient({ adapter: createPgAdapter(url), errorFormat: "minimal" }) as unknown as Db;
+    return withCommitHooks(new PostgresPrismaClient({ adapter: createPgAdapter(url), errorFormat: "minimal" })) as unknown as Db;
   }
   if (!isSqliteUrl(url)) {
     throw new Error(`DATABASE_URL ${redactUrl(url)} is not supported: use file:./path.db (SQLite) or postgresql://… (PostgreSQL).`);
@@ -38,7 +39,7 @@ export function createDb(url: string): Db {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const adapter = new PrismaBetterSqlite3({ url: file, timeout: SQLITE_BUSY_TIMEOUT_MS });
   // "minimal": Prisma otherwise captures a stack trace for every query, a third of its cost on the hot path.
-  return new PrismaClient({ adapter, errorFormat: "minimal" });
+  return withCommitHooks(new PrismaClient({ adapter, errorFormat: "minimal" }));
 }
 
 /** A database URL fit for a log line: the password, if any, replaced. */

@@ -5,7 +5,7 @@ import type { Db, DbOrTx } from "../db/client.js";
 import { UserError } from "../discord/errors.js";
 import { validateCampaignName, validateHashtag } from "../x/text.js";
 import { isCurrency, MAX_CENTS } from "./amounts.js";
-import { adjustMetric, readMetrics, setMetric, type MetricName } from "./metrics.js";
+import { applyMetric, readMetrics, setMetric, type MetricName } from "./metrics.js";
 import { installDefaultMilestones, retargetMoneyMilestones } from "./milestones.js";
 
 export const CAMPAIGN_ID = 1;
@@ -77,7 +77,7 @@ export async function addDonation(db: Db, amountCents: number, userId: string, n
     // in its transaction, for a concurrent donation in between (throwing rolls it back).
     const current = await tx.metric.findUnique({ where: { name: "raised_cents" } });
     if ((current?.value ?? 0) + amountCents > MAX_CENTS) throw tooMuch();
-    const change = await adjustMetric(tx, "raised_cents", amountCents);
+    const change = await applyMetric(tx, "raised_cents", amountCents);
     if (change.after > MAX_CENTS) throw tooMuch();
     await recordChange(tx, "donation", amountCents, change.before, change.after, note, userId, now);
     return { beforeCents: change.before, afterCents: change.after };

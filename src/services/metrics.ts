@@ -3,6 +3,7 @@
 // Every change also checks the milestones of its metric (before/after against an index), in the caller's
 // transaction, and writes the post into the tweet outbox there: a crossing is never lost nor doubled.
 import type { Db, DbOrTx } from "../db/client.js";
+import { beforeCommit, isTransaction } from "../db/transaction.js";
 import { checkMilestones } from "./milestones.js";
 
 export const METRICS = {
@@ -30,10 +31,41 @@ export interface MetricChange {
 }
 
 /**
- * Adds `delta` (may be negative) in one statement and returns the value before and after. Call it with the
- * transaction of the change: a milestone it crosses is then queued atomically with the change.
+ * Adds `delta` (may be negative) to a counter, as part of the caller's transaction. Inside a transaction the
+ * deltas are summed and written just before it commits, every counter in name order: the counters are rows
+ * that every change touches, and locking them last and in one order is what keeps concurrent changes from
+ * deadlocking on PostgreSQL (and holds those locks for the shortest time). Milestones are checked then, in
+ * the same transaction, so a crossing is still queued atomically with the change.
  */
-export async function adjustMetric(db: DbOrTx, name: MetricName, delta: number): Promise<MetricChange> {
+export async function adjustMetric(db: DbOrTx, name: MetricName, delta: number): Promise<void> {
+  if (delta === 0) return;
+  let buffer = pendingDeltas.get(db);
+  if (!buffer) {
+    const fresh = new Map<MetricName, number>();
+    if (!beforeCommit(db, "metrics", () => applyDeltas(db, fresh))) {
+      await applyMetric(db, name, delta); // not inside a transaction: now
+      return;
+    }
+    pendingDeltas.set(db, fresh);
+    buffer = fresh;
+  }
+  buffer.set(name, (buffer.get(name) ?? 0) + delta);
+}
+
+const pendingDeltas = new WeakMap<object, Map<MetricName, number>>();
+
+async function applyDeltas(tx: DbOrTx, deltas: Map<MetricName, number>): Promise<void> {
+  for (const name of [...deltas.keys()].sort()) {
+    const delta = deltas.get(name)!;
+    if (delta !== 0) await applyMetric(tx, name, delta);
+  }
+}
+
+/**
+ * Adds `delta` at once, in one statement, and returns the value before and after (what the money commands
+ * show). Milestones crossed on the way up are queued in the same transaction.
+ */
+export async function applyMetric(db: DbOrTx, name: MetricName, delta: number): Promise<MetricChange> {
   const rows = await db.$queryRaw<{ value: number | bigint }[]>`
     INSERT INTO "Metric" ("name", "value", "updatedAt") VALUES (${name}, ${delta}, ${new Date()})
     ON CONFLICT ("name") DO UPDATE SET "value" = "Metric"."value" + ${delta}, "updatedAt" = ${new Date()}
@@ -49,7 +81,7 @@ export async function adjustMetric(db: DbOrTx, name: MetricName, delta: number):
  * the row (a write that changes nothing) and returns the value before, so no other change slips between.
  */
 export async function setMetric(db: DbOrTx, name: MetricName, value: number): Promise<MetricChange> {
-  if (!("$transaction" in db)) return setInTx(db, name, value);
+  if (isTransaction(db)) return setInTx(db, name, value);
   return (db as Db).$transaction((tx) => setInTx(tx, name, value));
 }
 
