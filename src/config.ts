@@ -1,5 +1,6 @@
 // The bot's configuration: environment variables (and .env), validated once at start.
 // Every problem is reported at once, in words, naming what is expected; see .env.example.
+import { config as loadDotenv } from "dotenv";
 import cron from "node-cron";
 import { z } from "zod";
 
@@ -149,4 +150,19 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       ? { appKey: env.TWITTER_API_KEY, appSecret: env.TWITTER_API_SECRET, accessToken: env.TWITTER_ACCESS_TOKEN, accessSecret: env.TWITTER_ACCESS_SECRET }
       : null;
   return { ...env, twitter };
+}
+
+/**
+ * For a process's entry point: reads .env, validates, and on a mistake prints the one message naming every
+ * problem and exits 1 (no stack trace: the message is the whole story).
+ */
+export function loadConfigOrExit(): Config {
+  loadDotenv({ quiet: true });
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  }
 }

@@ -1,19 +1,9 @@
 // The process: configuration, the bot, and a clean exit on SIGINT/SIGTERM. No rules live here.
-import { config as loadDotenv } from "dotenv";
 import { startBot } from "./bot.js";
-import { ConfigError, loadConfig, type Config } from "./config.js";
+import { loadConfigOrExit } from "./config.js";
 import { createLogger } from "./log.js";
 
-loadDotenv({ quiet: true });
-
-let config: Config;
-try {
-  config = loadConfig();
-} catch (err) {
-  if (!(err instanceof ConfigError)) throw err;
-  process.stderr.write(`${err.message}\n`);
-  process.exit(1);
-}
+const config = loadConfigOrExit();
 
 const log = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT });
 process.on("unhandledRejection", (err) => log.error({ err }, "unhandled rejection"));

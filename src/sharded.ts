@@ -5,23 +5,13 @@
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { config as loadDotenv } from "dotenv";
 import { ShardingManager, type Shard } from "discord.js";
-import { ConfigError, loadConfig, type Config } from "./config.js";
+import { loadConfigOrExit } from "./config.js";
 import { redactUrl } from "./db/client.js";
 import { createLogger } from "./log.js";
 
-loadDotenv({ quiet: true });
-
-let config: Config;
-try {
-  // Checked once here, so a mistake is one message rather than one per shard.
-  config = loadConfig();
-} catch (err) {
-  if (!(err instanceof ConfigError)) throw err;
-  process.stderr.write(`${err.message}\n`);
-  process.exit(1);
-}
+// Checked once here, so a mistake is one message rather than one per shard.
+const config = loadConfigOrExit();
 
 const log = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT, name: "keep-dancing-shards" });
 if (config.DATABASE_URL.startsWith("file:") && config.SHARD_COUNT > 1) {
