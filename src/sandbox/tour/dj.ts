@@ -27,7 +27,7 @@ export async function djChapter(tour: Tour): Promise<void> {
   tour.chapter("The lineup");
   const [choice] = await tour.autocomplete(ava, "dj", {}, "offer", { group: "lineup", subcommand: "set" });
   if (!choice) throw new Error("the approved offer is missing from the autocomplete");
-  await tour.command(ava, "dj", { offer: choice.value, starts: "saturday 8pm", ends: "180", stage: "Main stage" }, { group: "lineup", subcommand: "set" });
+  await tour.command(ava, "dj", { offer: choice.value, starts: "in 10 days at 8pm", ends: "180", stage: "Main stage" }, { group: "lineup", subcommand: "set" });
   await tour.waitFor(() => tour.discord.dms(lumen.id).find((m) => m.content.startsWith("You are in the lineup")));
   tour.showDms(lumen);
   await tour.command(ben, "dj", {}, { group: "lineup", subcommand: "show" });
@@ -55,7 +55,7 @@ export async function djChapter(tour: Tour): Promise<void> {
     .find((b) => b.label === "▲ 4")?.custom_id;
   if (fourth) await tour.click(fatima, queue, fourth, { label: "▲ 4" });
 
-  tour.chapter("Saturday night");
+  tour.chapter("The party night");
   const requests = await tour.autocomplete(lumen, "dj", {}, "request", { subcommand: "played" });
   const september = requests.find((r) => r.name.startsWith("September"));
   if (september) await tour.command(lumen, "dj", { request: september.value }, { subcommand: "played" });

@@ -9,7 +9,7 @@ export async function rsvpChapter(tour: Tour): Promise<void> {
   const announce = tour.discord.guild.channels.announce;
   tour.chapter("The party gets a date");
   tour.narrate("Ava types the time the way she would say it; the bot echoes it as Discord timestamps, so she sees how it was read.");
-  await tour.command(ava, "event", { name: "A dance party for the dancing man", starts: "saturday 8pm", ends: "saturday 11:59pm", location: "The stadium floor", capacity: 12, description: "Strangers mocked him for dancing. We are throwing him the greatest dance party ever." }, { subcommand: "create" });
+  await tour.command(ava, "event", { name: "A dance party for the dancing man", starts: "in 10 days at 8pm", ends: "in 10 days at 11:59pm", location: "The stadium floor", capacity: 12, description: "Strangers mocked him for dancing. We are throwing him the greatest dance party ever." }, { subcommand: "create" });
   const [choice] = await tour.autocomplete(ava, "event", {}, "event", { subcommand: "post" });
   if (!choice) throw new Error("the new event is missing from the autocomplete");
   await tour.command(ava, "event", { event: choice.value }, { subcommand: "post" });
