@@ -12,7 +12,7 @@ import { createDmSender } from "./discord/dmSender.js";
 import { createCoalescer } from "./discord/liveMessages.js";
 import { createRouter } from "./discord/router.js";
 import type { BotContext } from "./discord/types.js";
-import { startJobs } from "./jobs/index.js";
+import { DM_QUEUE_JOB, startJobs } from "./jobs/index.js";
 import { createScheduler } from "./jobs/scheduler.js";
 import type { Logger } from "./log.js";
 
@@ -40,7 +40,7 @@ export async function startBot(config: Config, log: Logger, options: BotOptions 
     client,
     commands,
     refreshLater: coalescer.refreshLater,
-    wakeDmQueue: () => void scheduler.runOnce("dm-queue", (now) => flushDms(now), { leaseMs: 30_000 }).catch((err: unknown) => log.warn({ err }, "DM queue failed")),
+    wakeDmQueue: () => void scheduler.runOnce(DM_QUEUE_JOB.name, (now) => flushDms(now), DM_QUEUE_JOB).catch((err: unknown) => log.warn({ err }, "DM queue failed")),
   };
   const router = createRouter(commands, ctx);
 

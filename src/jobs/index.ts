@@ -11,9 +11,12 @@ export interface Jobs {
   flushDms(now?: Date): Promise<number>;
 }
 
+/** The DM outbox job: run on its schedule, and at once when rows were written (ctx.wakeDmQueue). */
+export const DM_QUEUE_JOB = { name: "dm-queue", leaseMs: 30_000 } as const;
+
 export function startJobs(scheduler: Scheduler, ctx: BotContext, jobs: Jobs): void {
   // The DM outbox: every few seconds, throttled inside.
-  scheduler.schedule("dm-queue", "*/5 * * * * *", (now) => jobs.flushDms(now), { leaseMs: 30_000 });
+  scheduler.schedule(DM_QUEUE_JOB.name, "*/5 * * * * *", (now) => jobs.flushDms(now), DM_QUEUE_JOB);
   // Event reminders (RSVP_REMINDER_HOURS before the start) for members going: exactly once by their outbox keys.
   scheduler.schedule("rsvp-reminders", "0 * * * * *", (now) => sendDueRsvpReminders(ctx.db, ctx.config, now).then(() => ctx.wakeDmQueue()));
   // Volunteer shifts: DM reminders every minute (exactly once by their outbox keys); the summary of shifts still short of people.
