@@ -53,7 +53,7 @@ export async function runGrowth(config: BenchConfig, log: (line: string) => void
       const value = Number((await db.metric.findUniqueOrThrow({ where: { name: "rsvps_going" } })).value);
       const milestoneCheck = await times(repeats, async () => {
         const t = performance.now();
-        await db.$transaction((tx) => checkMilestones(tx, { name: "rsvps_going", before: value, after: value + 1 }));
+        await db.$transaction((tx) => checkMilestones(tx, { name: "rsvps_going", before: value, after: value + 1 }, new Date()));
         return performance.now() - t;
       });
       const campaignStatus = await times(repeats, async () => ackMs(await discord.runCommand(organizer, "campaign", {}, { subcommand: "status" })));

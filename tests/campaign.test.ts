@@ -14,6 +14,8 @@ afterAll(() => t.close());
 
 const ORGANIZER = "100000000000000001";
 const OTHER = "100000000000000002";
+// The test's own clock: any fixed moment works, since every rule here takes `now` from its caller.
+const NOW = new Date("2026-11-29T12:00:00Z");
 
 beforeEach(async () => {
   for (const table of ["tweetOutbox", "milestone", "campaignAmountChange", "campaign", "metric"] as const) await (t.db[table] as { deleteMany(): Promise<unknown> }).deleteMany();
@@ -21,30 +23,30 @@ beforeEach(async () => {
 
 describe("setup", () => {
   it("keeps one campaign: a second setup changes it", async () => {
-    expect((await setupCampaign(t.db, { name: "A dance party", goalCents: 2_000_000, userId: ORGANIZER })).created).toBe(true);
-    const again = await setupCampaign(t.db, { name: "A bigger dance party", goalCents: 3_000_000, currency: "eur", hashtag: "#KeepDancing", userId: OTHER });
+    expect((await setupCampaign(t.db, { name: "A dance party", goalCents: 2_000_000, userId: ORGANIZER }, NOW)).created).toBe(true);
+    const again = await setupCampaign(t.db, { name: "A bigger dance party", goalCents: 3_000_000, currency: "eur", hashtag: "#KeepDancing", userId: OTHER }, NOW);
     expect(again.created).toBe(false);
     expect(again.campaign).toMatchObject({ name: "A bigger dance party", goalCents: 3_000_000, currency: "EUR", hashtag: "KeepDancing", createdBy: ORGANIZER });
     expect(await t.db.campaign.count()).toBe(1);
-    const cleared = await setupCampaign(t.db, { name: "A bigger dance party", goalCents: 3_000_000, hashtag: "", userId: OTHER });
+    const cleared = await setupCampaign(t.db, { name: "A bigger dance party", goalCents: 3_000_000, hashtag: "", userId: OTHER }, NOW);
     expect(cleared.campaign).toMatchObject({ hashtag: null, currency: "EUR" });
   });
 
   it("refuses what cannot go into a post", async () => {
-    await expect(setupCampaign(t.db, { name: "Party", goalCents: 0, userId: ORGANIZER })).rejects.toThrow(/more than zero/);
-    await expect(setupCampaign(t.db, { name: "Party", goalCents: 100, currency: "XYZ", userId: ORGANIZER })).rejects.toThrow(/currency code/);
-    await expect(setupCampaign(t.db, { name: "Party", goalCents: 100, hashtag: "two words", userId: ORGANIZER })).rejects.toThrow(/hashtag/);
-    await expect(setupCampaign(t.db, { name: "see dance.party", goalCents: 100, userId: ORGANIZER })).rejects.toThrow(/link/);
+    await expect(setupCampaign(t.db, { name: "Party", goalCents: 0, userId: ORGANIZER }, NOW)).rejects.toThrow(/more than zero/);
+    await expect(setupCampaign(t.db, { name: "Party", goalCents: 100, currency: "XYZ", userId: ORGANIZER }, NOW)).rejects.toThrow(/currency code/);
+    await expect(setupCampaign(t.db, { name: "Party", goalCents: 100, hashtag: "two words", userId: ORGANIZER }, NOW)).rejects.toThrow(/hashtag/);
+    await expect(setupCampaign(t.db, { name: "see dance.party", goalCents: 100, userId: ORGANIZER }, NOW)).rejects.toThrow(/link/);
   });
 
   it("needs a campaign before money is recorded", async () => {
-    await expect(addDonation(t.db, 100, ORGANIZER, null)).rejects.toThrow(/no campaign yet/);
+    await expect(addDonation(t.db, 100, ORGANIZER, null, NOW)).rejects.toThrow(/no campaign yet/);
   });
 });
 
 describe("money", () => {
   beforeEach(async () => {
-    await setupCampaign(t.db, { name: "A dance party", goalCents: 2_000_000, userId: ORGANIZER });
+    await setupCampaign(t.db, { name: "A dance party", goalCents: 2_000_000, userId: ORGANIZER }, NOW);
   });
 
   it("keeps every change with who made it, when, and the totals before and after", async () => {
@@ -62,33 +64,33 @@ describe("money", () => {
   });
 
   it("refuses a donation past the largest total, leaving nothing behind", async () => {
-    await setRaisedTotal(t.db, 2_147_000_000, ORGANIZER, null);
-    await expect(addDonation(t.db, 1_000_000, ORGANIZER, null)).rejects.toThrow(/21,474,836.47/);
+    await setRaisedTotal(t.db, 2_147_000_000, ORGANIZER, null, NOW);
+    await expect(addDonation(t.db, 1_000_000, ORGANIZER, null, NOW)).rejects.toThrow(/21,474,836.47/);
     expect(await t.db.campaignAmountChange.count()).toBe(1);
     expect((await t.db.metric.findUniqueOrThrow({ where: { name: "raised_cents" } })).value).toBe(2_147_000_000);
   });
 
   it("pauses and resumes posting", async () => {
-    expect(await pausePosting(t.db, "organizer")).toBe(true);
-    expect(await pausePosting(t.db, "organizer")).toBe(false);
+    expect(await pausePosting(t.db, "organizer", NOW)).toBe(true);
+    expect(await pausePosting(t.db, "organizer", NOW)).toBe(false);
     expect((await resumePosting(t.db)).pausedReason).toBeNull();
   });
 });
 
 describe("digest", () => {
   beforeEach(async () => {
-    await setupCampaign(t.db, { name: "A dance party", goalCents: 2_000_000, hashtag: "KeepDancing", userId: ORGANIZER });
+    await setupCampaign(t.db, { name: "A dance party", goalCents: 2_000_000, hashtag: "KeepDancing", userId: ORGANIZER }, NOW);
   });
 
   it("posts a status only when the numbers moved since the last one, dated in the campaign's zone", async () => {
     const day1 = new Date("2026-11-29T02:00:00Z"); // Nov 28, 18:00 in Los Angeles
     expect(await queueDigest(t.db, "America/Los_Angeles", day1)).toBe(false); // nothing to say yet
-    await addDonation(t.db, 300_000, ORGANIZER, null);
-    await t.db.$transaction((tx) => adjustMetric(tx, "rsvps_going", 42));
+    await addDonation(t.db, 300_000, ORGANIZER, null, NOW);
+    await t.db.$transaction((tx) => adjustMetric(tx, "rsvps_going", 42, NOW));
     expect(await queueDigest(t.db, "America/Los_Angeles", day1)).toBe(true);
     expect(await queueDigest(t.db, "America/Los_Angeles", day1)).toBe(false); // same tick, same key
     expect(await queueDigest(t.db, "America/Los_Angeles", new Date("2026-11-30T02:00:00Z"))).toBe(false); // nothing moved
-    await t.db.$transaction((tx) => adjustMetric(tx, "volunteers", 3));
+    await t.db.$transaction((tx) => adjustMetric(tx, "volunteers", 3, NOW));
     expect(await queueDigest(t.db, "America/Los_Angeles", new Date("2026-12-01T02:00:00Z"))).toBe(true);
     const digests = await t.db.tweetOutbox.findMany({ where: { kind: "digest" }, orderBy: { id: "asc" } });
     expect(digests.map((d) => d.text)).toEqual([

@@ -165,4 +165,28 @@ describe("the calendar file", () => {
     expect(Number(again.match(/SEQUENCE:(\d+)/)![1])).toBeGreaterThan(Number(ics.match(/SEQUENCE:(\d+)/)![1]));
     expect(foldLine("a".repeat(150)).split("\r\n ").map((l) => l.length)).toEqual([75, 74, 1]);
   });
+
+  it("counts SEQUENCE up by one per edit a calendar shows, whatever the clocks say", async () => {
+    const sequence = (ics: string) => Number(ics.match(/\r\nSEQUENCE:(\d+)\r\n/)![1]);
+    const field = (ics: string, name: string) => ics.match(new RegExp(`\r\n${name}:([^\r]*)\r\n`))![1];
+    const e = await make({ name: "Warm-up", capacity: 10 });
+    expect(sequence(eventIcs(e, NOW))).toBe(0);
+    // Edits stamped with times that run backwards, as two clocks that disagree would: the count still grows.
+    const at = (minutes: number) => new Date(NOW.getTime() + minutes * 60_000);
+    const renamed = await editEvent(db, e.id, { name: "Warm-up party", now: at(5) }, SETTINGS);
+    const moved = await editEvent(db, e.id, { starts: "2026-12-05 21:00", now: at(1) }, SETTINGS);
+    const bigger = await editEvent(db, e.id, { capacity: 20, now: at(2) }, SETTINGS); // not on a calendar
+    const placed = await editEvent(db, e.id, { location: "The stadium", description: "Bring friends", now: at(3) }, SETTINGS);
+    const cancelled = await cancelEvent(db, e.id, { now: at(4), timeZone: TZ });
+    const files = [renamed, moved, bigger, placed, cancelled].map((r) => eventIcs(r.event, NOW));
+    expect(files.map(sequence)).toEqual([1, 2, 2, 3, 4]);
+    // Re-adding a file replaces the entry with the same UID when its SEQUENCE is higher (RFC 5545 3.8.7.4).
+    expect(new Set(files.map((f) => field(f, "UID")))).toEqual(new Set([eventUid(e.id)]));
+    expect([field(files[0]!, "SUMMARY"), field(files[1]!, "DTSTART"), field(files[3]!, "LOCATION"), field(files[4]!, "STATUS")]).toEqual([
+      "Warm-up party",
+      "20261206T050000Z",
+      "The stadium",
+      "CANCELLED",
+    ]);
+  });
 });

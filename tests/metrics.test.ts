@@ -6,6 +6,8 @@ import { adjustMetric, applyMetric, readMetrics } from "../src/services/metrics.
 import { freshDb, type TestDb } from "./support/db.js";
 
 let t: TestDb;
+// The test's own clock: any fixed moment works, since every rule here takes `now` from its caller.
+const NOW = new Date("2026-11-29T12:00:00Z");
 beforeAll(async () => (t = await freshDb()));
 afterAll(async () => t?.close());
 
@@ -13,16 +15,16 @@ const pause = () => new Promise((r) => setTimeout(r, 5));
 
 describe("campaign counters", () => {
   it("outside a transaction, change at once", async () => {
-    await adjustMetric(t.db, "track_requests", 2);
+    await adjustMetric(t.db, "track_requests", 2, NOW);
     expect((await readMetrics(t.db)).track_requests).toBe(2);
   });
 
   it("inside one, are written at its end, summed, and not at all if it rolls back", async () => {
     const before = await readMetrics(t.db);
     await t.db.$transaction(async (tx) => {
-      await adjustMetric(tx, "rsvps_going", 3);
-      await adjustMetric(tx, "rsvps_going", -1);
-      await adjustMetric(tx, "rsvps_maybe", 1);
+      await adjustMetric(tx, "rsvps_going", 3, NOW);
+      await adjustMetric(tx, "rsvps_going", -1, NOW);
+      await adjustMetric(tx, "rsvps_maybe", 1, NOW);
       // Not written yet: the row is locked only at the end.
       const row = await tx.metric.findUnique({ where: { name: "rsvps_going" } });
       expect(row?.value ?? 0).toBe(before.rsvps_going);
@@ -32,7 +34,7 @@ describe("campaign counters", () => {
 
     await expect(
       t.db.$transaction(async (tx) => {
-        await adjustMetric(tx, "rsvps_going", 10);
+        await adjustMetric(tx, "rsvps_going", 10, NOW);
         throw new Error("the change fails");
       }),
     ).rejects.toThrow("the change fails");
@@ -40,7 +42,7 @@ describe("campaign counters", () => {
   });
 
   it("applyMetric says what the value was and became", async () => {
-    const change = await applyMetric(t.db, "raised_cents", 500);
+    const change = await applyMetric(t.db, "raised_cents", 500, NOW);
     expect(change.after - change.before).toBe(500);
   });
 
@@ -50,9 +52,9 @@ describe("campaign counters", () => {
       t.db.$transaction(
         async (tx) => {
           const [first, second] = i % 2 ? (["volunteers", "shift_slots_filled"] as const) : (["shift_slots_filled", "volunteers"] as const);
-          await adjustMetric(tx, first, 1);
+          await adjustMetric(tx, first, 1, NOW);
           await pause();
-          await adjustMetric(tx, second, 1);
+          await adjustMetric(tx, second, 1, NOW);
           await pause();
         },
         { maxWait: 20_000, timeout: 20_000 },

@@ -23,12 +23,14 @@ async function reset() {
 
 const ORGANIZER = "100000000000000001";
 const outbox = () => t.db.tweetOutbox.findMany({ orderBy: { id: "asc" } });
+// The test's own clock: any fixed moment works, since every rule here takes `now` from its caller.
+const NOW = new Date("2026-11-29T12:00:00Z");
 const milestone = (metric: string, threshold: number) => t.db.milestone.findUniqueOrThrow({ where: { metric_threshold: { metric, threshold } } });
 
 describe("milestone crossings", () => {
   beforeEach(async () => {
     await reset();
-    await setupCampaign(t.db, { name: "A dance party for the dancing man", goalCents: 2_000_000, hashtag: "KeepDancing", userId: ORGANIZER });
+    await setupCampaign(t.db, { name: "A dance party for the dancing man", goalCents: 2_000_000, hashtag: "KeepDancing", userId: ORGANIZER }, NOW);
   });
 
   it("installs the default milestones with the first setup", async () => {
@@ -41,9 +43,9 @@ describe("milestone crossings", () => {
   });
 
   it("writes one outbox row when a donation crosses a milestone, in the same transaction", async () => {
-    await addDonation(t.db, 400_000, ORGANIZER, null);
+    await addDonation(t.db, 400_000, ORGANIZER, null, NOW);
     expect(await outbox()).toHaveLength(0);
-    const change = await addDonation(t.db, 150_000, ORGANIZER, "bake sale");
+    const change = await addDonation(t.db, 150_000, ORGANIZER, "bake sale", NOW);
     expect(change).toEqual({ beforeCents: 400_000, afterCents: 550_000 });
     const rows = await outbox();
     expect(rows).toHaveLength(1);
@@ -54,8 +56,8 @@ describe("milestone crossings", () => {
   });
 
   it("posts once for the highest of several crossed at once and marks the others passed over", async () => {
-    await setRaisedTotal(t.db, 800_000, ORGANIZER, null); // 40 %: crosses 25 %
-    await setRaisedTotal(t.db, 2_400_000, ORGANIZER, null); // 120 %: crosses 50, 75, 100
+    await setRaisedTotal(t.db, 800_000, ORGANIZER, null, NOW); // 40 %: crosses 25 %
+    await setRaisedTotal(t.db, 2_400_000, ORGANIZER, null, NOW); // 120 %: crosses 50, 75, 100
     const rows = await outbox();
     expect(rows.map((r) => JSON.parse(r.card).headline)).toEqual(["Milestone: 25% of the goal", "Milestone: 100% of the goal"]);
     expect((await milestone("raised_cents", 1_000_000)).status).toBe("passed");
@@ -65,20 +67,20 @@ describe("milestone crossings", () => {
   });
 
   it("never posts a milestone twice when the number drops and climbs again", async () => {
-    await t.db.$transaction((tx) => adjustMetric(tx, "rsvps_going", 100));
-    await t.db.$transaction((tx) => adjustMetric(tx, "rsvps_going", -3));
-    await t.db.$transaction((tx) => adjustMetric(tx, "rsvps_going", 3));
+    await t.db.$transaction((tx) => adjustMetric(tx, "rsvps_going", 100, NOW));
+    await t.db.$transaction((tx) => adjustMetric(tx, "rsvps_going", -3, NOW));
+    await t.db.$transaction((tx) => adjustMetric(tx, "rsvps_going", 3, NOW));
     expect(await outbox()).toHaveLength(1);
-    await setRaisedTotal(t.db, 1_000_000, ORGANIZER, null);
-    await setRaisedTotal(t.db, 900_000, ORGANIZER, "correction");
-    await setRaisedTotal(t.db, 1_000_000, ORGANIZER, null);
+    await setRaisedTotal(t.db, 1_000_000, ORGANIZER, null, NOW);
+    await setRaisedTotal(t.db, 900_000, ORGANIZER, "correction", NOW);
+    await setRaisedTotal(t.db, 1_000_000, ORGANIZER, null, NOW);
     expect(await outbox()).toHaveLength(2);
   });
 
   it("keeps RSVP milestones going every 1,000 after 1,000, created when crossed", async () => {
-    await t.db.$transaction((tx) => adjustMetric(tx, "rsvps_going", 990));
-    await t.db.$transaction((tx) => adjustMetric(tx, "rsvps_going", 20)); // 1,010: crosses 1,000
-    await t.db.$transaction((tx) => adjustMetric(tx, "rsvps_going", 2_500)); // 3,510: crosses 2,000 and 3,000
+    await t.db.$transaction((tx) => adjustMetric(tx, "rsvps_going", 990, NOW));
+    await t.db.$transaction((tx) => adjustMetric(tx, "rsvps_going", 20, NOW)); // 1,010: crosses 1,000
+    await t.db.$transaction((tx) => adjustMetric(tx, "rsvps_going", 2_500, NOW)); // 3,510: crosses 2,000 and 3,000
     const rows = await outbox();
     expect(rows.map((r) => JSON.parse(r.card).headline)).toEqual(["Milestone: 500 going", "Milestone: 1,000 going", "Milestone: 3,000 going"]);
     expect(rows[2]!.text).toMatch(/^3,000 people are going to A dance party/);
@@ -86,16 +88,16 @@ describe("milestone crossings", () => {
   });
 
   it("does nothing for a change that crosses nothing, and nothing before a campaign exists", async () => {
-    expect(await checkMilestones(t.db, { name: "volunteers", before: 3, after: 4 })).toBeNull();
+    expect(await checkMilestones(t.db, { name: "volunteers", before: 3, after: 4 }, NOW)).toBeNull();
     await reset();
-    await t.db.$transaction((tx) => adjustMetric(tx, "volunteers", 500));
+    await t.db.$transaction((tx) => adjustMetric(tx, "volunteers", 500, NOW));
     expect(await outbox()).toHaveLength(0);
   });
 
   it("rolls the crossing back with the change when the transaction fails", async () => {
     await expect(
       t.db.$transaction(async (tx) => {
-        await adjustMetric(tx, "volunteers", 10);
+        await adjustMetric(tx, "volunteers", 10, NOW);
         throw new Error("the shift claim failed");
       }),
     ).rejects.toThrow("the shift claim failed");
@@ -105,7 +107,7 @@ describe("milestone crossings", () => {
   });
 
   it("posts each milestone exactly once under concurrent changes", async () => {
-    await Promise.all(Array.from({ length: 40 }, () => addDonation(t.db, 100_000, ORGANIZER, null)));
+    await Promise.all(Array.from({ length: 40 }, () => addDonation(t.db, 100_000, ORGANIZER, null, NOW)));
     expect((await readMetrics(t.db)).raised_cents).toBe(4_000_000);
     const rows = await outbox();
     const ids = rows.map((r) => r.milestoneId);
@@ -117,14 +119,14 @@ describe("milestone crossings", () => {
   });
 
   it("setMetric works inside a caller's transaction and on its own", async () => {
-    const inside = await t.db.$transaction((tx) => setMetric(tx, "lineup_sets", 4));
+    const inside = await t.db.$transaction((tx) => setMetric(tx, "lineup_sets", 4, NOW));
     expect(inside).toEqual({ name: "lineup_sets", before: 0, after: 4 });
-    expect(await setMetric(t.db, "lineup_sets", 6)).toEqual({ name: "lineup_sets", before: 4, after: 6 });
+    expect(await setMetric(t.db, "lineup_sets", 6, NOW)).toEqual({ name: "lineup_sets", before: 4, after: 6 });
   });
 
   it("moves the open percent milestones with a new goal; those now below the total are passed, not posted", async () => {
-    await setRaisedTotal(t.db, 1_200_000, ORGANIZER, null); // 60 % of 20,000: 25 and 50 reached/passed
-    await setupCampaign(t.db, { name: "A dance party for the dancing man", goalCents: 1_500_000, userId: ORGANIZER }); // now 80 %
+    await setRaisedTotal(t.db, 1_200_000, ORGANIZER, null, NOW); // 60 % of 20,000: 25 and 50 reached/passed
+    await setupCampaign(t.db, { name: "A dance party for the dancing man", goalCents: 1_500_000, userId: ORGANIZER }, NOW); // now 80 %
     const money = await t.db.milestone.findMany({ where: { metric: "raised_cents" }, orderBy: { threshold: "asc" } });
     expect(money.map((m) => [m.percent, m.threshold, m.status])).toEqual([
       [25, 500_000, "passed"],
@@ -141,33 +143,33 @@ describe("milestone crossings", () => {
 describe("organizer milestones", () => {
   beforeEach(async () => {
     await reset();
-    await setupCampaign(t.db, { name: "A dance party for the dancing man", goalCents: 2_000_000, userId: ORGANIZER });
+    await setupCampaign(t.db, { name: "A dance party for the dancing man", goalCents: 2_000_000, userId: ORGANIZER }, NOW);
   });
   const input = { userId: ORGANIZER, allowLinks: false, currency: "USD" };
 
   it("a full lineup is a lineup_sets milestone at the planned number of sets", async () => {
-    await addMilestone(t.db, { ...input, metric: "lineup_sets", threshold: 8 });
-    await t.db.$transaction((tx) => adjustMetric(tx, "lineup_sets", 7));
+    await addMilestone(t.db, { ...input, metric: "lineup_sets", threshold: 8 }, NOW);
+    await t.db.$transaction((tx) => adjustMetric(tx, "lineup_sets", 7, NOW));
     expect(await outbox()).toHaveLength(0);
-    await t.db.$transaction((tx) => adjustMetric(tx, "lineup_sets", 1));
+    await t.db.$transaction((tx) => adjustMetric(tx, "lineup_sets", 1, NOW));
     const [row] = await outbox();
     expect(row!.text).toBe("The lineup for A dance party for the dancing man is full: 8 DJ sets are ready to play.");
   });
 
   it("uses the organizer's template, and refuses thresholds already reached or taken", async () => {
-    await addMilestone(t.db, { ...input, metric: "volunteers", threshold: 5, template: "{milestone} helpers! {volunteers} now 🎉" });
-    await expect(addMilestone(t.db, { ...input, metric: "volunteers", threshold: 5 })).rejects.toThrow(/already a milestone/);
-    await t.db.$transaction((tx) => adjustMetric(tx, "volunteers", 6));
+    await addMilestone(t.db, { ...input, metric: "volunteers", threshold: 5, template: "{milestone} helpers! {volunteers} now 🎉" }, NOW);
+    await expect(addMilestone(t.db, { ...input, metric: "volunteers", threshold: 5 }, NOW)).rejects.toThrow(/already a milestone/);
+    await t.db.$transaction((tx) => adjustMetric(tx, "volunteers", 6, NOW));
     expect((await outbox())[0]!.text).toBe("5 helpers! 6 now 🎉");
-    await expect(addMilestone(t.db, { ...input, metric: "volunteers", threshold: 6 })).rejects.toThrow(/already at 6/);
-    await expect(addMilestone(t.db, { ...input, metric: "nope", threshold: 6 })).rejects.toThrow(/Pick a metric/);
+    await expect(addMilestone(t.db, { ...input, metric: "volunteers", threshold: 6 }, NOW)).rejects.toThrow(/already at 6/);
+    await expect(addMilestone(t.db, { ...input, metric: "nope", threshold: 6 }, NOW)).rejects.toThrow(/Pick a metric/);
   });
 
   it("removes open milestones only", async () => {
-    const m = await addMilestone(t.db, { ...input, metric: "track_votes", threshold: 50 });
+    const m = await addMilestone(t.db, { ...input, metric: "track_votes", threshold: 50 }, NOW);
     await removeMilestone(t.db, m.id);
     const reached = await milestone("volunteers", 10);
-    await t.db.$transaction((tx) => adjustMetric(tx, "volunteers", 10));
+    await t.db.$transaction((tx) => adjustMetric(tx, "volunteers", 10, NOW));
     await expect(removeMilestone(t.db, reached.id)).rejects.toThrow(/already reached/);
     await expect(removeMilestone(t.db, m.id)).rejects.toThrow(/no longer exists/);
   });

@@ -60,7 +60,7 @@ beforeEach(async () => {
   await t.db.tweetOutbox.deleteMany();
   await t.db.directMessage.deleteMany();
   await t.db.campaign.deleteMany();
-  await setupCampaign(t.db, { name: "A dance party", goalCents: 2_000_000, userId: ORGANIZER });
+  await setupCampaign(t.db, { name: "A dance party", goalCents: 2_000_000, userId: ORGANIZER }, NOON);
 });
 
 describe("posting", () => {
@@ -197,7 +197,7 @@ describe("faults", () => {
   });
 
   it("a post X refuses for its content fails at once and tells the organizer", async () => {
-    await queueTweet(t.db, { dedupeKey: "bad", kind: "milestone", text: `${"x".repeat(300)} {milestone}`, altText: "a", card, announce: false });
+    await queueTweet(t.db, { dedupeKey: "bad", kind: "milestone", text: `${"x".repeat(300)} {milestone}`, altText: "a", card, announce: false }, NOON);
     expect(await flushTweets(deps(), NOON)).toMatchObject({ failed: 1 });
     expect(x.requests).toHaveLength(0); // checked before spending a call
     expect(await notices()).toHaveLength(1);

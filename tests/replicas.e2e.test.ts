@@ -55,7 +55,7 @@ function expectOnce(member: Member, content: string): void {
 
 async function queue(key: string, member: Member, content: string, notBefore: Date): Promise<void> {
   await stack.db.$transaction(async (tx) => {
-    await queueDm(tx, { dedupeKey: key, userId: member.id, content, notBefore });
+    await queueDm(tx, { dedupeKey: key, userId: member.id, content, notBefore }, new Date());
   });
 }
 

@@ -13,7 +13,7 @@ export function createDmSender(deps: { db: Db; client: Client; log: Logger; perS
   const perSecond = deps.perSecond ?? DM_PER_SECOND;
 
   /** Sends what is due, at most `perSecond` a second, for at most `budgetMs`. Returns how many went out. */
-  return async function flushDms(now = new Date(), budgetMs = 10_000): Promise<number> {
+  return async function flushDms(now: Date, budgetMs = 10_000): Promise<number> {
     const batch = await dueDms(deps.db, now, Math.max(1, Math.floor((perSecond * budgetMs) / 1000)));
     let sent = 0;
     for (const dm of batch) {
@@ -23,10 +23,10 @@ export function createDmSender(deps: { db: Db; client: Client; log: Logger; perS
         // enforce_nonce makes Discord return the earlier message instead of a second one if we crashed
         // after sending but before marking the row: a retry cannot deliver twice.
         await user.send({ content: dm.content, allowedMentions: { parse: [] }, nonce: nonceFor(dm.dedupeKey), enforceNonce: true });
-        await markDm(deps.db, dm.id, "sent", new Date());
+        await markDm(deps.db, dm.id, "sent", now);
         sent++;
       } catch (err) {
-        await handleFailure(dm, err);
+        await handleFailure(dm, err, now);
       }
       const pause = 1000 / perSecond - (Date.now() - started);
       if (pause > 0) await new Promise((r) => setTimeout(r, pause));
@@ -34,15 +34,15 @@ export function createDmSender(deps: { db: Db; client: Client; log: Logger; perS
     return sent;
   };
 
-  async function handleFailure(dm: { id: number; userId: string; content: string; attempts: number; fallbackChannelId: string | null }, err: unknown) {
+  async function handleFailure(dm: { id: number; userId: string; content: string; attempts: number; fallbackChannelId: string | null }, err: unknown, now: Date) {
     const closed = err instanceof DiscordAPIError && (err.code === RESTJSONErrorCodes.CannotSendMessagesToThisUser || err.code === RESTJSONErrorCodes.UnknownUser);
     if (!closed) {
       deps.log.warn({ err, dm: dm.id }, "DM failed; will retry");
-      await retryDmLater(deps.db, dm.id, dm.attempts, new Date(), String((err as Error).message ?? err));
+      await retryDmLater(deps.db, dm.id, dm.attempts, now, String((err as Error).message ?? err));
       return;
     }
     if (!dm.fallbackChannelId) {
-      await markDm(deps.db, dm.id, "failed", new Date(), "DMs closed");
+      await markDm(deps.db, dm.id, "failed", now, "DMs closed");
       return;
     }
     try {
@@ -50,10 +50,10 @@ export function createDmSender(deps: { db: Db; client: Client; log: Logger; perS
       if (!channel?.isSendable()) throw new Error(`channel ${dm.fallbackChannelId} cannot take messages`);
       // The one place the bot pings: the member asked for this news and their DMs are closed.
       await channel.send({ content: `<@${dm.userId}> ${dm.content}`, allowedMentions: { users: [dm.userId] } });
-      await markDm(deps.db, dm.id, "fallback", new Date(), "DMs closed");
+      await markDm(deps.db, dm.id, "fallback", now, "DMs closed");
     } catch (fallbackErr) {
       deps.log.warn({ err: fallbackErr, dm: dm.id }, "DM fallback failed");
-      await markDm(deps.db, dm.id, "failed", new Date(), "DMs closed; fallback failed");
+      await markDm(deps.db, dm.id, "failed", now, "DMs closed; fallback failed");
     }
   }
 }

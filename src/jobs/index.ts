@@ -8,7 +8,7 @@ import { createTweetJobs } from "../x/jobs.js";
 
 export interface Jobs {
   /** Sends the DM outbox now (called when rows were written, besides the schedule). */
-  flushDms(now?: Date): Promise<number>;
+  flushDms(now: Date): Promise<number>;
 }
 
 /** The DM outbox job: run on its schedule, and at once when rows were written (ctx.wakeDmQueue). */

@@ -3,7 +3,7 @@
 import type { DbOrTx } from "../db/client.js";
 
 /** Takes or renews the lease; true when this holder may run the job now. One conditional UPDATE, never read-then-write. */
-export async function acquireLease(db: DbOrTx, name: string, holder: string, ttlMs: number, now = new Date()): Promise<boolean> {
+export async function acquireLease(db: DbOrTx, name: string, holder: string, ttlMs: number, now: Date): Promise<boolean> {
   const expiresAt = new Date(now.getTime() + ttlMs);
   const renewed = await db.jobLease.updateMany({
     where: { name, OR: [{ holder }, { expiresAt: { lt: now } }] },

@@ -32,7 +32,7 @@ export interface SetupInput {
 }
 
 /** Starts the campaign, or changes its name, goal, currency or hashtag. Default milestones come with the first setup. */
-export async function setupCampaign(db: Db, input: SetupInput, now = new Date()): Promise<{ campaign: Campaign; created: boolean }> {
+export async function setupCampaign(db: Db, input: SetupInput, now: Date): Promise<{ campaign: Campaign; created: boolean }> {
   const name = validateCampaignName(input.name);
   if (input.goalCents <= 0 || input.goalCents > MAX_CENTS) throw new UserError("The goal must be more than zero, such as 20000 or 20,000.");
   const currency = input.currency?.trim().toUpperCase() || undefined;
@@ -58,17 +58,17 @@ export interface AmountChange {
 }
 
 /** Sets the running total (read off the fundraising page). */
-export async function setRaisedTotal(db: Db, totalCents: number, userId: string, note: string | null, now = new Date()): Promise<AmountChange> {
+export async function setRaisedTotal(db: Db, totalCents: number, userId: string, note: string | null, now: Date): Promise<AmountChange> {
   return db.$transaction(async (tx) => {
     await requireCampaign(tx);
-    const change = await setMetric(tx, "raised_cents", totalCents);
+    const change = await setMetric(tx, "raised_cents", totalCents, now);
     await recordChange(tx, "total", totalCents, change.before, change.after, note, userId, now);
     return { beforeCents: change.before, afterCents: change.after };
   });
 }
 
 /** Adds a donation to the total. */
-export async function addDonation(db: Db, amountCents: number, userId: string, note: string | null, now = new Date()): Promise<AmountChange> {
+export async function addDonation(db: Db, amountCents: number, userId: string, note: string | null, now: Date): Promise<AmountChange> {
   if (amountCents <= 0) throw new UserError("A donation must be more than zero, such as 250 or 1,000.50.");
   return db.$transaction(async (tx) => {
     await requireCampaign(tx);
@@ -77,7 +77,7 @@ export async function addDonation(db: Db, amountCents: number, userId: string, n
     // in its transaction, for a concurrent donation in between (throwing rolls it back).
     const current = await tx.metric.findUnique({ where: { name: "raised_cents" } });
     if ((current?.value ?? 0) + amountCents > MAX_CENTS) throw tooMuch();
-    const change = await applyMetric(tx, "raised_cents", amountCents);
+    const change = await applyMetric(tx, "raised_cents", amountCents, now);
     if (change.after > MAX_CENTS) throw tooMuch();
     await recordChange(tx, "donation", amountCents, change.before, change.after, note, userId, now);
     return { beforeCents: change.before, afterCents: change.after };
@@ -105,7 +105,7 @@ export async function campaignNumbers(db: DbOrTx): Promise<CampaignNumbers> {
 }
 
 /** Pauses posting to X (milestones still queue, and go out after /campaign resume). */
-export async function pausePosting(db: DbOrTx, reason: "organizer" | "auth", now = new Date()): Promise<boolean> {
+export async function pausePosting(db: DbOrTx, reason: "organizer" | "auth", now: Date): Promise<boolean> {
   const paused = await db.campaign.updateMany({ where: { id: CAMPAIGN_ID, pausedReason: null }, data: { pausedReason: reason, pausedAt: now } });
   return paused.count === 1;
 }

@@ -14,12 +14,12 @@ export interface QueuedDm {
 }
 
 /** Queues a DM unless one with the same key exists; returns whether it was new. */
-export async function queueDm(db: DbOrTx, dm: QueuedDm): Promise<boolean> {
+export async function queueDm(db: DbOrTx, dm: QueuedDm, now: Date): Promise<boolean> {
   // ON CONFLICT DO NOTHING rather than catching the unique violation: on PostgreSQL a failed statement
   // would abort the caller's whole transaction.
   const inserted = await db.$executeRaw`
     INSERT INTO "DirectMessage" ("dedupeKey", "userId", "content", "fallbackChannelId", "notBefore", "status", "attempts", "createdAt")
-    VALUES (${dm.dedupeKey}, ${dm.userId}, ${dm.content}, ${dm.fallbackChannelId ?? null}, ${dm.notBefore ?? new Date()}, 'pending', 0, ${new Date()})
+    VALUES (${dm.dedupeKey}, ${dm.userId}, ${dm.content}, ${dm.fallbackChannelId ?? null}, ${dm.notBefore ?? now}, 'pending', 0, ${now})
     ON CONFLICT ("dedupeKey") DO NOTHING`;
   return inserted === 1;
 }

@@ -111,7 +111,7 @@ export async function reviewOffer(db: Db, offerId: number, decision: "approve" |
       const by = offer.reviewedBy ? ` by <@${offer.reviewedBy}>` : "";
       throw new UserError(`This offer is already ${statusWords(offer.status)}${offer.status === "withdrawn" ? " by the DJ" : by}; nothing changed.`);
     }
-    if (decision === "approve") await adjustMetric(tx, "djs_approved", 1);
+    if (decision === "approve") await adjustMetric(tx, "djs_approved", 1, now);
     await queueDm(tx, {
       dedupeKey: `dj-offer:${offerId}:${status}`,
       userId: offer.userId,
@@ -119,7 +119,7 @@ export async function reviewOffer(db: Db, offerId: number, decision: "approve" |
         decision === "approve"
           ? `Your offer to play as ${md(offer.djName)} was approved. Thank you! The organizers will place your set in the lineup, and you will get a DM with the time.`
           : `Thank you for offering to play as ${md(offer.djName)}. The organizers could not take your set this time. You are welcome to offer again with /dj offer.`,
-    });
+    }, now);
     return offer;
   });
 }
@@ -166,7 +166,7 @@ export async function withdrawOffer(db: Db, userId: string, offerId: number, now
     const wasApproved = await tx.djOffer.updateMany({ where: { id: offerId, status: "approved" }, data });
     const wasPending = wasApproved.count ? { count: 0 } : await tx.djOffer.updateMany({ where: { id: offerId, status: "pending" }, data });
     if (wasApproved.count + wasPending.count === 0) throw new UserError(`This offer is already ${statusWords(offer.status)}; there is nothing to withdraw.`);
-    if (wasApproved.count) await adjustMetric(tx, "djs_approved", -1);
+    if (wasApproved.count) await adjustMetric(tx, "djs_approved", -1, now);
     const sets = await tx.djSet.findMany({ where: { offerId, status: "scheduled" } });
     const released = await releaseSets(tx, sets, now);
     return { offer, sets: released };

@@ -129,17 +129,22 @@ export async function editEvent(db: Db, eventId: number, input: EventInput & { n
     if (!changed.length) throw new UserError("Nothing to change: give at least one of name, starts, ends, location, capacity or description.");
 
     // A conditional update: an event cancelled meanwhile is not edited back to life.
-    const updated = await tx.event.updateMany({ where: { id: eventId, status: "scheduled" }, data: { ...data, updatedAt: input.now } });
+    // A calendar that re-imports the .ics replaces its entry only when SEQUENCE grew: count the edits it shows.
+    const calendarVisible = changed.some((field) => field !== "capacity");
+    const updated = await tx.event.updateMany({
+      where: { id: eventId, status: "scheduled" },
+      data: { ...data, updatedAt: input.now, ...(calendarVisible ? { revision: { increment: 1 } } : {}) },
+    });
     if (updated.count !== 1) throw new UserError("This event was cancelled meanwhile; it cannot be edited.");
     const promoted = data.capacity !== undefined ? await promoteWaitlist(tx, eventId, input.now) : [];
     const after = await tx.event.findUniqueOrThrow({ where: { id: eventId } });
-    if (moved) await tellMoved(tx, after, settings.timeZone);
+    if (moved) await tellMoved(tx, after, settings.timeZone, input.now);
     const overCapacity = after.capacity === null ? 0 : Math.max(0, after.seatsTaken - after.capacity);
     return { event: after, changed, promoted, overCapacity };
   }, TX_OPTIONS);
 }
 
-async function tellMoved(tx: Tx, event: Event, timeZone: string): Promise<void> {
+async function tellMoved(tx: Tx, event: Event, timeZone: string, now: Date): Promise<void> {
   const rsvps = await tx.rsvp.findMany({ where: { eventId: event.id, status: { in: ["going", "waitlisted", "maybe"] } }, select: { userId: true } });
   const stamp = Math.floor(event.startsAt.getTime() / 1000);
   for (const r of rsvps) {
@@ -147,7 +152,7 @@ async function tellMoved(tx: Tx, event: Event, timeZone: string): Promise<void> 
       dedupeKey: `event-moved:${event.id}:${stamp}:${r.userId}`,
       userId: r.userId,
       content: `**${event.name}** has moved: it now starts ${discordWhen(event.startsAt)} (${plainTime(event.startsAt, timeZone)}). Your answer stands; change it with /rsvp.`,
-    });
+    }, now);
   }
 }
 
@@ -165,16 +170,16 @@ export async function cancelEvent(
   const reason = cleanText(input.reason, "reason", CANCEL_REASON_MAX);
   return db.$transaction(async (tx) => {
     // The status flip is the lock and the serialization point: answers condition every count change on "scheduled".
-    const flipped = await tx.$executeRaw`UPDATE "Event" SET "status" = 'cancelled', "updatedAt" = ${input.now} WHERE "id" = ${eventId} AND "status" = 'scheduled'`;
+    const flipped = await tx.$executeRaw`UPDATE "Event" SET "status" = 'cancelled', "revision" = "revision" + 1, "updatedAt" = ${input.now} WHERE "id" = ${eventId} AND "status" = 'scheduled'`;
     if (flipped !== 1) {
       await requireEvent(tx, eventId);
       throw new UserError("This event is already cancelled.");
     }
     const event = await tx.event.findUniqueOrThrow({ where: { id: eventId } });
     // Its people no longer count toward the campaign's totals.
-    if (event.seatsTaken) await adjustMetric(tx, "rsvps_going", -event.seatsTaken);
-    if (event.maybeCount) await adjustMetric(tx, "rsvps_maybe", -event.maybeCount);
-    if (event.waitlisted) await adjustMetric(tx, "rsvps_waitlisted", -event.waitlisted);
+    if (event.seatsTaken) await adjustMetric(tx, "rsvps_going", -event.seatsTaken, input.now);
+    if (event.maybeCount) await adjustMetric(tx, "rsvps_maybe", -event.maybeCount, input.now);
+    if (event.waitlisted) await adjustMetric(tx, "rsvps_waitlisted", -event.waitlisted, input.now);
     const rsvps = await tx.rsvp.findMany({ where: { eventId, status: { not: "none" } }, select: { userId: true } });
     const why = reason ? ` Reason: ${reason}` : "";
     for (const r of rsvps) {
@@ -183,7 +188,7 @@ export async function cancelEvent(
         userId: r.userId,
         content: `**${event.name}** (${discordWhen(event.startsAt)}, ${plainTime(event.startsAt, input.timeZone)}) is cancelled.${why} Sorry for the change of plans.`,
         fallbackChannelId: input.fallbackChannelId ?? null,
-      });
+      }, input.now);
     }
     return { event, notified: rsvps.length };
   }, TX_OPTIONS);

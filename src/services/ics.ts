@@ -1,6 +1,6 @@
 // An iCalendar file (RFC 5545) for an event, written by hand: it is a few lines. The UID is stable per
-// event, and SEQUENCE grows with every edit, so adding the file again updates the calendar entry instead of
-// creating a second one; a cancelled event carries STATUS:CANCELLED.
+// event, and SEQUENCE is the event's revision (one more per edit a calendar shows), so adding the file again
+// updates the calendar entry instead of creating a second one; a cancelled event carries STATUS:CANCELLED.
 import type { Event } from "../generated/prisma/client.js";
 import { effectiveEnd } from "./events.js";
 
@@ -40,11 +40,9 @@ export function foldLine(line: string): string {
   return out.join("\r\n ");
 }
 
-export type IcsEvent = Pick<Event, "id" | "name" | "description" | "location" | "startsAt" | "endsAt" | "status" | "createdAt" | "updatedAt">;
+export type IcsEvent = Pick<Event, "id" | "name" | "description" | "location" | "startsAt" | "endsAt" | "status" | "revision" | "updatedAt">;
 
 export function eventIcs(event: IcsEvent, now: Date): string {
-  // Seconds since creation: an integer that grows with each edit, as SEQUENCE must.
-  const sequence = Math.max(0, Math.floor((event.updatedAt.getTime() - event.createdAt.getTime()) / 1000));
   const lines = [
     "BEGIN:VCALENDAR",
     "VERSION:2.0",
@@ -54,7 +52,7 @@ export function eventIcs(event: IcsEvent, now: Date): string {
     "BEGIN:VEVENT",
     `UID:${eventUid(event.id)}`,
     `DTSTAMP:${utc(now)}`,
-    `SEQUENCE:${sequence}`,
+    `SEQUENCE:${event.revision}`,
     `DTSTART:${utc(event.startsAt)}`,
     `DTEND:${utc(effectiveEnd(event))}`,
     `SUMMARY:${escapeText(event.name)}`,

@@ -69,13 +69,13 @@ export async function placeSet(db: Db, input: PlaceSetInput, now: Date) {
 
     const set = await tx.djSet.create({ data: { offerId: offer.id, stage, startsAt, endsAt, createdAt: now } });
     await tx.djStage.update({ where: { name: stage }, data: { sets: { increment: 1 } } });
-    await adjustMetric(tx, "lineup_sets", 1);
-    await adjustMetric(tx, "lineup_minutes", minutes);
+    await adjustMetric(tx, "lineup_sets", 1, now);
+    await adjustMetric(tx, "lineup_minutes", minutes, now);
     await queueDm(tx, {
       dedupeKey: `dj-set:${set.id}:placed`,
       userId: offer.userId,
       content: `You are in the lineup as ${md(offer.djName)}: ${md(stage)}, ${discordTime(startsAt, "F")} to ${discordTime(endsAt, "t")} (${discordTime(startsAt, "R")}). Members can request tracks for your set; see them with /dj queue.`,
-    });
+    }, now);
     return { ...set, offer };
   });
 }
@@ -87,14 +87,14 @@ async function canonicalStage(tx: Tx, typed: string): Promise<string> {
 }
 
 /** Takes sets out of the lineup, moving the counters; returns the ones that were still scheduled. */
-export async function releaseSets<T extends { id: number; stage: string; startsAt: Date; endsAt: Date }>(tx: Tx, sets: T[], _now: Date): Promise<T[]> {
+export async function releaseSets<T extends { id: number; stage: string; startsAt: Date; endsAt: Date }>(tx: Tx, sets: T[], now: Date): Promise<T[]> {
   const released: T[] = [];
   for (const set of sets) {
     const changed = await tx.djSet.updateMany({ where: { id: set.id, status: "scheduled" }, data: { status: "withdrawn" } });
     if (changed.count === 0) continue;
     await tx.djStage.updateMany({ where: { name: set.stage, sets: { gt: 0 } }, data: { sets: { decrement: 1 } } });
-    await adjustMetric(tx, "lineup_sets", -1);
-    await adjustMetric(tx, "lineup_minutes", -setMinutes(set));
+    await adjustMetric(tx, "lineup_sets", -1, now);
+    await adjustMetric(tx, "lineup_minutes", -setMinutes(set), now);
     released.push(set);
   }
   return released;

@@ -37,13 +37,13 @@ export interface MetricChange {
  * deadlocking on PostgreSQL (and holds those locks for the shortest time). Milestones are checked then, in
  * the same transaction, so a crossing is still queued atomically with the change.
  */
-export async function adjustMetric(db: DbOrTx, name: MetricName, delta: number): Promise<void> {
+export async function adjustMetric(db: DbOrTx, name: MetricName, delta: number, now: Date): Promise<void> {
   if (delta === 0) return;
   let buffer = pendingDeltas.get(db);
   if (!buffer) {
     const fresh = new Map<MetricName, number>();
-    if (!beforeCommit(db, "metrics", () => applyDeltas(db, fresh))) {
-      await applyMetric(db, name, delta); // not inside a transaction: now
+    if (!beforeCommit(db, "metrics", () => applyDeltas(db, fresh, now))) {
+      await applyMetric(db, name, delta, now); // not inside a transaction: at once
       return;
     }
     pendingDeltas.set(db, fresh);
@@ -54,10 +54,10 @@ export async function adjustMetric(db: DbOrTx, name: MetricName, delta: number):
 
 const pendingDeltas = new WeakMap<object, Map<MetricName, number>>();
 
-async function applyDeltas(tx: DbOrTx, deltas: Map<MetricName, number>): Promise<void> {
+async function applyDeltas(tx: DbOrTx, deltas: Map<MetricName, number>, now: Date): Promise<void> {
   for (const name of [...deltas.keys()].sort()) {
     const delta = deltas.get(name)!;
-    if (delta !== 0) await applyMetric(tx, name, delta);
+    if (delta !== 0) await applyMetric(tx, name, delta, now);
   }
 }
 
@@ -65,14 +65,14 @@ async function applyDeltas(tx: DbOrTx, deltas: Map<MetricName, number>): Promise
  * Adds `delta` at once, in one statement, and returns the value before and after (what the money commands
  * show). Milestones crossed on the way up are queued in the same transaction.
  */
-export async function applyMetric(db: DbOrTx, name: MetricName, delta: number): Promise<MetricChange> {
+export async function applyMetric(db: DbOrTx, name: MetricName, delta: number, now: Date): Promise<MetricChange> {
   const rows = await db.$queryRaw<{ value: number | bigint }[]>`
-    INSERT INTO "Metric" ("name", "value", "updatedAt") VALUES (${name}, ${delta}, ${new Date()})
-    ON CONFLICT ("name") DO UPDATE SET "value" = "Metric"."value" + ${delta}, "updatedAt" = ${new Date()}
+    INSERT INTO "Metric" ("name", "value", "updatedAt") VALUES (${name}, ${delta}, ${now})
+    ON CONFLICT ("name") DO UPDATE SET "value" = "Metric"."value" + ${delta}, "updatedAt" = ${now}
     RETURNING "value"`;
   const after = Number(rows[0]?.value ?? 0);
   const change = { name, before: after - delta, after };
-  if (delta > 0) await checkMilestones(db, change);
+  if (delta > 0) await checkMilestones(db, change, now);
   return change;
 }
 
@@ -80,20 +80,20 @@ export async function applyMetric(db: DbOrTx, name: MetricName, delta: number): 
  * Sets a counter to `value` (the money total read off the fundraising page). The first statement locks
  * the row (a write that changes nothing) and returns the value before, so no other change slips between.
  */
-export async function setMetric(db: DbOrTx, name: MetricName, value: number): Promise<MetricChange> {
-  if (isTransaction(db)) return setInTx(db, name, value);
-  return (db as Db).$transaction((tx) => setInTx(tx, name, value));
+export async function setMetric(db: DbOrTx, name: MetricName, value: number, now: Date): Promise<MetricChange> {
+  if (isTransaction(db)) return setInTx(db, name, value, now);
+  return (db as Db).$transaction((tx) => setInTx(tx, name, value, now));
 }
 
-async function setInTx(tx: DbOrTx, name: MetricName, value: number): Promise<MetricChange> {
+async function setInTx(tx: DbOrTx, name: MetricName, value: number, now: Date): Promise<MetricChange> {
   const rows = await tx.$queryRaw<{ value: number | bigint }[]>`
-    INSERT INTO "Metric" ("name", "value", "updatedAt") VALUES (${name}, 0, ${new Date()})
+    INSERT INTO "Metric" ("name", "value", "updatedAt") VALUES (${name}, 0, ${now})
     ON CONFLICT ("name") DO UPDATE SET "value" = "Metric"."value"
     RETURNING "value"`;
   const before = Number(rows[0]?.value ?? 0);
-  await tx.$executeRaw`UPDATE "Metric" SET "value" = ${value}, "updatedAt" = ${new Date()} WHERE "name" = ${name}`;
+  await tx.$executeRaw`UPDATE "Metric" SET "value" = ${value}, "updatedAt" = ${now} WHERE "name" = ${name}`;
   const change = { name, before, after: value };
-  await checkMilestones(tx, change);
+  await checkMilestones(tx, change, now);
   return change;
 }
 

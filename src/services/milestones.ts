@@ -69,7 +69,7 @@ export interface Crossing {
  * Called by adjustMetric/setMetric inside the change's transaction. Cheap when nothing is crossed: one
  * indexed query. Open milestones at or below the new value are reached: the highest is posted, the rest passed.
  */
-export async function checkMilestones(tx: DbOrTx, change: MetricChange, now = new Date()): Promise<Crossing | null> {
+export async function checkMilestones(tx: DbOrTx, change: MetricChange, now: Date): Promise<Crossing | null> {
   if (change.after <= change.before) return null;
   const repeat = REPEATING[change.name];
   if (repeat) {
@@ -163,7 +163,7 @@ export interface AddMilestoneInput {
 }
 
 /** An organizer's milestone. Refused when already reached, when it exists, or when its template could make a bad post. */
-export async function addMilestone(db: DbOrTx, input: AddMilestoneInput, now = new Date()) {
+export async function addMilestone(db: DbOrTx, input: AddMilestoneInput, now: Date) {
   if (!(input.metric in METRICS)) throw new UserError(`Pick a metric from the list: ${Object.keys(METRICS).join(", ")}.`);
   const metric = input.metric as MetricName;
   const template = input.template?.trim() || null;

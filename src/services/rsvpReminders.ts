@@ -46,7 +46,7 @@ export async function sendDueRsvpReminders(db: Db, config: ReminderSettings, now
           content: `Reminder: **${event.name}**${where} starts ${discordWhen(event.startsAt)} (${plainTime(event.startsAt, config.CAMPAIGN_TIMEZONE)}). You are going${plus}. Plans changed? /rsvp decline frees your seat for someone on the waitlist. (/rsvp reminders off stops these.)`,
           // A member whose DMs are closed simply misses the reminder; the others get theirs.
           fallbackChannelId: null,
-        });
+        }, now);
         if (fresh) n++;
       }
       return n;

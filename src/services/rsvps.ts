@@ -197,9 +197,9 @@ async function transition(tx: Tx, event: Event, cur: Current, target: Target, no
   const wait = status === "waitlisted" ? 1 + guests : 0;
   const maybe = status === "maybe" ? 1 : 0;
   await adjustCounts(tx, event.id, seats - oldSeats - applied, maybe - oldMaybe, wait - oldWait);
-  if (seats !== oldSeats) await adjustMetric(tx, "rsvps_going", seats - oldSeats);
-  if (maybe !== oldMaybe) await adjustMetric(tx, "rsvps_maybe", maybe - oldMaybe);
-  if (wait !== oldWait) await adjustMetric(tx, "rsvps_waitlisted", wait - oldWait);
+  if (seats !== oldSeats) await adjustMetric(tx, "rsvps_going", seats - oldSeats, now);
+  if (maybe !== oldMaybe) await adjustMetric(tx, "rsvps_maybe", maybe - oldMaybe, now);
+  if (wait !== oldWait) await adjustMetric(tx, "rsvps_waitlisted", wait - oldWait, now);
 
   if (status === "removed") await tx.rsvp.delete({ where: { id: cur.id } });
   else await tx.rsvp.update({ where: { id: cur.id }, data: { status, guests, waitlistSeq: seq, updatedAt: now } });
@@ -225,15 +225,15 @@ export async function promoteWaitlist(tx: Tx, eventId: number, now: Date): Promi
     const people = 1 + next.guests;
     if (!(await takeSeats(tx, eventId, people))) break;
     await adjustCounts(tx, eventId, 0, 0, -people);
-    await adjustMetric(tx, "rsvps_going", people);
-    await adjustMetric(tx, "rsvps_waitlisted", -people);
+    await adjustMetric(tx, "rsvps_going", people, now);
+    await adjustMetric(tx, "rsvps_waitlisted", -people, now);
     await tx.rsvp.update({ where: { id: next.id }, data: { status: "going", waitlistSeq: null, updatedAt: now } });
     const plus = next.guests ? ` (you and ${next.guests} ${next.guests === 1 ? "guest" : "guests"})` : "";
     await queueDm(tx, {
       dedupeKey: `rsvp-promoted:${eventId}:${next.userId}:${next.waitlistSeq}`,
       userId: next.userId,
       content: `Good news: a seat opened up and you are now **going** to **${event.name}**${plus}, ${discordWhen(event.startsAt)}. Can't make it after all? Answer /rsvp decline so the next person gets the seat.`,
-    });
+    }, now);
     promoted.push({ userId: next.userId, guests: next.guests });
   }
   return promoted;

@@ -133,7 +133,7 @@ export async function assignInTx(
   if (opts.takeSlot !== false) {
     const took = await tx.$executeRaw`UPDATE "Shift" SET "taken" = "taken" + 1 WHERE "id" = ${shift.id} AND "taken" < "capacity"`;
     if (took !== 1) return { ok: false, full: true, reason: `This ${shift.role.name} shift is full.` };
-    await adjustMetric(tx, "shift_slots_filled", 1);
+    await adjustMetric(tx, "shift_slots_filled", 1, now);
   }
   await tx.shiftAssignment.create({
     data: {
@@ -154,15 +154,15 @@ export async function moveHeld(tx: Tx, userId: string, delta: 1 | -1, now: Date)
   const rows = await tx.$queryRaw<{ heldCount: number | bigint }[]>`
     UPDATE "Volunteer" SET "heldCount" = "heldCount" + ${delta}, "updatedAt" = ${now} WHERE "userId" = ${userId} RETURNING "heldCount"`;
   const after = Number(rows[0]?.heldCount ?? 0);
-  if (delta === 1 && after === 1) await adjustMetric(tx, "volunteers", 1);
-  if (delta === -1 && after === 0) await adjustMetric(tx, "volunteers", -1);
+  if (delta === 1 && after === 1) await adjustMetric(tx, "volunteers", 1, now);
+  if (delta === -1 && after === 0) await adjustMetric(tx, "volunteers", -1, now);
 }
 
 /** Adds (or takes back) minutes served, on the member's row and the campaign counter together. */
 export async function creditMinutes(tx: Tx, userId: string, minutes: number, now: Date): Promise<void> {
   if (minutes === 0) return;
   await tx.$executeRaw`UPDATE "Volunteer" SET "minutesServed" = "minutesServed" + ${minutes}, "updatedAt" = ${now} WHERE "userId" = ${userId}`;
-  await adjustMetric(tx, "volunteer_minutes_served", minutes);
+  await adjustMetric(tx, "volunteer_minutes_served", minutes, now);
 }
 
 /** Takes a holder off a shift: the slot, the counters, their open offers. Returns false if they did not hold it. */
@@ -174,7 +174,7 @@ export async function releaseInTx(tx: Tx, shiftId: number, userId: string, now: 
   await tx.shiftOffer.updateMany({ where: { shiftId, fromUserId: userId, status: "open" }, data: { status: "withdrawn" } });
   if (opts.freeSlot !== false) {
     await tx.$executeRaw`UPDATE "Shift" SET "taken" = "taken" - 1 WHERE "id" = ${shiftId} AND "taken" > 0`;
-    await adjustMetric(tx, "shift_slots_filled", -1);
+    await adjustMetric(tx, "shift_slots_filled", -1, now);
   }
   return true;
 }
@@ -195,7 +195,7 @@ export async function promoteFromWaitlist(tx: Tx, shiftId: number, now: Date, co
     const content = outcome.ok
       ? `Good news: a slot opened and you now hold the ${shiftLine(shift)} shift. Check in with /volunteer checkin from 30 minutes before. Can't make it? /volunteer drop or /volunteer offer.`
       : `A slot opened on the ${shiftLine(shift)} shift you were waiting for, but I could not give it to you: ${outcome.reason} You are off its waitlist.`;
-    await queueDm(tx, { dedupeKey: `shift-promotion:${next.id}`, userId: next.userId, content });
+    await queueDm(tx, { dedupeKey: `shift-promotion:${next.id}`, userId: next.userId, content }, now);
     if (outcome.ok) promoted.push(next.userId);
   }
 }

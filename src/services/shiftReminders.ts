@@ -44,7 +44,7 @@ export async function sendDueShiftReminders(db: Db, config: Pick<Config, "SHIFT_
               `Reminder: your ${shiftLine(a.shift)} shift starts ${discordTime(a.shift.startsAt, "R")}.` +
               `${a.shift.description ? `\n> ${a.shift.description}` : ""}\n` +
               `Check in with /volunteer checkin from ${discordTime(opens, "t")}. Can't make it? Hand it over with /volunteer offer.`,
-          });
+          }, now);
           if (isNew) queued += 1;
         }
       });

@@ -100,7 +100,7 @@ export async function addShift(db: Db, input: AddShiftInput): Promise<ShiftView>
       },
       include: withRole,
     });
-    await adjustMetric(tx, "shift_slots_total", input.capacity);
+    await adjustMetric(tx, "shift_slots_total", input.capacity, input.now);
     return shift;
   });
 }
@@ -141,7 +141,7 @@ export async function editShift(db: Db, config: ShiftConfig, input: EditShiftInp
     if (updated !== 1) {
       throw new UserError(`${before.taken} volunteers hold this shift, so its capacity cannot go below ${before.taken}. Ask some to drop first, or keep the capacity.`);
     }
-    if (capacity !== before.capacity) await adjustMetric(tx, "shift_slots_total", capacity - before.capacity);
+    if (capacity !== before.capacity) await adjustMetric(tx, "shift_slots_total", capacity - before.capacity, input.now);
     await tx.shift.update({
       where: { id: before.id },
       data: {
@@ -168,7 +168,7 @@ export async function editShift(db: Db, config: ShiftConfig, input: EditShiftInp
           dedupeKey: `shift-moved:${shift.id}:${holder.userId}:${startsAt.getTime()}:${endsAt.getTime()}`,
           userId: holder.userId,
           content: `Your ${before.role.name} shift has new times: ${shiftLine(shift)}.${overlap ? ` It now overlaps your ${shiftLine(overlap.shift)} shift; an organizer knows, but please drop or offer one of them.` : ""} Can't make it? /volunteer drop or /volunteer offer.`,
-        });
+        }, input.now);
       }
     }
     const promoted = capacity > before.capacity ? await promoteFromWaitlist(tx, shift.id, input.now, config) : [];
@@ -185,7 +185,7 @@ export async function removeShift(db: Db, shiftId: number, now: Date): Promise<{
     for (const holder of holders) {
       const rows = await tx.$queryRaw<{ heldCount: number | bigint }[]>`
         UPDATE "Volunteer" SET "heldCount" = "heldCount" - 1, "updatedAt" = ${now} WHERE "userId" = ${holder.userId} RETURNING "heldCount"`;
-      if (Number(rows[0]?.heldCount ?? -1) === 0) await adjustMetric(tx, "volunteers", -1);
+      if (Number(rows[0]?.heldCount ?? -1) === 0) await adjustMetric(tx, "volunteers", -1, now);
     }
     const told = [...holders.map((h) => ({ userId: h.userId, what: "you held" })), ...waiting.map((w) => ({ userId: w.userId, what: "you were waiting for" }))];
     for (const person of told) {
@@ -193,11 +193,11 @@ export async function removeShift(db: Db, shiftId: number, now: Date): Promise<{
         dedupeKey: `shift-removed:${shiftId}:${person.userId}`,
         userId: person.userId,
         content: `The ${shiftLine(shift)} shift ${person.what} was cancelled by the organizers. Thank you! See /volunteer shifts for others.`,
-      });
+      }, now);
     }
     await tx.shift.delete({ where: { id: shiftId } });
-    await adjustMetric(tx, "shift_slots_total", -shift.capacity);
-    if (shift.taken) await adjustMetric(tx, "shift_slots_filled", -shift.taken);
+    await adjustMetric(tx, "shift_slots_total", -shift.capacity, now);
+    if (shift.taken) await adjustMetric(tx, "shift_slots_filled", -shift.taken, now);
     return { shift, told: holders.length + waiting.length };
   });
 }

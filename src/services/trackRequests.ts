@@ -72,7 +72,7 @@ export async function requestTrack(db: Db, limits: RequestLimits, input: TrackRe
     if (newId !== undefined) {
       await takeOpenSlot(tx, set.id, input.userId, limits.REQUEST_MAX_OPEN_PER_SET);
       await tx.trackVote.create({ data: { requestId: Number(newId), userId: input.userId, notify: input.notify ?? false, createdAt: now } });
-      await adjustMetric(tx, "track_requests", 1);
+      await adjustMetric(tx, "track_requests", 1, now);
       return { kind: "new" as const, request: { id: Number(newId), title, artist, votes: 1 }, set: setInfo };
     }
 
@@ -83,7 +83,7 @@ export async function requestTrack(db: Db, limits: RequestLimits, input: TrackRe
       throw new UserError(`${md(existing.title)} by ${md(existing.artist)} is already in the queue with your vote (${existing.votes} in all). Ask for another track, or see /dj queue.`);
     }
     const request = await tx.trackRequest.update({ where: { id: existing.id }, data: { votes: { increment: 1 } } });
-    await adjustMetric(tx, "track_votes", 1);
+    await adjustMetric(tx, "track_votes", 1, now);
     return { kind: "vote" as const, request: { id: request.id, title: request.title, artist: request.artist, votes: request.votes }, set: setInfo };
   });
 }
@@ -133,13 +133,13 @@ export async function toggleVote(db: Db, userId: string, requestId: number, now:
     const removed = await tx.trackVote.deleteMany({ where: { requestId, userId } });
     if (removed.count === 1) {
       const after = await tx.trackRequest.update({ where: { id: requestId }, data: { votes: { decrement: 1 } } });
-      await adjustMetric(tx, "track_votes", -1);
+      await adjustMetric(tx, "track_votes", -1, now);
       return { voted: false, votes: after.votes, title: after.title, setId: after.setId };
     }
     const added = await insertVote(tx, requestId, userId, false, now);
     if (!added) return { voted: true, votes: request.votes, title: request.title, setId: request.setId };
     const after = await tx.trackRequest.update({ where: { id: requestId }, data: { votes: { increment: 1 } } });
-    await adjustMetric(tx, "track_votes", 1);
+    await adjustMetric(tx, "track_votes", 1, now);
     return { voted: true, votes: after.votes, title: after.title, setId: after.setId };
   });
 }
@@ -192,7 +192,7 @@ export async function closeRequest(db: Db, actor: Actor, requestId: number, outc
           dedupeKey: `track-played:${requestId}:${w.userId}`,
           userId: w.userId,
           content: `Now playing: ${md(request.title)} by ${md(request.artist)}, the track you asked for, in ${md(request.set.offer.djName)}'s set on ${md(request.set.stage)}. Enjoy!`,
-        });
+        }, now);
         if (queued) notified++;
       }
     }

@@ -108,7 +108,7 @@ type Outcome = "posted" | "dry-run" | "failed" | "retry" | "rate_limited" | "aut
 async function attempt(deps: OutboxDeps, campaign: Campaign, row: TweetRow, now: Date): Promise<Outcome> {
   const { db, log } = deps;
   const problem = tweetProblem(row.text, deps.config.TWEET_ALLOW_LINKS);
-  if (problem) return fail(deps, campaign, row, `cannot be posted: ${problem}`);
+  if (problem) return fail(deps, campaign, row, `cannot be posted: ${problem}`, now);
   const card = parseCard(row);
   const png = await renderCard(card);
 
@@ -128,7 +128,7 @@ async function attempt(deps: OutboxDeps, campaign: Campaign, row: TweetRow, now:
   try {
     const { id } = await deps.publisher.post(row.text, { png, alt: row.altText });
     crashHook(deps, row, "after-post");
-    await markPosted(db, row.id, new Date(), { tweetId: id, dryRun: false });
+    await markPosted(db, row.id, now, { tweetId: id, dryRun: false });
     log.info({ tweet: row.id, tweetId: id, kind: row.kind }, "posted to X");
     return "posted";
   } catch (err) {
@@ -137,7 +137,7 @@ async function attempt(deps: OutboxDeps, campaign: Campaign, row: TweetRow, now:
     switch (kind.kind) {
       case "duplicate":
         // X already has this exact text: an earlier attempt landed before we could record it.
-        await markPosted(db, row.id, new Date(), { tweetId: null, dryRun: false, note: "X already had this post (duplicate content): counted as posted" });
+        await markPosted(db, row.id, now, { tweetId: null, dryRun: false, note: "X already had this post (duplicate content): counted as posted" });
         log.info({ tweet: row.id }, "X says duplicate: counted as posted");
         return "posted";
       case "rate_limited":
@@ -148,26 +148,26 @@ async function attempt(deps: OutboxDeps, campaign: Campaign, row: TweetRow, now:
       case "auth":
         await retryTweetAt(db, row.id, now, why, false);
         if (await pausePosting(db, "auth", now)) {
-          await notify(deps, campaign, `auth:${now.toISOString()}`, `Posting to X is paused: X refused the bot's credentials (${why}). Check the four TWITTER_* settings, restart the bot, then run /campaign resume. Nothing is lost: posts wait in the queue.`);
+          await notify(deps, campaign, `auth:${now.toISOString()}`, `Posting to X is paused: X refused the bot's credentials (${why}). Check the four TWITTER_* settings, restart the bot, then run /campaign resume. Nothing is lost: posts wait in the queue.`, now);
         }
         log.error({ tweet: row.id, why }, "X refused the credentials: posting paused");
         return "auth";
       case "transient":
-        if (row.attempts + 1 >= MAX_ATTEMPTS) return fail(deps, campaign, row, `gave up after ${MAX_ATTEMPTS} attempts: ${why}`);
+        if (row.attempts + 1 >= MAX_ATTEMPTS) return fail(deps, campaign, row, `gave up after ${MAX_ATTEMPTS} attempts: ${why}`, now);
         // Still "posting": a time-out may have landed, and the retry's duplicate answer would tell.
         await retryTweetAt(db, row.id, backoff(deps, row.attempts + 1, now), why, true);
         log.warn({ tweet: row.id, attempts: row.attempts + 1, why }, "X failed; will retry");
         return "retry";
       case "rejected":
-        return fail(deps, campaign, row, `X refused it: ${why}`);
+        return fail(deps, campaign, row, `X refused it: ${why}`, now);
     }
   }
 }
 
-async function fail(deps: OutboxDeps, campaign: Campaign, row: TweetRow, why: string): Promise<"failed"> {
+async function fail(deps: OutboxDeps, campaign: Campaign, row: TweetRow, why: string, now: Date): Promise<"failed"> {
   await markFailed(deps.db, row.id, why);
   deps.log.error({ tweet: row.id, why }, "post failed");
-  await notify(deps, campaign, `failed:${row.id}`, `A post to X failed and will not be retried (${why.slice(0, 300)}). Its text: "${row.text}". See /campaign history.`);
+  await notify(deps, campaign, `failed:${row.id}`, `A post to X failed and will not be retried (${why.slice(0, 300)}). Its text: "${row.text}". See /campaign history.`, now);
   return "failed";
 }
 
@@ -183,20 +183,20 @@ async function capReached(deps: OutboxDeps, campaign: Campaign, now: Date): Prom
   const windows = capWindows(now, config.CAMPAIGN_TIMEZONE);
   const today = await attemptsSince(deps.db, windows.day);
   if (today >= config.TWEET_DAILY_CAP) {
-    await notify(deps, campaign, `cap-day:${windows.dayKey}`, `Posting to X is held for today: the daily cap of ${config.TWEET_DAILY_CAP} posts (TWEET_DAILY_CAP) is reached. Waiting posts go out tomorrow; /campaign history lists them.`);
+    await notify(deps, campaign, `cap-day:${windows.dayKey}`, `Posting to X is held for today: the daily cap of ${config.TWEET_DAILY_CAP} posts (TWEET_DAILY_CAP) is reached. Waiting posts go out tomorrow; /campaign history lists them.`, now);
     return "daily_cap";
   }
   const month = await attemptsSince(deps.db, windows.month);
   if (month >= config.TWEET_MONTHLY_CAP) {
-    await notify(deps, campaign, `cap-month:${windows.monthKey}`, `Posting to X is held for this month: the monthly cap of ${config.TWEET_MONTHLY_CAP} posts (TWEET_MONTHLY_CAP) is reached. Waiting posts go out next month; /campaign history lists them.`);
+    await notify(deps, campaign, `cap-month:${windows.monthKey}`, `Posting to X is held for this month: the monthly cap of ${config.TWEET_MONTHLY_CAP} posts (TWEET_MONTHLY_CAP) is reached. Waiting posts go out next month; /campaign history lists them.`, now);
     return "monthly_cap";
   }
   return null;
 }
 
 /** Tells the organizer who set the campaign up, once per key (the DM outbox's dedupe key). */
-async function notify(deps: OutboxDeps, campaign: Campaign, key: string, content: string): Promise<void> {
-  const queued = await queueDm(deps.db, { dedupeKey: `tweet-notice:${key}`, userId: campaign.createdBy, content, fallbackChannelId: deps.config.DJ_REVIEW_CHANNEL_ID ?? null });
+async function notify(deps: OutboxDeps, campaign: Campaign, key: string, content: string, now: Date): Promise<void> {
+  const queued = await queueDm(deps.db, { dedupeKey: `tweet-notice:${key}`, userId: campaign.createdBy, content, fallbackChannelId: deps.config.DJ_REVIEW_CHANNEL_ID ?? null }, now);
   if (queued) {
     deps.log.warn({ notice: key }, content);
     deps.wakeDms?.();

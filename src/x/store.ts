@@ -17,7 +17,7 @@ export interface QueuedTweet {
 }
 
 /** Queues a post unless one with the same key exists; returns whether it was new. */
-export async function queueTweet(db: DbOrTx, tweet: QueuedTweet, now = new Date()): Promise<boolean> {
+export async function queueTweet(db: DbOrTx, tweet: QueuedTweet, now: Date): Promise<boolean> {
   // ON CONFLICT DO NOTHING, not a caught unique violation: on PostgreSQL that would abort the caller's transaction.
   const inserted = await db.$executeRaw`
     INSERT INTO "TweetOutbox" ("dedupeKey", "kind", "milestoneId", "text", "altText", "card", "status", "attempts", "notBefore", "dryRun", "announce", "createdAt")
