@@ -35,11 +35,25 @@ export interface SpawnOptions {
   onLine?: (line: LogLine, raw: string) => void;
 }
 
+/**
+ * The bot runs on the same clock as whoever starts it: the zone (TZ) and, when a test moves time with
+ * libfaketime (FAKETIME with LD_PRELOAD), the same offset. Otherwise a test 400 days ahead would ask a bot
+ * living today whether a set is "playing now", and two clocks would disagree where the real world has one.
+ */
+function sharedClock(): Record<string, string> {
+  const shared: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (value === undefined) continue;
+    if (name === "TZ" || name.startsWith("FAKETIME") || (name === "LD_PRELOAD" && value.includes("faketime"))) shared[name] = value;
+  }
+  return shared;
+}
+
 export function spawnBot(env: Record<string, string>, options: SpawnOptions = {}): BotProcess {
   const child = spawn(process.execPath, ["--import", TSX, path.join(PROJECT_ROOT, "src", "main.ts")], {
     cwd: options.cwd ?? PROJECT_ROOT,
     // Only what the bot needs: a developer's own .env or shell must not leak into tests and the demo.
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_ENV: "test", ...env },
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_ENV: "test", ...sharedClock(), ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const logs: LogLine[] = [];
