@@ -38,7 +38,7 @@ describe("the bot process", () => {
     expect(stack.discord.bulkOverwriteCount).toBe(1);
     const registration = await stack.db.commandRegistration.findUniqueOrThrow({ where: { scope: stack.discord.guild.id } });
     expect(registration.hash).toMatch(/^[0-9a-f]{64}$/);
-  });
+  }, 120_000); // two restarts of the real bot: on a loaded 2-core machine a start alone can take 10 s
 
   it("turns a refusal into an ephemeral message in plain words", async () => {
     const result = await stack.discord.runCommand(member, "boom", { how: "refuse" });

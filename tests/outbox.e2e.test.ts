@@ -37,7 +37,8 @@ async function waitPosted(headline: string) {
   throw new Error(`"${headline}" was not posted within 30 s`);
 }
 
-describe("exactly once across a SIGKILL", () => {
+// Each case kills and restarts the real bot: on a loaded 2-core machine a start alone can take 10 s.
+describe("exactly once across a SIGKILL", { timeout: 120_000 }, () => {
   it("killed after marking the attempt, before calling X: posted once after the restart", async () => {
     await stack.bot.stop();
     stack.bot = await stack.startBot({ KEEP_DANCING_CRASH_AT: "before-post" });

@@ -101,9 +101,10 @@ describe("posting", () => {
 
 describe("faults", () => {
   it("a 429 waits until its reset, for every post", async () => {
-    await queue(2);
-    x.fail({ status: 429, resetInSeconds: 600 });
+    // X's reset is a time on X's clock (the emulator's, which is this process's): this test lives on that one.
     const now = new Date();
+    await queue(2, now);
+    x.fail({ status: 429, resetInSeconds: 600 });
     expect(await flushTweets(deps(), now)).toMatchObject({ posted: 0, held: "rate_limited" });
     const campaign = await t.db.campaign.findFirstOrThrow();
     expect(campaign.xRetryAt!.getTime()).toBeGreaterThan(now.getTime() + 590_000);
