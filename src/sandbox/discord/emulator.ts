@@ -101,6 +101,10 @@ export class DiscordEmulator {
   waitForReady(timeoutMs = 10_000): Promise<void> {
     return this.gateway.waitForReady(timeoutMs);
   }
+  /** Identified sessions that receive the guild's events now: with several processes on one shard, each counts. */
+  get sessionCount(): number {
+    return this.gateway.sessionCount;
+  }
   /** Successful IDENTIFYs so far; after restarting a bot, wait for this to grow. */
   get identifyCount(): number {
     return this.gateway.identifyCount;

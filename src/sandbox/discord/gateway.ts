@@ -1,6 +1,10 @@
 // The gateway: JSON over WebSocket, no compression. HELLO, IDENTIFY -> READY + GUILD_CREATE,
-// heartbeats, and dispatch of events to the most recently identified session. A bot that disconnects
-// (or whose process dies) only ends its own session; a new bot can identify afterwards.
+// heartbeats, and dispatch of events as Discord does it: an event of a guild goes to EVERY identified
+// session whose shard [id, total] owns the guild ((guild_id >> 22) % total === id), computed per session.
+// So two processes identifying with one token and the same shard both receive each event, each
+// interaction included (the classic "my bot answers twice"); the second acknowledgement of an interaction
+// then gets 40060 (src/sandbox/discord/interactions.ts). A session that disconnects (or whose process dies)
+// only ends itself; nothing is queued for it.
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
@@ -15,13 +19,19 @@ interface Session {
   id: string;
   seq: number;
   intents: number;
+  /** [shard id, shard count] as given in IDENTIFY ([0, 1] when absent). */
+  shard: [number, number];
   ready: boolean;
+}
+
+/** The shard of a guild, by Discord's formula. */
+export function shardOf(guildId: string, shardCount: number): number {
+  return Number((BigInt(guildId) >> 22n) % BigInt(shardCount));
 }
 
 export class Gateway {
   private readonly wss = new WebSocketServer({ noServer: true });
   private readonly sessions = new Set<Session>();
-  private active: Session | undefined;
   private readyWaiters: (() => void)[] = [];
   url = "";
   /** How many IDENTIFYs succeeded: lets a test wait for a restarted bot rather than the old one. */
@@ -47,8 +57,14 @@ export class Gateway {
     });
   }
 
+  /** Whether some identified session receives the guild's events. */
   isReady(): boolean {
-    return this.active?.ready === true;
+    return this.receivers().length > 0;
+  }
+
+  /** How many identified sessions receive the guild's events (with several processes on one shard: each). */
+  get sessionCount(): number {
+    return this.receivers().length;
   }
 
   waitForReady(timeoutMs: number): Promise<void> {
@@ -66,34 +82,39 @@ export class Gateway {
     });
   }
 
-  /** Sends an event to the active bot session; `intent` skips bots that did not ask for it. Returns false when nobody got it. */
+  /**
+   * Sends an event of the guild to every session of the guild's shard; `intent` skips sessions that did not
+   * ask for it. Returns false when no session got it.
+   */
   dispatch(event: string, data: unknown, intent?: number): boolean {
-    const session = this.active;
-    if (!session?.ready) return false;
-    if (intent !== undefined && (session.intents & intent) === 0) return false;
-    this.send(session, { op: OP.DISPATCH, t: event, s: ++session.seq, d: data });
-    return true;
+    let sent = 0;
+    for (const session of this.receivers()) {
+      if (intent !== undefined && (session.intents & intent) === 0) continue;
+      this.send(session, { op: OP.DISPATCH, t: event, s: ++session.seq, d: data });
+      sent++;
+    }
+    return sent > 0;
+  }
+
+  private receivers(): Session[] {
+    const guildId = this.world.guild.id;
+    return [...this.sessions].filter((s) => s.ready && s.ws.readyState === s.ws.OPEN && shardOf(guildId, s.shard[1]) === s.shard[0]);
   }
 
   async close(): Promise<void> {
     for (const s of this.sessions) s.ws.terminate();
     this.sessions.clear();
-    this.active = undefined;
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
 
   private open(ws: WebSocket): void {
-    const session: Session = { ws, id: randomUUID().replaceAll("-", ""), seq: 0, intents: 0, ready: false };
+    const session: Session = { ws, id: randomUUID().replaceAll("-", ""), seq: 0, intents: 0, shard: [0, 1], ready: false };
     this.sessions.add(session);
     this.send(session, { op: OP.HELLO, d: { heartbeat_interval: HEARTBEAT_INTERVAL } });
     ws.on("message", (raw, isBinary) => this.onMessage(session, raw.toString(), isBinary));
     ws.on("error", (err) => this.log(`gateway: socket error ${err.message}`));
     ws.on("close", (code) => {
       this.sessions.delete(session);
-      if (this.active === session) {
-        // Fall back to another live session if one exists (e.g. an old and a new bot overlapped).
-        this.active = [...this.sessions].reverse().find((s) => s.ready);
-      }
       this.log(`gateway: session ${session.id.slice(0, 8)} closed (${code})`);
     });
   }
@@ -129,7 +150,13 @@ export class Gateway {
     const token = String(d?.token ?? "").replace(/^Bot /, "");
     if (token !== this.token) return session.ws.close(4004, "Authentication failed");
     if (typeof d?.intents !== "number") return session.ws.close(4013, "Invalid intent(s)");
+    const shard = d.shard ?? [0, 1];
+    const validShard = Array.isArray(shard) && shard.length === 2 && shard.every(Number.isInteger) && shard[1] >= 1 && shard[0] >= 0 && shard[0] < shard[1];
+    if (!validShard) return session.ws.close(4010, "Invalid shard");
     session.intents = d.intents;
+    session.shard = [shard[0], shard[1]];
+    // Only the shard that owns the guild is told about it (READY's guilds, GUILD_CREATE), as on Discord.
+    const ownsGuild = shardOf(this.world.guild.id, session.shard[1]) === session.shard[0];
     const url = this.url;
     this.send(session, {
       op: OP.DISPATCH,
@@ -142,8 +169,8 @@ export class Gateway {
         session_id: session.id,
         session_type: "normal",
         resume_gateway_url: url,
-        guilds: [{ id: this.world.guild.id, unavailable: true }],
-        shard: Array.isArray(d.shard) ? d.shard : [0, 1],
+        guilds: ownsGuild ? [{ id: this.world.guild.id, unavailable: true }] : [],
+        shard: session.shard,
         private_channels: [],
         relationships: [],
         presences: [],
@@ -153,13 +180,15 @@ export class Gateway {
       },
     });
     session.ready = true;
-    this.active = session;
     this.identifyCount++;
-    const guild = this.world.apiGuild();
-    // Discord lists the bot's own member in GUILD_CREATE; discord.js then knows `guild.members.me`.
-    guild.members = [this.world.apiMember(this.world.botMember())];
-    this.send(session, { op: OP.DISPATCH, t: "GUILD_CREATE", s: ++session.seq, d: guild });
-    this.log(`gateway: bot identified (session ${session.id.slice(0, 8)}, intents ${session.intents})`);
+    if (ownsGuild) {
+      const guild = this.world.apiGuild();
+      // Discord lists the bot's own member in GUILD_CREATE; discord.js then knows `guild.members.me`.
+      guild.members = [this.world.apiMember(this.world.botMember())];
+      this.send(session, { op: OP.DISPATCH, t: "GUILD_CREATE", s: ++session.seq, d: guild });
+    }
+    this.log(`gateway: bot identified (session ${session.id.slice(0, 8)}, shard ${session.shard.join("/")}, intents ${session.intents})`);
+    if (!this.isReady()) return;
     const waiters = this.readyWaiters;
     this.readyWaiters = [];
     for (const w of waiters) w();

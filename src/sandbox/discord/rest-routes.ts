@@ -57,6 +57,11 @@ export function coreRoutes(world: World, interactions: Interactions, gatewayUrl:
     ),
     route("GET", "/gateway", () => ok({ url: gatewayUrl() })),
     route("GET", "/users/@me", () => ok({ ...world.botUser, verified: true, mfa_enabled: false, flags: 0 })),
+    // The guilds the bot is in, as partial guilds (a bot is in one here), for a client that does not hold the gateway.
+    route("GET", "/users/@me/guilds", () => {
+      const { id, name } = world.guild;
+      return ok([{ id, name, icon: null, banner: null, owner: false, permissions: world.guildPermissions(world.botMember()).toString(), features: [] }]);
+    }),
     route("GET", "/users/:user", ({ params }) => {
       const member = world.member(params.user!);
       if (!member) throw new HttpError(404, 10013, "Unknown User");
