@@ -1,8 +1,9 @@
-// Builds the running bot from a validated configuration: database, Discord client, router, jobs.
+// Builds the running bot from a validated configuration: database, Discord clients, router, jobs, and the
+// gateway connection when this process holds its lease.
 // It holds no rules of its own; main.ts calls it and owns the process (signals, exit codes).
 import crypto from "node:crypto";
 import os from "node:os";
-import { Events } from "discord.js";
+import { Events, type Client } from "discord.js";
 import type { Config } from "./config.js";
 import { createDb, redactUrl } from "./db/client.js";
 import { migrate } from "./db/migrate.js";
@@ -10,6 +11,7 @@ import { createDiscordClient } from "./discord/client.js";
 import { COMMANDS_DIR, loadCommands, registerCommands } from "./discord/commands.js";
 import { createDmSender } from "./discord/dmSender.js";
 import { createCoalescer } from "./discord/liveMessages.js";
+import { createGatewayHolder, gatewayLeaseName, type GatewayConnection } from "./discord/gatewayHolder.js";
 import { createRouter } from "./discord/router.js";
 import type { BotContext } from "./discord/types.js";
 import { DM_QUEUE_JOB, startJobs } from "./jobs/index.js";
@@ -19,6 +21,8 @@ import type { Logger } from "./log.js";
 export interface BotOptions {
   /** More command folders (tests load fixture commands this way). */
   extraCommandDirs?: string[];
+  /** false: connect to the gateway without taking its lease (a test hook; see src/discord/gatewayHolder.ts). */
+  gatewayLease?: boolean;
 }
 
 export async function startBot(config: Config, log: Logger, options: BotOptions = {}) {
@@ -27,7 +31,10 @@ export async function startBot(config: Config, log: Logger, options: BotOptions 
   const db = createDb(config.DATABASE_URL);
 
   const commands = await loadCommands([COMMANDS_DIR, ...(options.extraCommandDirs ?? [])]);
-  const client = createDiscordClient(config);
+  // Two clients. This one never connects to the gateway: jobs and handlers reach Discord through it by REST, in
+  // every process, holder of the gateway or standby. The gateway client below exists only while this process
+  // holds the gateway lease (a discord.js client cannot log in again once destroyed, so each term gets a new one).
+  const client = await createRestClient(config);
   const holder = `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString("hex")}`;
   const scheduler = createScheduler({ db, log, holder, timezone: config.CAMPAIGN_TIMEZONE });
   const coalescer = createCoalescer(log);
@@ -44,31 +51,69 @@ export async function startBot(config: Config, log: Logger, options: BotOptions 
   };
   const router = createRouter(commands, ctx);
 
-  client.on(Events.InteractionCreate, (interaction) => void router.handle(interaction));
-  client.on(Events.Error, (err) => log.error({ err }, "discord client error"));
-  const ready = new Promise<void>((resolve, reject) => {
-    client.once(Events.ClientReady, (readyClient) => {
-      registerCommands(readyClient, db, commands, config.DISCORD_GUILD_ID)
-        .then((registered) => {
-          startJobs(scheduler, ctx, { flushDms });
-          log.info({ user: readyClient.user.tag, commands: commands.length, registered }, "ready");
-          resolve();
-        })
-        .catch(reject);
-    });
+  async function connectGateway(): Promise<GatewayConnection> {
+    const gateway = createDiscordClient(config);
+    gateway.on(Events.InteractionCreate, (interaction) => void router.handle(interaction));
+    gateway.on(Events.Error, (err) => log.error({ err }, "discord client error"));
+    try {
+      const ready = new Promise<Client<true>>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error("the gateway sent no READY within 30 s")), 30_000);
+        gateway.once(Events.ClientReady, (readyClient) => {
+          clearTimeout(timer);
+          resolve(readyClient);
+        });
+      });
+      await gateway.login(config.DISCORD_TOKEN);
+      const readyClient = await ready;
+      const registered = await registerCommands(readyClient, db, commands, config.DISCORD_GUILD_ID);
+      log.info({ user: readyClient.user.tag, commands: commands.length, registered }, "logged in to the gateway");
+    } catch (err) {
+      await gateway.destroy();
+      throw err;
+    }
+    return {
+      async close() {
+        // New interactions belong to the next holder (it receives them too); those under way are answered first.
+        gateway.removeAllListeners(Events.InteractionCreate);
+        await router.drain(1_500);
+        await gateway.destroy();
+      },
+    };
+  }
+
+  const gateway = createGatewayHolder({
+    db,
+    log,
+    holder,
+    name: gatewayLeaseName(client.options.shards as number[], client.options.shardCount ?? 1),
+    connect: connectGateway,
+    leased: options.gatewayLease !== false,
   });
-  await client.login(config.DISCORD_TOKEN);
-  await ready;
+  startJobs(scheduler, ctx, { flushDms });
+  const role = await gateway.start();
+  log.info({ gateway: role, commands: commands.length }, "ready");
 
   return {
     ctx,
-    /** Stops schedules, lets in-flight interactions finish (bounded), then closes the gateway and the database. */
+    /** Hands the gateway over (bounded), stops schedules, lets in-flight interactions finish, then closes the database. */
     async stop(): Promise<void> {
-      await scheduler.stop(2_000);
-      await router.drain(2_000);
+      await Promise.all([gateway.stop(), scheduler.stop(2_000)]);
       await coalescer.flush();
       await client.destroy();
       await db.$disconnect();
     },
   };
+}
+
+/**
+ * A client for REST only: the token set without a login, and the guilds put in its cache by REST (discord.js
+ * resolves a guild channel only when its guild is cached; the gateway would have sent it in GUILD_CREATE).
+ */
+async function createRestClient(config: Config): Promise<Client> {
+  const client = createDiscordClient(config);
+  client.token = config.DISCORD_TOKEN;
+  client.rest.setToken(config.DISCORD_TOKEN);
+  const guildIds = config.DISCORD_GUILD_ID ? [config.DISCORD_GUILD_ID] : [...(await client.guilds.fetch()).keys()];
+  for (const id of guildIds) await client.guilds.fetch({ guild: id, force: true });
+  return client;
 }

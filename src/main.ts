@@ -9,9 +9,11 @@ const log = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT })
 process.on("unhandledRejection", (err) => log.error({ err }, "unhandled rejection"));
 
 const extra = process.env.KEEP_DANCING_EXTRA_COMMANDS; // a test hook: fixture commands, never needed in production
+// A test hook too: every process connects to the gateway, as if the lease's overlap window never closed.
+const gatewayLease = process.env.KEEP_DANCING_GATEWAY_LEASE !== "off";
 let bot: Awaited<ReturnType<typeof startBot>> | undefined;
 try {
-  bot = await startBot(config, log, { extraCommandDirs: extra ? [extra] : [] });
+  bot = await startBot(config, log, { extraCommandDirs: extra ? [extra] : [], gatewayLease });
 } catch (err) {
   log.fatal({ err }, "could not start");
   process.exit(1);

@@ -5,6 +5,7 @@
 import crypto from "node:crypto";
 import { MessageFlags, type BaseMessageOptions, type Interaction, type RepliableInteraction } from "discord.js";
 import { scrubTokens } from "../log.js";
+import { claimInteraction } from "./claims.js";
 import { deferOnce, deferralOf } from "./defer.js";
 import { NO_LONGER_ACTIVE, UserError } from "./errors.js";
 import type { BotContext, CommandModule, ParsedCustomId, Reply, Response } from "./types.js";
@@ -31,9 +32,10 @@ export function createRouter(commands: CommandModule[], ctx: BotContext) {
   let dropped = 0;
   let lastDropReport = 0;
 
-  async function route(interaction: Interaction, arrived: number): Promise<void> {
+  /** `claimFailed`: the database could not record the claim, so nothing may run (it could run twice); the member is told. */
+  async function route(interaction: Interaction, arrived: number, claimFailed?: unknown): Promise<void> {
     if (interaction.isAutocomplete()) {
-      const command = byName.get(interaction.commandName);
+      const command = claimFailed ? undefined : byName.get(interaction.commandName);
       const choices = await command?.autocomplete?.(interaction, ctx).catch((err: unknown) => {
         ctx.log.warn({ err, command: interaction.commandName }, "autocomplete failed");
         return [];
@@ -42,7 +44,7 @@ export function createRouter(commands: CommandModule[], ctx: BotContext) {
       return;
     }
     if (!interaction.isRepliable()) return;
-    await answer(interaction, arrived, () => run(interaction));
+    await answer(interaction, arrived, () => (claimFailed ? Promise.reject(claimFailed) : run(interaction)));
   }
 
   function run(interaction: RepliableInteraction): Promise<Response> {
@@ -134,7 +136,10 @@ export function createRouter(commands: CommandModule[], ctx: BotContext) {
       const done = limiter
         .run(async () => {
           if (Date.now() - arrived > GIVE_UP_AFTER_MS) return reportDrop();
-          await route(interaction, arrived);
+          // Several processes may receive this interaction (a gateway handover): only the first to claim it answers.
+          const claimed = await claimInteraction(ctx.db, interaction.id).catch((err: unknown) => ({ err }));
+          if (claimed === false) return;
+          await route(interaction, arrived, claimed === true ? undefined : claimed.err);
         })
         .catch((err: unknown) => ctx.log.error({ err, ref: reference() }, "interaction routing failed"))
         .finally(() => inFlight.delete(done));

@@ -1,5 +1,6 @@
 // Every scheduled job of the bot, in one list. Each feature adds its line here; the scheduler takes the
 // job's lease before each tick, so with several processes each tick runs once.
+import { pruneClaims } from "../discord/claims.js";
 import type { BotContext } from "../discord/types.js";
 import type { Scheduler } from "./scheduler.js";
 import { sendDueRsvpReminders } from "../services/rsvpReminders.js";
@@ -32,4 +33,6 @@ export function startJobs(scheduler: Scheduler, ctx: BotContext, jobs: Jobs): vo
   scheduler.schedule("tweet-outbox", ctx.config.TWEET_CRON, (now) => tweets.flush(now), { leaseMs: 120_000 });
   scheduler.schedule("tweet-digest", ctx.config.DIGEST_CRON, (now) => tweets.digest(now));
   scheduler.schedule("milestone-announce", "*/5 * * * * *", () => tweets.announce(), { leaseMs: 60_000 });
+  // Claims on interaction ids (src/discord/claims.ts) are needed for minutes; forget those older than an hour.
+  scheduler.schedule("interaction-claims-prune", "*/10 * * * *", (now) => pruneClaims(ctx.db, now));
 }

@@ -1,0 +1,4 @@
+-- CreateTable
+CREATE TABLE "InteractionClaim" (
+    "id" BIGINT NOT NULL PRIMARY KEY
+);
