@@ -55,6 +55,11 @@ export async function startBot(config: Config, log: Logger, options: BotOptions 
     const gateway = createDiscordClient(config);
     gateway.on(Events.InteractionCreate, (interaction) => void router.handle(interaction));
     gateway.on(Events.Error, (err) => log.error({ err }, "discord client error"));
+    // Under `npm run start:sharded`, discord.js reports shard states to the manager from the first client made in
+    // the process, which is the REST client: pass them on to it.
+    for (const event of [Events.ShardReady, Events.ShardDisconnect, Events.ShardReconnecting, Events.ShardResume] as const) {
+      gateway.on(event, (...args: unknown[]) => void client.emit(event as string, ...args));
+    }
     try {
       const ready = new Promise<Client<true>>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error("the gateway sent no READY within 30 s")), 30_000);

@@ -1,7 +1,8 @@
 // `npm run start:sharded`: one bot process per Discord shard, through discord.js's ShardingManager. Each shard is
 // src/main.ts exactly as `npm start` runs it (discord.js hands it SHARDS and SHARD_COUNT); the shards share the
-// database, so their scheduled jobs run once per tick through the lease rows. Use PostgreSQL for this: several
-// processes writing one SQLite file works, but wait on each other's locks.
+// database, so their scheduled jobs run once per tick through the lease rows, and each shard's gateway connection
+// is held under a lease of its own, so this command can run on several machines (replicas of every shard). Use
+// PostgreSQL for this: several processes writing one SQLite file works, but wait on each other's locks.
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -64,9 +65,11 @@ process.on("SIGINT", () => void shutdown("SIGINT"));
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
 
 try {
-  // Discord allows one identify every 5 s per bucket: the manager's default pace between shards.
-  await manager.spawn({ timeout: 60_000 });
-  log.info({ shards: manager.shards.size }, "all shards ready");
+  // Discord allows one identify every 5 s per bucket: the manager's default pace between shards. No time-out on
+  // READY: with replicas (this command on several machines), a shard process whose gateway lease another
+  // machine holds stands by without connecting (src/discord/gatewayHolder.ts); each says "ready" when it is up.
+  await manager.spawn({ timeout: -1 });
+  log.info({ shards: manager.shards.size }, "all shards started");
 } catch (err) {
   log.fatal({ err }, "could not start the shards");
   await shutdown("startup failure");

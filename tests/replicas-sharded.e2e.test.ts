@@ -72,7 +72,7 @@ afterAll(async () => {
 
 describe("npm run start:sharded", () => {
   it("starts one process per shard; each identifies as its shard and gets ready", async () => {
-    await waitForLine((l) => l.msg === "all shards ready", 90_000);
+    await waitForLine((l) => l.msg === "all shards started", 90_000);
     // Each bot logs "ready" once its commands are registered, a moment after discord.js's own ready event.
     await waitForLine(() => lines.filter((l) => l.name === "keep-dancing" && l.msg === "ready").length === 2, 30_000);
     expect(lines.filter((l) => l.msg === "shard ready").map((l) => l.shard).sort()).toEqual([0, 1]);
