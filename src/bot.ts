@@ -3,7 +3,7 @@
 // It holds no rules of its own; main.ts calls it and owns the process (signals, exit codes).
 import crypto from "node:crypto";
 import os from "node:os";
-import { Events, type Client } from "discord.js";
+import { ClientUser, Events, Routes, type Client } from "discord.js";
 import type { Config } from "./config.js";
 import { createDb, redactUrl } from "./db/client.js";
 import { migrate } from "./db/migrate.js";
@@ -111,13 +111,18 @@ export async function startBot(config: Config, log: Logger, options: BotOptions 
 }
 
 /**
- * A client for REST only: the token set without a login, and the guilds put in its cache by REST (discord.js
- * resolves a guild channel only when its guild is cached; the gateway would have sent it in GUILD_CREATE).
+ * A client for REST only: the token set without a login; its own user and the guilds put in its cache by REST,
+ * as READY and GUILD_CREATE would have done (discord.js needs `client.user` to open a DM, and resolves a guild
+ * channel only when its guild is cached).
  */
 async function createRestClient(config: Config): Promise<Client> {
   const client = createDiscordClient(config);
   client.token = config.DISCORD_TOKEN;
   client.rest.setToken(config.DISCORD_TOKEN);
+  // ClientUser's constructor is public in discord.js, only marked protected in its typings.
+  const Me = ClientUser as unknown as new (client: Client, data: unknown) => ClientUser;
+  client.user = new Me(client, await client.rest.get(Routes.user()));
+  client.users.cache.set(client.user.id, client.user);
   const guildIds = config.DISCORD_GUILD_ID ? [config.DISCORD_GUILD_ID] : [...(await client.guilds.fetch()).keys()];
   for (const id of guildIds) await client.guilds.fetch({ guild: id, force: true });
   return client;
