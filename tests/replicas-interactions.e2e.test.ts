@@ -78,7 +78,7 @@ async function fiftyDonations(stack: Stack, organizer: Member, tag: string): Pro
   const results = await inPool(50, 10, (i) =>
     stack.discord.runCommand(organizer, "campaign", { amount: "100", note: `${tag}-${i}` }, { subcommand: "donation", timeoutMs: 15_000 }),
   );
-  expect(results.every((r) => r.content?.startsWith("Total raised:"))).toBe(true);
+  expect(results.filter((r) => !r.content?.startsWith("Total raised:")).map((r) => r.content)).toEqual([]);
   expect((await raisedCents(stack)) - before).toBe(500_000);
   const rows = await stack.db.campaignAmountChange.findMany({ where: { kind: "donation", note: { startsWith: `${tag}-` } } });
   expect(rows).toHaveLength(50);
