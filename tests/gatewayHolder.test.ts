@@ -11,7 +11,8 @@ let t: TestDb;
 beforeAll(async () => (t = await freshDb()));
 afterAll(async () => t?.close());
 const log = pino({ level: "silent" });
-const timing = { ttlMs: 1_200, renewMs: 300, pollMs: 150, handoverMs: 1_000, graceMs: 100 };
+// Short, yet with room for a loaded machine: a holder would have to stall for 2.5 s to lose its lease.
+const timing = { ttlMs: 3_000, renewMs: 500, pollMs: 200, handoverMs: 2_000, graceMs: 100 };
 
 /** A process: its holder and how many connections it has open now (never more than one). */
 function processNamed(name: string, lease: string, opts: { failConnect?: () => boolean } = {}) {
