@@ -11,8 +11,9 @@ let t: TestDb;
 beforeAll(async () => (t = await freshDb()));
 afterAll(async () => t?.close());
 const log = pino({ level: "silent" });
-// Short, yet with room for a loaded machine: a holder would have to stall for 2.5 s to lose its lease.
-const timing = { ttlMs: 3_000, renewMs: 500, pollMs: 200, handoverMs: 2_000, graceMs: 100 };
+// Quick polls, and a time-to-live long enough for a loaded machine (a holder would have to stall for 9.5 s to
+// lose its lease); no test here waits for a lease to lapse by itself.
+const timing = { ttlMs: 10_000, renewMs: 500, pollMs: 200, handoverMs: 2_000, graceMs: 100 };
 
 /** A process: its holder and how many connections it has open now (never more than one). */
 function processNamed(name: string, lease: string, opts: { failConnect?: () => boolean } = {}) {
