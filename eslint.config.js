@@ -1,0 +1,39 @@
+// ESLint: typescript-eslint's recommended rules, no import cycles, and the layering the README describes.
+// Formatting is Prettier's job (`npm run format`), so no stylistic rules here.
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+import importX from "eslint-plugin-import-x";
+import { createTypeScriptImportResolver } from "eslint-import-resolver-typescript";
+
+const noImports = (group, message) => ["error", { patterns: [{ group, message }] }];
+
+export default tseslint.config(
+  { ignores: ["node_modules/", "src/generated/", "prisma/postgres/", "coverage/"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  importX.flatConfigs.typescript,
+  {
+    files: ["**/*.ts"],
+    settings: { "import-x/resolver-next": [createTypeScriptImportResolver({ project: "./tsconfig.json" })] },
+    rules: {
+      "import-x/no-cycle": ["error", { ignoreExternal: true }],
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" }],
+      "no-sequences": "error",
+    },
+  },
+  {
+    files: ["src/services/**/*.ts"],
+    rules: {
+      "no-restricted-imports": noImports(
+        ["discord.js", "**/discord/**", "../discord/*", "**/x/**", "../x/*"],
+        "Services hold the rules: plain values in, facts out. Wording and Discord calls belong in src/discord; X in src/x.",
+      ),
+    },
+  },
+  {
+    files: ["commands/**/*.ts"],
+    rules: {
+      "no-restricted-imports": noImports(["./*", "../commands/*"], "A command file imports from src/, never another command file."),
+    },
+  },
+);
