@@ -3,7 +3,7 @@
 import { AttachmentBuilder, EmbedBuilder, SlashCommandBuilder, type ChatInputCommandInteraction, type RepliableInteraction } from "discord.js";
 import { cardData, isCardCached, renderCardCached, type CardData } from "../src/card/card.js";
 import { deferOnce } from "../src/discord/defer.js";
-import { UserError } from "../src/discord/errors.js";
+import { UserError } from "../src/errors.js";
 import { isOrganizer, requireOrganizer } from "../src/discord/permissions.js";
 import type { BotContext, CommandModule, Response } from "../src/discord/types.js";
 import { formatCount, formatMoney, percentOf, requireAmount } from "../src/services/amounts.js";

@@ -2,7 +2,7 @@
 // Handlers stay thin: read the options, call one service, render with src/discord/djViews.ts.
 import { SlashCommandBuilder, type AutocompleteInteraction, type ChatInputCommandInteraction } from "discord.js";
 import { safe, lineupEmbed, notifyOrganizers, offerModal, postReview, PREFIX, queueView, refreshReviewPost, reviewMessage, setChoiceName } from "../src/discord/djViews.js";
-import { UserError, NO_LONGER_ACTIVE } from "../src/discord/errors.js";
+import { UserError, NO_LONGER_ACTIVE } from "../src/errors.js";
 import { isOrganizer, requireOrganizer } from "../src/discord/permissions.js";
 import type { AutocompleteChoice, BotContext, CommandModule, Response } from "../src/discord/types.js";
 import { approvedOffers, createOffer, pendingOffers, reviewOffer, withdrawable, withdrawOffer } from "../src/services/djs.js";

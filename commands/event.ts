@@ -12,7 +12,7 @@ import {
   SlashCommandBuilder,
   type ChatInputCommandInteraction,
 } from "discord.js";
-import { UserError } from "../src/discord/errors.js";
+import { UserError } from "../src/errors.js";
 import { requireOrganizer } from "../src/discord/permissions.js";
 import type { BotContext, CommandModule, Response } from "../src/discord/types.js";
 import {

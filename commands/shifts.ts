@@ -3,7 +3,7 @@
 import { text } from "node:stream/consumers";
 import { DateTime } from "luxon";
 import { EmbedBuilder, SlashCommandBuilder, type SlashCommandStringOption } from "discord.js";
-import { UserError } from "../src/discord/errors.js";
+import { UserError } from "../src/errors.js";
 import { isOrganizer, ORGANIZER_PERMISSIONS, requireOrganizer } from "../src/discord/permissions.js";
 import type { BotContext, CommandModule } from "../src/discord/types.js";
 import { readMetrics } from "../src/services/metrics.js";

@@ -10,7 +10,7 @@ import {
   type Interaction,
   type SlashCommandStringOption,
 } from "discord.js";
-import { UserError } from "../src/discord/errors.js";
+import { UserError } from "../src/errors.js";
 import { memberDisplayName, memberRoleIds } from "../src/discord/members.js";
 import type { AutocompleteChoice, BotContext, CommandModule, ComponentInteraction, ParsedCustomId, Response } from "../src/discord/types.js";
 import { checkInSelf } from "../src/services/shiftCheckins.js";

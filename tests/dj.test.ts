@@ -1,6 +1,6 @@
 // DJ offers and the lineup, against a real migrated database.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { UserError } from "../src/discord/errors.js";
+import { UserError } from "../src/errors.js";
 import { createOffer, pendingOffers, reviewOffer, validateOffer, withdrawOffer, withdrawable } from "../src/services/djs.js";
 import { currentOrNextSet, lineup, lineupCounts, parseSlot, placeSet, withdrawSet } from "../src/services/lineup.js";
 import { readMetrics } from "../src/services/metrics.js";

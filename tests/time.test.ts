@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { UserError } from "../src/discord/errors.js";
+import { UserError } from "../src/errors.js";
 import { toCsv, safeCell } from "../src/services/csv.js";
 import { dayRange, discordTime, discordWhen, parseWhen, plainTime, requireWhen } from "../src/services/time.js";
 

@@ -1,6 +1,6 @@
 import { PermissionFlagsBits, type Interaction } from "discord.js";
 import type { Config } from "../config.js";
-import { UserError } from "./errors.js";
+import { UserError } from "../errors.js";
 import { memberRoleIds } from "./members.js";
 
 /** What organizer commands carry as default_member_permissions: Discord hides them from other members. */

@@ -7,7 +7,7 @@ import { MessageFlags, type BaseMessageOptions, type Interaction, type Repliable
 import { scrubTokens } from "../log.js";
 import { claimInteraction } from "./claims.js";
 import { deferOnce, deferralOf } from "./defer.js";
-import { NO_LONGER_ACTIVE, UserError } from "./errors.js";
+import { NO_LONGER_ACTIVE, UserError } from "../errors.js";
 import type { BotContext, CommandModule, ParsedCustomId, Reply, Response } from "./types.js";
 
 /** Discord allows 3 s for the first answer; past this the router defers, so a slow handler still lands. */

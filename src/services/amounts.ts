@@ -1,6 +1,6 @@
 // Money as integer cents: read strictly from what an organizer types, shown in the campaign's currency.
 // Strict on purpose: "33.000" or "33k" might mean several things, and a wrong total is posted on X.
-import { UserError } from "../discord/errors.js";
+import { UserError } from "../errors.js";
 
 /** The largest amount a counter holds (a 32-bit integer of cents): $21,474,836.47. */
 export const MAX_CENTS = 2_147_483_647;

@@ -2,7 +2,7 @@
 // total goes through the raised_cents metric (so milestones are checked in the same transaction) and is
 // kept with who made it and the totals before and after.
 import type { Db, DbOrTx } from "../db/client.js";
-import { UserError } from "../discord/errors.js";
+import { UserError } from "../errors.js";
 import { validateCampaignName, validateHashtag } from "../x/text.js";
 import { isCurrency, MAX_CENTS } from "./amounts.js";
 import { applyMetric, readMetrics, setMetric, type MetricName } from "./metrics.js";

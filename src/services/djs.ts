@@ -1,7 +1,7 @@
 // DJ offers: a member offers a set, organizers approve or decline it, the DJ is told by DM, and the DJ may
 // withdraw. One active offer (pending or approved) per member, enforced by a unique key, not by a read.
 import type { DbOrTx, Db } from "../db/client.js";
-import { UserError } from "../discord/errors.js";
+import { UserError } from "../errors.js";
 import { queueDm } from "./directMessages.js";
 import { adjustMetric } from "./metrics.js";
 import { cleanLine, foldText, md } from "./trackMatch.js";

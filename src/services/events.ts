@@ -1,6 +1,6 @@
 // Events: create, edit, cancel, find. The rules live here; commands/event.ts only parses and replies.
 // Counts (seats taken, maybes, waitlist) are columns of the Event row, moved by src/services/rsvps.ts.
-import { UserError } from "../discord/errors.js";
+import { UserError } from "../errors.js";
 import type { Db, DbOrTx, Tx } from "../db/client.js";
 import type { Event } from "../generated/prisma/client.js";
 import { queueDm } from "./directMessages.js";

@@ -2,7 +2,7 @@
 // sets of one DJ: every placement first touches its stage's row and its offer's row, which serializes
 // placements that could collide (row locks on PostgreSQL, the write lock on SQLite), then checks and inserts.
 import type { DbOrTx, Db, Tx } from "../db/client.js";
-import { UserError } from "../discord/errors.js";
+import { UserError } from "../errors.js";
 import { queueDm } from "./directMessages.js";
 import { adjustMetric, readMetrics } from "./metrics.js";
 import { requireWhen, discordTime } from "./time.js";

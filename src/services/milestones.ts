@@ -2,7 +2,7 @@
 // the metric's value before and after against an index on (metric, status, threshold): never by counting
 // the metric's rows. A jump over several posts once, for the highest, and marks the others passed over.
 import type { DbOrTx } from "../db/client.js";
-import { UserError } from "../discord/errors.js";
+import { UserError } from "../errors.js";
 import { cardAltText, cardData, type CardData } from "../card/card.js";
 import { queueTweet } from "../x/store.js";
 import { defaultTemplate, renderTemplate, validateTemplate, type TemplateValues } from "../x/text.js";

@@ -5,7 +5,7 @@
 // The invariant that keeps the waitlist fair: after every transaction, nobody on the waitlist fits in the
 // free seats (whoever fits is promoted in the same transaction). So a newcomer who fits may take a seat
 // without jumping anyone, and the waitlist moves by itself.
-import { UserError } from "../discord/errors.js";
+import { UserError } from "../errors.js";
 import type { Db, DbOrTx, Tx } from "../db/client.js";
 import type { Event } from "../generated/prisma/client.js";
 import { queueDm } from "./directMessages.js";

@@ -2,7 +2,7 @@
 // the check-in is the one moment we observe, it happens once (a conditional update), and it needs no job
 // to notice when shifts end. A no-show recorded later takes the minutes back.
 import type { Db, Tx } from "../db/client.js";
-import { UserError } from "../discord/errors.js";
+import { UserError } from "../errors.js";
 import { CHECKIN_OPENS_MS, creditMinutes, inTx, loadShift, shiftLine, shiftMinutes, withRole, type ShiftView } from "./shiftCore.js";
 import { discordTime } from "./time.js";
 

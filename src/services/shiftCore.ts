@@ -3,7 +3,7 @@
 import { DateTime } from "luxon";
 import type { Config } from "../config.js";
 import type { Db, Tx } from "../db/client.js";
-import { UserError } from "../discord/errors.js";
+import { UserError } from "../errors.js";
 import { queueDm } from "./directMessages.js";
 import { adjustMetric } from "./metrics.js";
 import { discordTime } from "./time.js";

@@ -1,7 +1,7 @@
 // Shifts as organizers run them: volunteer roles, adding, editing and removing shifts, the roster and the
 // export. Every change to capacity or holders moves the campaign counters in the same transaction.
 import type { Db, DbOrTx } from "../db/client.js";
-import { UserError } from "../discord/errors.js";
+import { UserError } from "../errors.js";
 import { csvStream, paged, type Cell } from "./csv.js";
 import { queueDm } from "./directMessages.js";
 import { adjustMetric } from "./metrics.js";

@@ -2,7 +2,7 @@
 // every member reads their own local time. Parsing is chrono-node (phrases) and luxon (zones, DST).
 import * as chrono from "chrono-node";
 import { DateTime } from "luxon";
-import { UserError } from "../discord/errors.js";
+import { UserError } from "../errors.js";
 
 export const TIME_EXAMPLES = "2026-12-05 20:00, 2026-12-05T20:00-08:00, or a phrase such as next friday 8pm";
 

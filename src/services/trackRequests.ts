@@ -4,7 +4,7 @@
 // the whole request back, so a refused attempt costs the member nothing.
 import type { Config } from "../config.js";
 import type { Db, DbOrTx } from "../db/client.js";
-import { UserError } from "../discord/errors.js";
+import { UserError } from "../errors.js";
 import { queueDm } from "./directMessages.js";
 import { currentOrNextSet } from "./lineup.js";
 import { adjustMetric } from "./metrics.js";

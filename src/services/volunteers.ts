@@ -1,7 +1,7 @@
 // Shifts as volunteers use them: the open list, claiming (with the waitlist when full), dropping (with
 // promotion), offering a shift to the channel, and what I hold. The rules sit in shiftCore.ts.
 import type { Db, DbOrTx } from "../db/client.js";
-import { UserError } from "../discord/errors.js";
+import { UserError } from "../errors.js";
 import { queueDm } from "./directMessages.js";
 import {
   assignInTx,

@@ -2,7 +2,7 @@
 // checked with twitter-text when a template is added, for the largest values it can ever take, so that a
 // post never turns out too long at posting time.
 import twitterText from "twitter-text";
-import { UserError } from "../discord/errors.js";
+import { UserError } from "../errors.js";
 import { formatCount, formatMoney, MAX_CENTS } from "../services/amounts.js";
 import { METRICS, type MetricName } from "../services/metrics.js";
 
