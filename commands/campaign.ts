@@ -281,7 +281,7 @@ const campaign: CommandModule = {
       case "history":
         return history(ctx);
       default:
-        throw new UserError("That subcommand is no longer available. Type /campaign to see the current ones.");
+        throw new UserError("That subcommand is no longer available. Type /campaign to see the current ones.", "stale");
     }
   },
   async autocomplete(interaction, ctx) {

@@ -112,7 +112,7 @@ async function execute(interaction: ChatInputCommandInteraction, ctx: BotContext
     case "queue": {
       const setId = interaction.options.getInteger("set");
       const set = setId ? await getSet(ctx.db, setId) : await currentOrNextSet(ctx.db, now);
-      if (!set) throw new UserError(setId ? "That set is not in the lineup. Pick one from the list." : "No set is playing or coming up yet. See /dj lineup show.");
+      if (!set) throw new UserError(setId ? "That set is not in the lineup. Pick one from the list." : "No set is playing or coming up yet. See /dj lineup show.", "not_found");
       return queueView(set, await queuePage(ctx.db, set.id, 0), now);
     }
     case "played":

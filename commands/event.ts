@@ -152,7 +152,7 @@ async function listPage(ctx: BotContext, page: number) {
 }
 
 async function post(ctx: BotContext, interaction: ChatInputCommandInteraction, event: Event): Promise<Response> {
-  if (event.status === "cancelled") throw new UserError(`**${event.name}** is cancelled; there is nothing to announce.`);
+  if (event.status === "cancelled") throw new UserError(`**${event.name}** is cancelled; there is nothing to announce.`, "conflict");
   const channelId = interaction.options.getChannel("channel")?.id ?? ctx.config.ANNOUNCE_CHANNEL_ID ?? interaction.channelId;
   const channel = await ctx.client.channels.fetch(channelId).catch(() => null);
   if (!channel?.isSendable()) throw new UserError(`I cannot post in <#${channelId}>. Pick another channel, or give me Send Messages there.`);

@@ -185,7 +185,7 @@ const shifts: CommandModule = {
         return { content: `Recorded <@${member.id}> as a no-show for ${shiftLine(shift)}.${minutesTakenBack ? ` Their check-in (${hours(minutesTakenBack)}) was taken back.` : ""}` };
       }
     }
-    throw new UserError("Unknown subcommand. Type /shifts to see the choices.");
+    throw new UserError("Unknown subcommand. Type /shifts to see the choices.", "stale");
   },
 
   async autocomplete(interaction, ctx) {

@@ -170,7 +170,7 @@ const volunteer: CommandModule = {
         return { content: `Checked in to the ${shiftLine(shift)} shift. Thank you! That is ${hours(minutes)} of volunteering on the books.` };
       }
       default:
-        throw new UserError("Unknown subcommand. Type /volunteer to see the choices.");
+        throw new UserError("Unknown subcommand. Type /volunteer to see the choices.", "stale");
     }
   },
 
@@ -218,7 +218,7 @@ const volunteer: CommandModule = {
           };
         }
       }
-      throw new UserError("This button is no longer active. Run /volunteer shifts again to get a fresh list.");
+      throw new UserError("This button is no longer active. Run /volunteer shifts again to get a fresh list.", "stale");
     },
   },
 };

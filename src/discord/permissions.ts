@@ -20,6 +20,6 @@ export function isOrganizer(interaction: Interaction, config: Pick<Config, "ORGA
 
 export function requireOrganizer(interaction: Interaction, config: Pick<Config, "ORGANIZER_ROLE_ID">): void {
   if (!isOrganizer(interaction, config)) {
-    throw new UserError("Only organizers can do that. Ask someone with the organizer role, or see /help for what you can do.");
+    throw new UserError("Only organizers can do that. Ask someone with the organizer role, or see /help for what you can do.", "forbidden");
   }
 }

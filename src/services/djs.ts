@@ -79,6 +79,7 @@ export async function createOffer(db: Db, userId: string, input: OfferInput, now
     const active = await db.djOffer.findUnique({ where: { activeKey: userId } });
     throw new UserError(
       `You already have an offer ${statusWords(active?.status ?? "pending")}${active ? ` (as ${md(active.djName)})` : ""}. To change it, withdraw it with /dj withdraw, then offer again.`,
+      "conflict",
     );
   }
   return db.djOffer.findUniqueOrThrow({ where: { id: Number(id) } });
@@ -106,10 +107,10 @@ export async function reviewOffer(db: Db, offerId: number, decision: "approve" |
       data: { status, reviewedBy: organizerId, reviewedAt: now, ...(decision === "decline" ? { activeKey: null } : {}) },
     });
     const offer = await tx.djOffer.findUnique({ where: { id: offerId } });
-    if (!offer) throw new UserError("This offer no longer exists.");
+    if (!offer) throw new UserError("This offer no longer exists.", "not_found");
     if (changed.count === 0) {
       const by = offer.reviewedBy ? ` by <@${offer.reviewedBy}>` : "";
-      throw new UserError(`This offer is already ${statusWords(offer.status)}${offer.status === "withdrawn" ? " by the DJ" : by}; nothing changed.`);
+      throw new UserError(`This offer is already ${statusWords(offer.status)}${offer.status === "withdrawn" ? " by the DJ" : by}; nothing changed.`, "conflict");
     }
     if (decision === "approve") await adjustMetric(tx, "djs_approved", 1, now);
     await queueDm(tx, {
@@ -160,12 +161,12 @@ export async function withdrawable(db: DbOrTx, userId: string, now: Date) {
 export async function withdrawOffer(db: Db, userId: string, offerId: number, now: Date) {
   return db.$transaction(async (tx) => {
     const offer = await tx.djOffer.findUnique({ where: { id: offerId } });
-    if (!offer || offer.userId !== userId) throw new UserError("That is not one of your offers. Pick one from the list /dj withdraw shows.");
+    if (!offer || offer.userId !== userId) throw new UserError("That is not one of your offers. Pick one from the list /dj withdraw shows.", "forbidden");
     // Two conditional updates rather than a read: an approval landing in between is still counted right.
     const data = { status: "withdrawn", activeKey: null, updatedAt: now };
     const wasApproved = await tx.djOffer.updateMany({ where: { id: offerId, status: "approved" }, data });
     const wasPending = wasApproved.count ? { count: 0 } : await tx.djOffer.updateMany({ where: { id: offerId, status: "pending" }, data });
-    if (wasApproved.count + wasPending.count === 0) throw new UserError(`This offer is already ${statusWords(offer.status)}; there is nothing to withdraw.`);
+    if (wasApproved.count + wasPending.count === 0) throw new UserError(`This offer is already ${statusWords(offer.status)}; there is nothing to withdraw.`, "conflict");
     if (wasApproved.count) await adjustMetric(tx, "djs_approved", -1, now);
     const sets = await tx.djSet.findMany({ where: { offerId, status: "scheduled" } });
     const released = await releaseSets(tx, sets, now);

@@ -135,7 +135,7 @@ export async function editEvent(db: Db, eventId: number, input: EventInput & { n
       where: { id: eventId, status: "scheduled" },
       data: { ...data, updatedAt: input.now, ...(calendarVisible ? { revision: { increment: 1 } } : {}) },
     });
-    if (updated.count !== 1) throw new UserError("This event was cancelled meanwhile; it cannot be edited.");
+    if (updated.count !== 1) throw new UserError("This event was cancelled meanwhile; it cannot be edited.", "conflict");
     const promoted = data.capacity !== undefined ? await promoteWaitlist(tx, eventId, input.now) : [];
     const after = await tx.event.findUniqueOrThrow({ where: { id: eventId } });
     if (moved) await tellMoved(tx, after, settings.timeZone, input.now);
@@ -173,7 +173,7 @@ export async function cancelEvent(
     const flipped = await tx.$executeRaw`UPDATE "Event" SET "status" = 'cancelled', "revision" = "revision" + 1, "updatedAt" = ${input.now} WHERE "id" = ${eventId} AND "status" = 'scheduled'`;
     if (flipped !== 1) {
       await requireEvent(tx, eventId);
-      throw new UserError("This event is already cancelled.");
+      throw new UserError("This event is already cancelled.", "conflict");
     }
     const event = await tx.event.findUniqueOrThrow({ where: { id: eventId } });
     // Its people no longer count toward the campaign's totals.
@@ -200,15 +200,15 @@ export function getEvent(db: DbOrTx, eventId: number): Promise<Event | null> {
 
 export async function requireEvent(db: DbOrTx, eventId: number): Promise<Event> {
   const event = await getEvent(db, eventId);
-  if (!event) throw new UserError("I cannot find that event. Pick one from the list as you type, or see /event list.");
+  if (!event) throw new UserError("I cannot find that event. Pick one from the list as you type, or see /event list.", "not_found");
   return event;
 }
 
 /** An event that can still change: not cancelled, not started. */
 export async function requireOpenEvent(db: DbOrTx, eventId: number, now: Date, doing: string): Promise<Event> {
   const event = await requireEvent(db, eventId);
-  if (event.status === "cancelled") throw new UserError(`**${event.name}** is cancelled, so you cannot ${doing} it. See /event list for what is coming up.`);
-  if (event.startsAt.getTime() <= now.getTime()) throw new UserError(`**${event.name}** has already started, so you cannot ${doing} it anymore. See /event list for what is coming up.`);
+  if (event.status === "cancelled") throw new UserError(`**${event.name}** is cancelled, so you cannot ${doing} it. See /event list for what is coming up.`, "conflict");
+  if (event.startsAt.getTime() <= now.getTime()) throw new UserError(`**${event.name}** has already started, so you cannot ${doing} it anymore. See /event list for what is coming up.`, "conflict");
   return event;
 }
 
@@ -224,7 +224,7 @@ export function foldForSearch(text: string): string {
 /** The next event to start: what an event option left out means. */
 export async function nextEvent(db: DbOrTx, now: Date): Promise<Event> {
   const [event] = await upcomingEvents(db, now, 1);
-  if (!event) throw new UserError("There is no upcoming event. Organizers create one with /event create.");
+  if (!event) throw new UserError("There is no upcoming event. Organizers create one with /event create.", "not_found");
   return event;
 }
 
@@ -238,7 +238,7 @@ export async function resolveEvent(db: DbOrTx, option: string | null | undefined
   if (/^\d{1,9}$/.test(text)) return requireEvent(db, Number(text));
   const matches = (await upcomingEvents(db, now, 500)).filter((e) => foldForSearch(e.name) === foldForSearch(text));
   if (matches.length === 1) return matches[0]!;
-  throw new UserError(`I cannot tell which event "${text.slice(0, 60)}" is. Pick one from the list that appears as you type.`);
+  throw new UserError(`I cannot tell which event "${text.slice(0, 60)}" is. Pick one from the list that appears as you type.`, "not_found");
 }
 
 /** Autocomplete choices: upcoming events matching what was typed, soonest first. */

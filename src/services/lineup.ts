@@ -40,7 +40,7 @@ export async function placeSet(db: Db, input: PlaceSetInput, now: Date) {
   if (endsAt <= startsAt) throw new UserError("The set must end after it starts. Give `ends` as a later time, or as a length in minutes such as 90.");
   const minutes = setMinutes(input);
   if (minutes > MAX_SET_MINUTES) throw new UserError(`A set can last at most ${MAX_SET_MINUTES / 60} hours; split a longer night into several sets.`);
-  if (endsAt <= now) throw new UserError(`That slot has already ended (${discordTime(endsAt, "f")}). Give a time still to come.`);
+  if (endsAt <= now) throw new UserError(`That slot has already ended (${discordTime(endsAt, "f")}). Give a time still to come.`, "conflict");
   const typed = cleanLine(input.stage ?? "") || DEFAULT_STAGE;
   if (typed.length > STAGE_MAX) throw new UserError(`Keep the stage name to ${STAGE_MAX} characters.`);
 
@@ -52,19 +52,20 @@ export async function placeSet(db: Db, input: PlaceSetInput, now: Date) {
       ON CONFLICT ("name") DO UPDATE SET "updatedAt" = ${now}`;
     const approved = await tx.djOffer.updateMany({ where: { id: input.offerId, status: "approved" }, data: { updatedAt: now } });
     const offer = await tx.djOffer.findUnique({ where: { id: input.offerId } });
-    if (!offer) throw new UserError("That offer no longer exists. Pick a DJ from the list.");
-    if (approved.count === 0) throw new UserError(`${md(offer.djName)}'s offer is ${offer.status}, not approved: only approved DJs go in the lineup.`);
+    if (!offer) throw new UserError("That offer no longer exists. Pick a DJ from the list.", "not_found");
+    if (approved.count === 0) throw new UserError(`${md(offer.djName)}'s offer is ${offer.status}, not approved: only approved DJs go in the lineup.`, "conflict");
 
     const overlapping = { status: "scheduled", startsAt: { lt: endsAt }, endsAt: { gt: startsAt } };
     const clash = await tx.djSet.findFirst({ where: { stage, ...overlapping }, include: { offer: true } });
     if (clash) {
       throw new UserError(
         `That slot overlaps ${md(clash.offer.djName)} on ${md(stage)} (${discordTime(clash.startsAt, "f")} to ${discordTime(clash.endsAt, "t")}). Pick a time outside it, or another stage.`,
+      "conflict",
       );
     }
     const busy = await tx.djSet.findFirst({ where: { offerId: offer.id, ...overlapping } });
     if (busy) {
-      throw new UserError(`${md(offer.djName)} already plays on ${md(busy.stage)} from ${discordTime(busy.startsAt, "f")} to ${discordTime(busy.endsAt, "t")}: one DJ, one stage at a time.`);
+      throw new UserError(`${md(offer.djName)} already plays on ${md(busy.stage)} from ${discordTime(busy.startsAt, "f")} to ${discordTime(busy.endsAt, "t")}: one DJ, one stage at a time.`, "conflict");
     }
 
     const set = await tx.djSet.create({ data: { offerId: offer.id, stage, startsAt, endsAt, createdAt: now } });
@@ -104,9 +105,9 @@ export async function releaseSets<T extends { id: number; stage: string; startsA
 export async function withdrawSet(db: Db, userId: string, setId: number, now: Date) {
   return db.$transaction(async (tx) => {
     const set = await tx.djSet.findUnique({ where: { id: setId }, include: { offer: true } });
-    if (!set || set.offer.userId !== userId) throw new UserError("That is not one of your sets. Pick one from the list /dj withdraw shows.");
+    if (!set || set.offer.userId !== userId) throw new UserError("That is not one of your sets. Pick one from the list /dj withdraw shows.", "forbidden");
     const [released] = await releaseSets(tx, [set], now);
-    if (!released) throw new UserError("That set is already out of the lineup.");
+    if (!released) throw new UserError("That set is already out of the lineup.", "conflict");
     return set;
   });
 }

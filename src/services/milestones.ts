@@ -173,14 +173,14 @@ export async function addMilestone(db: DbOrTx, input: AddMilestoneInput, now: Da
   }
   const value = (await db.metric.findUnique({ where: { name: metric } }))?.value ?? 0;
   if (input.threshold <= value) {
-    throw new UserError(`${METRICS[metric]} is already at ${metric === "raised_cents" ? formatMoney(value, input.currency) : formatCount(value)}; pick a threshold above it.`);
+    throw new UserError(`${METRICS[metric]} is already at ${metric === "raised_cents" ? formatMoney(value, input.currency) : formatCount(value)}; pick a threshold above it.`, "conflict");
   }
-  if ((await db.milestone.count({ where: { status: "open" } })) >= MAX_MILESTONES) throw new UserError(`There are already ${MAX_MILESTONES} open milestones; remove some first.`);
+  if ((await db.milestone.count({ where: { status: "open" } })) >= MAX_MILESTONES) throw new UserError(`There are already ${MAX_MILESTONES} open milestones; remove some first.`, "limited");
   const inserted = await db.$executeRaw`
     INSERT INTO "Milestone" ("metric", "threshold", "percent", "template", "status", "createdBy", "createdAt")
     VALUES (${metric}, ${input.threshold}, ${input.percent ?? null}, ${template}, 'open', ${input.userId}, ${now})
     ON CONFLICT ("metric", "threshold") DO NOTHING`;
-  if (inserted !== 1) throw new UserError("There is already a milestone at that number for this metric. Remove it first to change its template.");
+  if (inserted !== 1) throw new UserError("There is already a milestone at that number for this metric. Remove it first to change its template.", "conflict");
   return db.milestone.findUniqueOrThrow({ where: { metric_threshold: { metric, threshold: input.threshold } } });
 }
 
@@ -191,9 +191,9 @@ export function listMilestones(db: DbOrTx) {
 /** Removes an open milestone; reached ones stay, as the record of what was posted. */
 export async function removeMilestone(db: DbOrTx, id: number) {
   const m = await db.milestone.findUnique({ where: { id } });
-  if (!m) throw new UserError("That milestone no longer exists. Pick one from the list.");
+  if (!m) throw new UserError("That milestone no longer exists. Pick one from the list.", "not_found");
   const removed = await db.milestone.deleteMany({ where: { id, status: "open" } });
-  if (removed.count !== 1) throw new UserError("That milestone was already reached; it stays as the record of what was posted.");
+  if (removed.count !== 1) throw new UserError("That milestone was already reached; it stays as the record of what was posted.", "conflict");
   return m;
 }
 

@@ -95,13 +95,13 @@ export async function removeRsvp(db: Db, input: { eventId: number; userId: strin
   return db.$transaction(async (tx) => {
     await lockEvent(tx, input.eventId);
     const event = await requireEvent(tx, input.eventId);
-    if (event.status === "cancelled") throw new UserError(`**${event.name}** is cancelled; its answers no longer count.`);
+    if (event.status === "cancelled") throw new UserError(`**${event.name}** is cancelled; its answers no longer count.`, "conflict");
     // Touching the row locks it (PostgreSQL), so the status returned is the latest.
     const rows = await tx.$queryRaw<Current[]>`
       UPDATE "Rsvp" SET "updatedAt" = ${input.now} WHERE "eventId" = ${event.id} AND "userId" = ${input.userId}
       RETURNING "id", "status", "guests", "waitlistSeq"`;
     const cur = rows[0] && normalize(rows[0]);
-    if (!cur || !isStatus(cur.status)) throw new UserError("That member has no answer for this event: nothing to remove.");
+    if (!cur || !isStatus(cur.status)) throw new UserError("That member has no answer for this event: nothing to remove.", "not_found");
     const moved = await transition(tx, event, cur, { status: "removed" }, input.now);
     const promoted = moved.freed ? await promoteWaitlist(tx, event.id, input.now) : [];
     const after = await tx.event.findUniqueOrThrow({ where: { id: event.id } });
@@ -185,6 +185,7 @@ async function transition(tx: Tx, event: Event, cur: Current, target: Target, no
       const free = Math.max(0, (fresh.capacity ?? 0) - fresh.seatsTaken);
       throw new UserError(
         `Only ${free} more ${free === 1 ? "seat is" : "seats are"} free, so ${guests} guests do not fit. You keep your seat with ${cur.guests} ${cur.guests === 1 ? "guest" : "guests"}; ask again with fewer guests.`,
+        "full",
       );
     } else {
       status = "waitlisted";

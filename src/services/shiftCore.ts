@@ -66,7 +66,7 @@ export function hours(minutes: number): string {
 
 export async function loadShift(db: Db | Tx, shiftId: number): Promise<ShiftView> {
   const shift = Number.isSafeInteger(shiftId) ? await db.shift.findUnique({ where: { id: shiftId }, include: withRole }) : null;
-  if (!shift) throw new UserError("That shift no longer exists. Pick one from the list: start typing and choose from the suggestions.");
+  if (!shift) throw new UserError("That shift no longer exists. Pick one from the list: start typing and choose from the suggestions.", "not_found");
   return shift;
 }
 

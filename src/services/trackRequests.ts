@@ -51,13 +51,13 @@ export async function requestTrack(db: Db, limits: RequestLimits, input: TrackRe
   const set = input.setId
     ? await db.djSet.findUnique({ where: { id: input.setId }, include: { offer: { select: { djName: true, userId: true } } } })
     : await currentOrNextSet(db, now);
-  if (!set) throw new UserError(input.setId ? "That set is not in the lineup any more. Pick one from the list." : "No set is playing or coming up yet, so there is nowhere to request a track. See /dj lineup show, and try again once sets are announced.");
-  if (set.status !== "scheduled") throw new UserError("That set is not in the lineup any more. Pick another from the list.");
-  if (set.endsAt <= now) throw new UserError("That set is over. Pick a set playing now or later.");
+  if (!set) throw new UserError(input.setId ? "That set is not in the lineup any more. Pick one from the list." : "No set is playing or coming up yet, so there is nowhere to request a track. See /dj lineup show, and try again once sets are announced.", "not_found");
+  if (set.status !== "scheduled") throw new UserError("That set is not in the lineup any more. Pick another from the list.", "not_found");
+  if (set.endsAt <= now) throw new UserError("That set is over. Pick a set playing now or later.", "conflict");
   const setInfo = { id: set.id, stage: set.stage, startsAt: set.startsAt, endsAt: set.endsAt, djName: set.offer.djName };
 
   const played = await db.trackRequest.findFirst({ where: { setId: set.id, matchKey, status: "played" } });
-  if (played) throw new UserError(`${md(played.title)} by ${md(played.artist)} was already played in this set. Request another track, any time.`);
+  if (played) throw new UserError(`${md(played.title)} by ${md(played.artist)} was already played in this set. Request another track, any time.`, "conflict");
 
   return db.$transaction(async (tx) => {
     await takeCooldown(tx, input.userId, limits.REQUEST_COOLDOWN_SECONDS, now);
@@ -80,7 +80,7 @@ export async function requestTrack(db: Db, limits: RequestLimits, input: TrackRe
     const existing = await tx.trackRequest.findUniqueOrThrow({ where: { queueKey } });
     const voted = await insertVote(tx, existing.id, input.userId, input.notify ?? false, now);
     if (!voted) {
-      throw new UserError(`${md(existing.title)} by ${md(existing.artist)} is already in the queue with your vote (${existing.votes} in all). Ask for another track, or see /dj queue.`);
+      throw new UserError(`${md(existing.title)} by ${md(existing.artist)} is already in the queue with your vote (${existing.votes} in all). Ask for another track, or see /dj queue.`, "conflict");
     }
     const request = await tx.trackRequest.update({ where: { id: existing.id }, data: { votes: { increment: 1 } } });
     await adjustMetric(tx, "track_votes", 1, now);
@@ -96,7 +96,7 @@ async function takeCooldown(tx: DbOrTx, userId: string, cooldownSeconds: number,
   if (taken.count === 1) return;
   const row = await tx.trackRequester.findUnique({ where: { userId } });
   const again = new Date((row?.lastRequestAt ?? now).getTime() + cooldownSeconds * 1000);
-  throw new UserError(`One request every ${cooldownText(cooldownSeconds)}, to keep the queue fair. You can request again ${discordTime(again, "R")} (${discordTime(again, "T")}). Meanwhile you can upvote tracks in /dj queue.`);
+  throw new UserError(`One request every ${cooldownText(cooldownSeconds)}, to keep the queue fair. You can request again ${discordTime(again, "R")} (${discordTime(again, "T")}). Meanwhile you can upvote tracks in /dj queue.`, "limited");
 }
 
 function cooldownText(seconds: number): string {
@@ -109,7 +109,7 @@ async function takeOpenSlot(tx: DbOrTx, setId: number, userId: string, cap: numb
   await tx.$executeRaw`INSERT INTO "TrackRequesterSet" ("setId", "userId", "open") VALUES (${setId}, ${userId}, 0) ON CONFLICT ("setId", "userId") DO NOTHING`;
   const taken = await tx.trackRequesterSet.updateMany({ where: { setId, userId, open: { lt: cap } }, data: { open: { increment: 1 } } });
   if (taken.count === 1) return;
-  throw new UserError(`You have ${cap} request${cap === 1 ? "" : "s"} waiting in this set, the most allowed per member. You can request again as soon as one of them is played or skipped; meanwhile, upvote others in /dj queue.`);
+  throw new UserError(`You have ${cap} request${cap === 1 ? "" : "s"} waiting in this set, the most allowed per member. You can request again as soon as one of them is played or skipped; meanwhile, upvote others in /dj queue.`, "limited");
 }
 
 /** Inserts a member's vote unless they have one; returns whether it was new. */
@@ -127,9 +127,9 @@ async function insertVote(tx: DbOrTx, requestId: number, userId: string, notify:
 export async function toggleVote(db: Db, userId: string, requestId: number, now: Date): Promise<{ voted: boolean; votes: number; title: string; setId: number }> {
   return db.$transaction(async (tx) => {
     const request = await tx.trackRequest.findUnique({ where: { id: requestId } });
-    if (!request) throw new UserError("That request no longer exists. Open /dj queue again.");
-    if (request.status !== "queued") throw new UserError(`That track was already ${request.status}; votes are closed for it.`);
-    if (request.requestedBy === userId) throw new UserError("You requested this track: your request already counts as your vote.");
+    if (!request) throw new UserError("That request no longer exists. Open /dj queue again.", "not_found");
+    if (request.status !== "queued") throw new UserError(`That track was already ${request.status}; votes are closed for it.`, "conflict");
+    if (request.requestedBy === userId) throw new UserError("You requested this track: your request already counts as your vote.", "conflict");
     const removed = await tx.trackVote.deleteMany({ where: { requestId, userId } });
     if (removed.count === 1) {
       const after = await tx.trackRequest.update({ where: { id: requestId }, data: { votes: { decrement: 1 } } });
@@ -174,15 +174,15 @@ export interface Actor {
 export async function closeRequest(db: Db, actor: Actor, requestId: number, outcome: "played" | "skipped", now: Date) {
   return db.$transaction(async (tx) => {
     const request = await tx.trackRequest.findUnique({ where: { id: requestId }, include: { set: { include: { offer: true } } } });
-    if (!request) throw new UserError("That request no longer exists. Pick one from the list.");
+    if (!request) throw new UserError("That request no longer exists. Pick one from the list.", "not_found");
     if (!actor.organizer && request.set.offer.userId !== actor.userId) {
-      throw new UserError("Only the DJ of this set or an organizer can mark its tracks played or skipped.");
+      throw new UserError("Only the DJ of this set or an organizer can mark its tracks played or skipped.", "forbidden");
     }
     const changed = await tx.trackRequest.updateMany({
       where: { id: requestId, status: "queued" },
       data: { status: outcome, queueKey: null, closedAt: now, closedBy: actor.userId },
     });
-    if (changed.count === 0) throw new UserError(`That request was already ${request.status}.`);
+    if (changed.count === 0) throw new UserError(`That request was already ${request.status}.`, "conflict");
     await tx.trackRequesterSet.updateMany({ where: { setId: request.setId, userId: request.requestedBy, open: { gt: 0 } }, data: { open: { decrement: 1 } } });
     let notified = 0;
     if (outcome === "played") {

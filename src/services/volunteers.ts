@@ -35,7 +35,7 @@ function requireRole(shift: ShiftView, member: Member): void {
 }
 
 function requireFuture(shift: ShiftView, now: Date): void {
-  if (shift.startsAt <= now) throw new UserError(`This ${shift.role.name} shift has already started. See /volunteer shifts for the ones to come.`);
+  if (shift.startsAt <= now) throw new UserError(`This ${shift.role.name} shift has already started. See /volunteer shifts for the ones to come.`, "conflict");
 }
 
 export type ClaimResult = { status: "claimed"; shift: ShiftView } | { status: "full"; shift: ShiftView; onWaitlist: boolean };
@@ -67,7 +67,7 @@ export async function joinWaitlist(db: Db, config: ShiftConfig, shiftId: number,
     await lockVolunteer(tx, member.userId, now);
     const shift = await loadShift(tx, shiftId);
     const overlap = await findOverlap(tx, member.userId, shift, shift.id);
-    if (overlap) throw new UserError(`It overlaps your ${shiftLine(overlap.shift)} shift, so waiting for it would lead nowhere. Drop or offer that one first.`);
+    if (overlap) throw new UserError(`It overlaps your ${shiftLine(overlap.shift)} shift, so waiting for it would lead nowhere. Drop or offer that one first.`, "conflict");
     await tx.$executeRaw`
       INSERT INTO "ShiftWaitlist" ("shiftId", "userId", "userName", "createdAt") VALUES (${shiftId}, ${member.userId}, ${member.userName.slice(0, 80)}, ${now})
       ON CONFLICT ("shiftId", "userId") DO NOTHING`;
@@ -101,7 +101,7 @@ export async function dropShift(db: Db, config: ShiftConfig, shiftId: number, us
           `Tell <@${shift.createdBy}>, who set it up, or hand it over with /volunteer offer so someone else can take it.`,
       );
     }
-    if (holding.checkedInAt) throw new UserError("You have checked in to this shift already; tell an organizer if you must leave.");
+    if (holding.checkedInAt) throw new UserError("You have checked in to this shift already; tell an organizer if you must leave.", "conflict");
     await releaseInTx(tx, shiftId, userId, now);
     const promoted = await promoteFromWaitlist(tx, shiftId, now, config);
     return { status: "dropped" as const, shift, promoted };
@@ -115,7 +115,7 @@ export async function offerShift(db: Db, shiftId: number, userId: string, now: D
     requireFuture(shift, now);
     const holding = await tx.shiftAssignment.findUnique({ where: { shiftId_userId: { shiftId, userId } } });
     if (!holding) throw new UserError("You can only offer a shift you hold. /volunteer mine lists yours.");
-    if (holding.checkedInAt) throw new UserError("You have checked in to this shift already; tell an organizer if you must leave.");
+    if (holding.checkedInAt) throw new UserError("You have checked in to this shift already; tell an organizer if you must leave.", "conflict");
     const open = await tx.shiftOffer.findFirst({ where: { shiftId, fromUserId: userId, status: "open" } });
     const offer = open ?? (await tx.shiftOffer.create({ data: { shiftId, fromUserId: userId, createdAt: now } }));
     return { offer, shift, again: Boolean(open) };
@@ -130,16 +130,16 @@ export async function takeOffer(db: Db, config: ShiftConfig, offerId: number, me
   const result = await inTx(db, async (tx) => {
     await lockVolunteer(tx, member.userId, now); // write first, as in claimShift
     const offer = await tx.shiftOffer.findUnique({ where: { id: offerId } });
-    if (!offer || offer.status !== "open") throw new UserError("Someone already took this shift, or it was withdrawn. See /volunteer shifts for open ones.");
+    if (!offer || offer.status !== "open") throw new UserError("Someone already took this shift, or it was withdrawn. See /volunteer shifts for open ones.", "conflict");
     if (offer.fromUserId === member.userId) throw new UserError("This is your own offer: it stays up until someone takes it. To give the shift back instead, use /volunteer drop.");
     const shift = await loadShift(tx, offer.shiftId);
     requireFuture(shift, now);
     requireRole(shift, member);
     // The offer changes hands once: a second presser's update finds it no longer open.
     const claimed = await tx.shiftOffer.updateMany({ where: { id: offerId, status: "open" }, data: { status: "taken", takenBy: member.userId } });
-    if (claimed.count !== 1) throw new UserError("Someone already took this shift. See /volunteer shifts for open ones.");
+    if (claimed.count !== 1) throw new UserError("Someone already took this shift. See /volunteer shifts for open ones.", "conflict");
     if (!(await releaseInTx(tx, shift.id, offer.fromUserId, now, { freeSlot: false }))) {
-      throw new UserError("The volunteer who offered this shift no longer holds it. See /volunteer shifts for open ones.");
+      throw new UserError("The volunteer who offered this shift no longer holds it. See /volunteer shifts for open ones.", "conflict");
     }
     const outcome = await assignInTx(tx, shift, member, now, config, { takeSlot: false });
     if (!outcome.ok) throw new UserError(outcome.reason);
