@@ -4,6 +4,7 @@ import { DiscordAPIError, RESTJSONErrorCodes, type Client } from "discord.js";
 import type { Db } from "../db/client.js";
 import type { Logger } from "../log.js";
 import { dueDms, markDm, retryDmLater } from "../services/directMessages.js";
+import { showMessage } from "./views/text.js";
 import crypto from "node:crypto";
 
 /** DMs per second, well under what Discord tolerates from one bot. */
@@ -22,7 +23,7 @@ export function createDmSender(deps: { db: Db; client: Client; log: Logger; perS
         const user = await deps.client.users.fetch(dm.userId);
         // enforce_nonce makes Discord return the earlier message instead of a second one if we crashed
         // after sending but before marking the row: a retry cannot deliver twice.
-        await user.send({ content: dm.content, allowedMentions: { parse: [] }, nonce: nonceFor(dm.dedupeKey), enforceNonce: true });
+        await user.send({ content: showMessage(dm.content), allowedMentions: { parse: [] }, nonce: nonceFor(dm.dedupeKey), enforceNonce: true });
         await markDm(deps.db, dm.id, "sent", now);
         sent++;
       } catch (err) {
@@ -49,7 +50,7 @@ export function createDmSender(deps: { db: Db; client: Client; log: Logger; perS
       const channel = await deps.client.channels.fetch(dm.fallbackChannelId);
       if (!channel?.isSendable()) throw new Error(`channel ${dm.fallbackChannelId} cannot take messages`);
       // The one place the bot pings: the member asked for this news and their DMs are closed.
-      await channel.send({ content: `<@${dm.userId}> ${dm.content}`, allowedMentions: { users: [dm.userId] } });
+      await channel.send({ content: `<@${dm.userId}> ${showMessage(dm.content)}`, allowedMentions: { users: [dm.userId] } });
       await markDm(deps.db, dm.id, "fallback", now, "DMs closed");
     } catch (fallbackErr) {
       deps.log.warn({ err: fallbackErr, dm: dm.id }, "DM fallback failed");

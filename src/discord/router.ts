@@ -8,6 +8,7 @@ import { scrubTokens } from "../log.js";
 import { claimInteraction } from "./claims.js";
 import { deferOnce, deferralOf } from "./defer.js";
 import { NO_LONGER_ACTIVE, UserError } from "../errors.js";
+import { showMessage } from "./views/text.js";
 import type { BotContext, CommandModule, ParsedCustomId, Reply, Response } from "./types.js";
 
 /** Discord allows 3 s for the first answer; past this the router defers, so a slow handler still lands. */
@@ -90,7 +91,7 @@ export function createRouter(commands: CommandModule[], ctx: BotContext) {
   }
 
   function failure(err: unknown, interaction: RepliableInteraction): Response {
-    if (err instanceof UserError) return { content: err.message, ephemeral: true };
+    if (err instanceof UserError) return { content: showMessage(err.marked), ephemeral: true };
     const ref = reference();
     ctx.log.error({ err, ref, ...describe(interaction) }, "interaction failed");
     return { content: `Something went wrong on our side (ref ${ref}). Please try again; if it keeps happening, tell an organizer this reference.`, ephemeral: true };

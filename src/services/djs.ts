@@ -1,10 +1,10 @@
 // DJ offers: a member offers a set, organizers approve or decline it, the DJ is told by DM, and the DJ may
 // withdraw. One active offer (pending or approved) per member, enforced by a unique key, not by a read.
 import type { DbOrTx, Db } from "../db/client.js";
-import { UserError } from "../errors.js";
+import { memberText, UserError } from "../errors.js";
 import { queueDm } from "./directMessages.js";
 import { adjustMetric } from "./metrics.js";
-import { cleanLine, foldText, md } from "./trackMatch.js";
+import { cleanLine, foldText } from "./trackMatch.js";
 import { releaseSets } from "./lineup.js";
 
 export const OFFER_LIMITS = {
@@ -78,7 +78,7 @@ export async function createOffer(db: Db, userId: string, input: OfferInput, now
   if (id === undefined) {
     const active = await db.djOffer.findUnique({ where: { activeKey: userId } });
     throw new UserError(
-      `You already have an offer ${statusWords(active?.status ?? "pending")}${active ? ` (as ${md(active.djName)})` : ""}. To change it, withdraw it with /dj withdraw, then offer again.`,
+      `You already have an offer ${statusWords(active?.status ?? "pending")}${active ? ` (as ${memberText(active.djName)})` : ""}. To change it, withdraw it with /dj withdraw, then offer again.`,
       "conflict",
     );
   }
@@ -118,8 +118,8 @@ export async function reviewOffer(db: Db, offerId: number, decision: "approve" |
       userId: offer.userId,
       content:
         decision === "approve"
-          ? `Your offer to play as ${md(offer.djName)} was approved. Thank you! The organizers will place your set in the lineup, and you will get a DM with the time.`
-          : `Thank you for offering to play as ${md(offer.djName)}. The organizers could not take your set this time. You are welcome to offer again with /dj offer.`,
+          ? `Your offer to play as ${memberText(offer.djName)} was approved. Thank you! The organizers will place your set in the lineup, and you will get a DM with the time.`
+          : `Thank you for offering to play as ${memberText(offer.djName)}. The organizers could not take your set this time. You are welcome to offer again with /dj offer.`,
     }, now);
     return offer;
   });

@@ -2,11 +2,11 @@
 // sets of one DJ: every placement first touches its stage's row and its offer's row, which serializes
 // placements that could collide (row locks on PostgreSQL, the write lock on SQLite), then checks and inserts.
 import type { DbOrTx, Db, Tx } from "../db/client.js";
-import { UserError } from "../errors.js";
+import { memberText, UserError } from "../errors.js";
 import { queueDm } from "./directMessages.js";
 import { adjustMetric, readMetrics } from "./metrics.js";
 import { requireWhen, discordTime } from "./time.js";
-import { cleanLine, foldText, md } from "./trackMatch.js";
+import { cleanLine, foldText } from "./trackMatch.js";
 
 export const DEFAULT_STAGE = "Main stage";
 export const STAGE_MAX = 40;
@@ -53,19 +53,19 @@ export async function placeSet(db: Db, input: PlaceSetInput, now: Date) {
     const approved = await tx.djOffer.updateMany({ where: { id: input.offerId, status: "approved" }, data: { updatedAt: now } });
     const offer = await tx.djOffer.findUnique({ where: { id: input.offerId } });
     if (!offer) throw new UserError("That offer no longer exists. Pick a DJ from the list.", "not_found");
-    if (approved.count === 0) throw new UserError(`${md(offer.djName)}'s offer is ${offer.status}, not approved: only approved DJs go in the lineup.`, "conflict");
+    if (approved.count === 0) throw new UserError(`${memberText(offer.djName)}'s offer is ${offer.status}, not approved: only approved DJs go in the lineup.`, "conflict");
 
     const overlapping = { status: "scheduled", startsAt: { lt: endsAt }, endsAt: { gt: startsAt } };
     const clash = await tx.djSet.findFirst({ where: { stage, ...overlapping }, include: { offer: true } });
     if (clash) {
       throw new UserError(
-        `That slot overlaps ${md(clash.offer.djName)} on ${md(stage)} (${discordTime(clash.startsAt, "f")} to ${discordTime(clash.endsAt, "t")}). Pick a time outside it, or another stage.`,
+        `That slot overlaps ${memberText(clash.offer.djName)} on ${memberText(stage)} (${discordTime(clash.startsAt, "f")} to ${discordTime(clash.endsAt, "t")}). Pick a time outside it, or another stage.`,
       "conflict",
       );
     }
     const busy = await tx.djSet.findFirst({ where: { offerId: offer.id, ...overlapping } });
     if (busy) {
-      throw new UserError(`${md(offer.djName)} already plays on ${md(busy.stage)} from ${discordTime(busy.startsAt, "f")} to ${discordTime(busy.endsAt, "t")}: one DJ, one stage at a time.`, "conflict");
+      throw new UserError(`${memberText(offer.djName)} already plays on ${memberText(busy.stage)} from ${discordTime(busy.startsAt, "f")} to ${discordTime(busy.endsAt, "t")}: one DJ, one stage at a time.`, "conflict");
     }
 
     const set = await tx.djSet.create({ data: { offerId: offer.id, stage, startsAt, endsAt, createdAt: now } });
@@ -75,7 +75,7 @@ export async function placeSet(db: Db, input: PlaceSetInput, now: Date) {
     await queueDm(tx, {
       dedupeKey: `dj-set:${set.id}:placed`,
       userId: offer.userId,
-      content: `You are in the lineup as ${md(offer.djName)}: ${md(stage)}, ${discordTime(startsAt, "F")} to ${discordTime(endsAt, "t")} (${discordTime(startsAt, "R")}). Members can request tracks for your set; see them with /dj queue.`,
+      content: `You are in the lineup as ${memberText(offer.djName)}: ${memberText(stage)}, ${discordTime(startsAt, "F")} to ${discordTime(endsAt, "t")} (${discordTime(startsAt, "R")}). Members can request tracks for your set; see them with /dj queue.`,
     }, now);
     return { ...set, offer };
   });

@@ -94,12 +94,3 @@ export function findBlockedWord(texts: string[], blocked: readonly string[]): st
 export function cleanLine(text: string): string {
   return text.replace(/[\p{Cc}\u202a-\u202e\u2066-\u2069]+/gu, " ").replace(/\s+/g, " ").trim();
 }
-
-/**
- * Member text inside a sentence the bot writes (a refusal, a DM): markdown characters escaped, so a title
- * cannot restyle the message. Services cannot use discord.js's escapeMarkdown (no discord.js here); this
- * covers what Discord renders in plain messages.
- */
-export function md(text: string): string {
-  return text.replace(/([\\*_~`|>#[\]()-])/g, "\\$1");
-}

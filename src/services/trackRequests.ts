@@ -4,12 +4,12 @@
 // the whole request back, so a refused attempt costs the member nothing.
 import type { Config } from "../config.js";
 import type { Db, DbOrTx } from "../db/client.js";
-import { UserError } from "../errors.js";
+import { memberText, UserError } from "../errors.js";
 import { queueDm } from "./directMessages.js";
 import { currentOrNextSet } from "./lineup.js";
 import { adjustMetric } from "./metrics.js";
 import { discordTime } from "./time.js";
-import { cleanLine, findBlockedWord, foldText, md, trackKey } from "./trackMatch.js";
+import { cleanLine, findBlockedWord, foldText, trackKey } from "./trackMatch.js";
 
 export const TITLE_MAX = 100;
 export const ARTIST_MAX = 100;
@@ -57,7 +57,7 @@ export async function requestTrack(db: Db, limits: RequestLimits, input: TrackRe
   const setInfo = { id: set.id, stage: set.stage, startsAt: set.startsAt, endsAt: set.endsAt, djName: set.offer.djName };
 
   const played = await db.trackRequest.findFirst({ where: { setId: set.id, matchKey, status: "played" } });
-  if (played) throw new UserError(`${md(played.title)} by ${md(played.artist)} was already played in this set. Request another track, any time.`, "conflict");
+  if (played) throw new UserError(`${memberText(played.title)} by ${memberText(played.artist)} was already played in this set. Request another track, any time.`, "conflict");
 
   return db.$transaction(async (tx) => {
     await takeCooldown(tx, input.userId, limits.REQUEST_COOLDOWN_SECONDS, now);
@@ -80,7 +80,7 @@ export async function requestTrack(db: Db, limits: RequestLimits, input: TrackRe
     const existing = await tx.trackRequest.findUniqueOrThrow({ where: { queueKey } });
     const voted = await insertVote(tx, existing.id, input.userId, input.notify ?? false, now);
     if (!voted) {
-      throw new UserError(`${md(existing.title)} by ${md(existing.artist)} is already in the queue with your vote (${existing.votes} in all). Ask for another track, or see /dj queue.`, "conflict");
+      throw new UserError(`${memberText(existing.title)} by ${memberText(existing.artist)} is already in the queue with your vote (${existing.votes} in all). Ask for another track, or see /dj queue.`, "conflict");
     }
     const request = await tx.trackRequest.update({ where: { id: existing.id }, data: { votes: { increment: 1 } } });
     await adjustMetric(tx, "track_votes", 1, now);
@@ -191,7 +191,7 @@ export async function closeRequest(db: Db, actor: Actor, requestId: number, outc
         const queued = await queueDm(tx, {
           dedupeKey: `track-played:${requestId}:${w.userId}`,
           userId: w.userId,
-          content: `Now playing: ${md(request.title)} by ${md(request.artist)}, the track you asked for, in ${md(request.set.offer.djName)}'s set on ${md(request.set.stage)}. Enjoy!`,
+          content: `Now playing: ${memberText(request.title)} by ${memberText(request.artist)}, the track you asked for, in ${memberText(request.set.offer.djName)}'s set on ${memberText(request.set.stage)}. Enjoy!`,
         }, now);
         if (queued) notified++;
       }
