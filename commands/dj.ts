@@ -1,7 +1,7 @@
 // /dj: DJs offer sets, organizers review them and build the lineup, members request tracks and vote.
 // Handlers stay thin: read the options, call one service, render with src/discord/djViews.ts.
 import { SlashCommandBuilder, type AutocompleteInteraction, type ChatInputCommandInteraction } from "discord.js";
-import { safe, lineupEmbed, notifyOrganizers, offerModal, postReview, PREFIX, queueView, refreshReviewPost, reviewMessage, setChoiceName } from "../src/discord/djViews.js";
+import { safe, lineupEmbed, notifyOrganizers, offerModal, postReview, PREFIX, queueView, refreshReviewPost, reviewMessage, setChoiceName } from "../src/discord/views/dj.js";
 import { UserError, NO_LONGER_ACTIVE } from "../src/errors.js";
 import { isOrganizer, requireOrganizer } from "../src/discord/permissions.js";
 import type { AutocompleteChoice, BotContext, CommandModule, Response } from "../src/discord/types.js";

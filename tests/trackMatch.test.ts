@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cleanLine, findBlockedWord, md, normalizeArtist, normalizeTitle, trackKey } from "../src/services/trackMatch.js";
+import { cleanLine, findBlockedWord, normalizeArtist, normalizeTitle, trackKey } from "../src/services/trackMatch.js";
 
 describe("track matching", () => {
   const same: [string, string, string, string][] = [
@@ -50,10 +50,6 @@ describe("track matching", () => {
     expect(findBlockedWord(["Badminton"], ["bad"])).toBeNull();
     expect(findBlockedWord(["a very bad word here"], ["bad word"])).toBe("bad word");
     expect(findBlockedWord(["anything"], [])).toBeNull();
-  });
-
-  it("escapes markdown in member text the services put in sentences", () => {
-    expect(md("**Big** _hit_ `x` ~~y~~ || z || > q")).toBe("\\*\\*Big\\*\\* \\_hit\\_ \\`x\\` \\~\\~y\\~\\~ \\|\\| z \\|\\| \\> q");
   });
 
   it("cleans control characters and line breaks out of one-line text", () => {

@@ -13,11 +13,11 @@ import {
   TextInputStyle,
   type APIEmbedField,
 } from "discord.js";
-import { getOffer, OFFER_LIMITS, recordReviewMessage } from "../services/djs.js";
-import { isPlaying, type LineupSet } from "../services/lineup.js";
-import { discordTime, plainTime } from "../services/time.js";
-import { QUEUE_PAGE_SIZE } from "../services/trackRequests.js";
-import type { BotContext } from "./types.js";
+import { getOffer, OFFER_LIMITS, recordReviewMessage } from "../../services/djs.js";
+import { isPlaying, type LineupSet } from "../../services/lineup.js";
+import { discordTime, plainTime } from "../../services/time.js";
+import { QUEUE_PAGE_SIZE } from "../../services/trackRequests.js";
+import type { BotContext } from "../types.js";
 
 export const DJ_COLOR = 0xe9407a;
 /** customId prefixes of this feature: the offer form, the review buttons, the queue's buttons. */
