@@ -2,7 +2,7 @@
 import type { BotContext } from "../discord/types.js";
 import { announceMilestones } from "./announce.js";
 import { queueDigest } from "./digest.js";
-import { createDiscordAnnouncer } from "./discord.js";
+import { createDiscordAnnouncer } from "../discord/notices.js";
 import { flushTweets, type OutboxDeps } from "./outbox.js";
 import { createPublisher } from "./publisher.js";
 

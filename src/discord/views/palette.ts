@@ -10,6 +10,6 @@ export const COLORS = {
   closed: 0x95a5a6,
   /** A cancelled event's announcement. */
   cancelled: 0x777777,
-  /** The digest post shown in the announce channel. */
-  digest: 0x8a84b3,
+  /** A dry-run post shown in the announce channel (what would have gone to X). */
+  dryRun: 0x8a84b3,
 } as const;

@@ -4,8 +4,8 @@
 import crypto from "node:crypto";
 import { AttachmentBuilder, EmbedBuilder, type Client } from "discord.js";
 import type { Logger } from "../log.js";
-import type { AnnouncedPost, Announcer } from "./outbox.js";
-import { weightedLength } from "./text.js";
+import type { AnnouncedPost, Announcer } from "../x/outbox.js";
+import { weightedLength } from "../x/text.js";
 
 const CARD_FILE = "progress-card.png";
 
