@@ -1,10 +1,12 @@
 // /dj: DJs offer sets, organizers review them and build the lineup, members request tracks and vote.
 // Handlers stay thin: read the options, call one service, render with src/discord/djViews.ts.
 import { SlashCommandBuilder, type AutocompleteInteraction, type ChatInputCommandInteraction } from "discord.js";
-import { safe, lineupEmbed, notifyOrganizers, offerModal, postReview, PREFIX, queueView, refreshReviewPost, reviewMessage, setChoiceName } from "../src/discord/views/dj.js";
+import { notifyOrganizers, postReview, refreshReviewPost } from "../src/discord/notices.js";
 import { UserError, NO_LONGER_ACTIVE } from "../src/errors.js";
 import { isOrganizer, requireOrganizer } from "../src/discord/permissions.js";
 import type { AutocompleteChoice, BotContext, CommandModule, Response } from "../src/discord/types.js";
+import { DJ_PREFIXES, lineupEmbed, offerModal, queueView, reviewMessage, setChoiceName } from "../src/discord/views/dj.js";
+import { showMemberText } from "../src/discord/views/text.js";
 import { approvedOffers, createOffer, pendingOffers, reviewOffer, withdrawable, withdrawOffer } from "../src/services/djs.js";
 import { currentOrNextSet, getSet, lineup, openSets, parseSlot, placeSet, STAGE_MAX, stageNames, withdrawSet } from "../src/services/lineup.js";
 import { dayRange, discordTime, plainTime } from "../src/services/time.js";
@@ -102,8 +104,8 @@ async function execute(interaction: ChatInputCommandInteraction, ctx: BotContext
         { userId: interaction.user.id, title: interaction.options.getString("title", true), artist: interaction.options.getString("artist", true), setId: interaction.options.getInteger("set"), notify: interaction.options.getBoolean("notify") ?? false },
         now,
       );
-      const track = `**${safe(result.request.title)}** by ${safe(result.request.artist)}`;
-      const where = `${safe(result.set.djName, 60)}'s set (${safe(result.set.stage, 40)}, ${result.set.startsAt <= now ? "playing now" : discordTime(result.set.startsAt, "R")})`;
+      const track = `**${showMemberText(result.request.title)}** by ${showMemberText(result.request.artist)}`;
+      const where = `${showMemberText(result.set.djName, 60)}'s set (${showMemberText(result.set.stage, 40)}, ${result.set.startsAt <= now ? "playing now" : discordTime(result.set.startsAt, "R")})`;
       const notify = interaction.options.getBoolean("notify") ? " You will get a DM when it is played." : "";
       return result.kind === "new"
         ? { content: `Requested ${track} for ${where}.${notify} See the queue with /dj queue.` }
@@ -121,7 +123,7 @@ async function execute(interaction: ChatInputCommandInteraction, ctx: BotContext
       const { request, notified } = await closeRequest(ctx.db, actor(interaction, ctx), interaction.options.getInteger("request", true), outcome, now);
       ctx.wakeDmQueue();
       const told = notified ? ` ${notified} member${notified === 1 ? "" : "s"} who asked will get a DM.` : "";
-      return { content: `Marked **${safe(request.title)}** by ${safe(request.artist)} ${outcome}.${told}` };
+      return { content: `Marked **${showMemberText(request.title)}** by ${showMemberText(request.artist)} ${outcome}.${told}` };
     }
     default:
       return { content: "This command is no longer available. Type /dj to see the current ones." };
@@ -134,7 +136,7 @@ async function placeInLineup(interaction: ChatInputCommandInteraction, ctx: BotC
   const set = await placeSet(ctx.db, { offerId: interaction.options.getInteger("offer", true), stage: interaction.options.getString("stage"), ...slot }, now);
   ctx.wakeDmQueue();
   return {
-    content: `Placed **${safe(set.offer.djName, 60)}** on ${safe(set.stage, 40)}: ${discordTime(set.startsAt, "F")} to ${discordTime(set.endsAt, "t")} (read in ${ctx.config.CAMPAIGN_TIMEZONE}). The DJ gets a DM.`,
+    content: `Placed **${showMemberText(set.offer.djName, 60)}** on ${showMemberText(set.stage, 40)}: ${discordTime(set.startsAt, "F")} to ${discordTime(set.endsAt, "t")} (read in ${ctx.config.CAMPAIGN_TIMEZONE}). The DJ gets a DM.`,
   };
 }
 
@@ -147,12 +149,12 @@ async function withdraw(interaction: ChatInputCommandInteraction, ctx: BotContex
     const { offer, sets } = await withdrawOffer(ctx.db, interaction.user.id, id, now);
     refreshReviewPost(ctx, offer.id);
     const setsText = sets.length ? ` and ${sets.length} set${sets.length === 1 ? "" : "s"} in the lineup` : "";
-    void notifyOrganizers(ctx, `${who} withdrew their DJ offer (${safe(offer.djName, 60)})${setsText}.`);
+    void notifyOrganizers(ctx, `${who} withdrew their DJ offer (${showMemberText(offer.djName, 60)})${setsText}.`);
     return { content: `Your offer${setsText} ${sets.length ? "are" : "is"} withdrawn. The organizers have been told. Thank you for offering!` };
   }
   const set = await withdrawSet(ctx.db, interaction.user.id, id, now);
-  void notifyOrganizers(ctx, `${who} (${safe(set.offer.djName, 60)}) withdrew their set on ${safe(set.stage, 40)}, ${discordTime(set.startsAt, "F")}. The slot is free.`);
-  return { content: `Your set on ${safe(set.stage, 40)} at ${discordTime(set.startsAt, "F")} is withdrawn; the organizers have been told. Your offer stays approved.` };
+  void notifyOrganizers(ctx, `${who} (${showMemberText(set.offer.djName, 60)}) withdrew their set on ${showMemberText(set.stage, 40)}, ${discordTime(set.startsAt, "F")}. The slot is free.`);
+  return { content: `Your set on ${showMemberText(set.stage, 40)} at ${discordTime(set.startsAt, "F")} is withdrawn; the organizers have been told. Your offer stays approved.` };
 }
 
 async function autocomplete(interaction: AutocompleteInteraction, ctx: BotContext): Promise<AutocompleteChoice[]> {
@@ -206,7 +208,7 @@ const dj: CommandModule = {
   autocomplete,
   components: {
     // Approve / Decline: organizers only, checked here on the server side (buttons carry no permissions).
-    async [PREFIX.review](interaction, id, ctx) {
+    async [DJ_PREFIXES.review](interaction, id, ctx) {
       requireOrganizer(interaction, ctx.config);
       const offerId = Number(id.args[0]);
       if (!Number.isInteger(offerId) || (id.action !== "approve" && id.action !== "decline")) return { content: NO_LONGER_ACTIVE };
@@ -216,7 +218,7 @@ const dj: CommandModule = {
       if (offer.reviewMessageId !== interaction.message.id) refreshReviewPost(ctx, offer.id);
       return { kind: "update", message: reviewMessage(offer) };
     },
-    async [PREFIX.queue](interaction, id, ctx) {
+    async [DJ_PREFIXES.queue](interaction, id, ctx) {
       const now = ctx.now();
       const [first = "", second = "0"] = id.args;
       let setId = Number(first);
@@ -225,7 +227,7 @@ const dj: CommandModule = {
       if (id.action === "vote") {
         const vote = await toggleVote(ctx.db, interaction.user.id, Number(first), now);
         setId = vote.setId;
-        content = vote.voted ? `Your vote for **${safe(vote.title)}** counts (${vote.votes} in all). Press again to take it back.` : `You took back your vote for **${safe(vote.title)}**.`;
+        content = vote.voted ? `Your vote for **${showMemberText(vote.title)}** counts (${vote.votes} in all). Press again to take it back.` : `You took back your vote for **${showMemberText(vote.title)}**.`;
       } else if (id.action !== "page") {
         return { content: NO_LONGER_ACTIVE };
       }
@@ -236,12 +238,12 @@ const dj: CommandModule = {
     },
   },
   modals: {
-    async [PREFIX.offer](interaction, _id, ctx) {
+    async [DJ_PREFIXES.offer](interaction, _id, ctx) {
       const field = (name: string) => interaction.fields.getTextInputValue(name) ?? "";
       const offer = await createOffer(ctx.db, interaction.user.id, { djName: field("djName"), genres: field("genres"), minutes: field("minutes"), links: field("links"), note: field("note") }, ctx.now());
       // Posted after the answer: the member's reply does not wait on a second Discord call.
       void postReview(ctx, offer);
-      return { content: `Thank you! Your offer to play as **${safe(offer.djName, 60)}** (${offer.minutes} minutes) is with the organizers. You will get a DM when they decide.` };
+      return { content: `Thank you! Your offer to play as **${showMemberText(offer.djName, 60)}** (${offer.minutes} minutes) is with the organizers. You will get a DM when they decide.` };
     },
   },
 };

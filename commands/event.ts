@@ -1,9 +1,6 @@
 // /event: organizers create, edit, cancel and announce events (kept in step with a Discord scheduled event
 // when the bot may manage events); everyone lists what is coming up. The rules live in src/services/events.ts.
 import {
-  ActionRowBuilder,
-  ButtonBuilder,
-  ButtonStyle,
   ChannelType,
   EmbedBuilder,
   GuildScheduledEventEntityType,
@@ -14,7 +11,12 @@ import {
 } from "discord.js";
 import { UserError } from "../src/errors.js";
 import { requireOrganizer } from "../src/discord/permissions.js";
+import { refreshAnnouncement } from "../src/discord/notices.js";
+import { eventOption } from "../src/discord/options.js";
 import type { BotContext, CommandModule, Response } from "../src/discord/types.js";
+import { announcement } from "../src/discord/views/announcement.js";
+import { pagerRows } from "../src/discord/views/pager.js";
+import { COLORS } from "../src/discord/views/palette.js";
 import {
   cancelEvent,
   createEvent,
@@ -32,7 +34,6 @@ import {
   type Event,
 } from "../src/services/events.js";
 import { discordTime, discordWhen, TIME_EXAMPLES } from "../src/services/time.js";
-import { announcement, EVENT_COLOR, eventOption, refreshAnnouncement } from "./rsvp.js";
 
 const PREFIX = "event";
 const LIST_PAGE = 10;
@@ -122,10 +123,10 @@ async function syncDiscordEvent(ctx: BotContext, interaction: ChatInputCommandIn
 }
 
 function summary(event: Event): string {
-  const n = eventNumbers(event);
+  const counts = eventNumbers(event);
   const ends = event.endsAt ? `, ends ${discordTime(event.endsAt, "F")}` : "";
   const where = event.location ? `\nWhere: ${event.location}` : "";
-  const seats = n.capacity === null ? "no seat limit" : `${n.capacity} seats (guests included)`;
+  const seats = counts.capacity === null ? "no seat limit" : `${counts.capacity} seats (guests included)`;
   return `**${event.name}** starts ${discordWhen(event.startsAt)}${ends}.${where}\nCapacity: ${seats}.`;
 }
 
@@ -134,21 +135,17 @@ async function listPage(ctx: BotContext, page: number) {
   const events = await upcomingEvents(ctx.db, ctx.now(), (page + 1) * LIST_PAGE + 1);
   const shown = events.slice(page * LIST_PAGE, (page + 1) * LIST_PAGE);
   const lines = shown.map((e) => {
-    const n = eventNumbers(e);
-    const seats = n.capacity === null ? `${n.going} going` : `${n.going}/${n.capacity} going${n.waitlisted ? `, ${n.waitlisted} waiting` : ""}`;
+    const counts = eventNumbers(e);
+    const seats = counts.capacity === null ? `${counts.going} going` : `${counts.going}/${counts.capacity} going${counts.waitlisted ? `, ${counts.waitlisted} waiting` : ""}`;
     return `**${e.name}** — ${discordWhen(e.startsAt)}${e.location ? ` · ${e.location}` : ""} · ${seats}`;
   });
   const embed = new EmbedBuilder()
-    .setColor(EVENT_COLOR)
+    .setColor(COLORS.campaign)
     .setTitle("Upcoming events")
     .setDescription(lines.join("\n").slice(0, 4096) || "Nothing is planned yet. Organizers create events with /event create.")
     .setFooter({ text: "Answer with /rsvp going, maybe or decline (pick the event as you type)." });
   const hasNext = events.length > (page + 1) * LIST_PAGE;
-  const nav = new ActionRowBuilder<ButtonBuilder>().addComponents(
-    new ButtonBuilder().setCustomId(`${PREFIX}:list:${page - 1}`).setLabel("Previous").setStyle(ButtonStyle.Secondary).setDisabled(page === 0),
-    new ButtonBuilder().setCustomId(`${PREFIX}:list:${page + 1}`).setLabel("Next").setStyle(ButtonStyle.Secondary).setDisabled(!hasNext),
-  );
-  return { embeds: [embed], components: page > 0 || hasNext ? [nav] : [] };
+  return { embeds: [embed], components: pagerRows({ page, hasNext, customId: (target) => `${PREFIX}:list:${target}` }) };
 }
 
 async function post(ctx: BotContext, interaction: ChatInputCommandInteraction, event: Event): Promise<Response> {

@@ -1,30 +1,21 @@
 // /rsvp: answer an event (going with guests, maybe, can't go), see yours, reminders on or off; organizers
 // list, export and remove answers. The announcement's buttons call the same service as the commands.
-// This file also renders the announcement, which /event post creates and every answer refreshes.
-import {
-  ActionRowBuilder,
-  ButtonBuilder,
-  ButtonStyle,
-  EmbedBuilder,
-  SlashCommandBuilder,
-  StringSelectMenuBuilder,
-  type Interaction,
-  type SlashCommandStringOption,
-} from "discord.js";
+import { EmbedBuilder, SlashCommandBuilder, type Interaction } from "discord.js";
 import { memberDisplayName } from "../src/discord/members.js";
+import { refreshAnnouncement } from "../src/discord/notices.js";
+import { eventOption } from "../src/discord/options.js";
 import { isOrganizer, requireOrganizer } from "../src/discord/permissions.js";
 import type { BotContext, CommandModule, ComponentInteraction, ParsedCustomId, Response } from "../src/discord/types.js";
+import { guestsText, people, RSVP_PREFIX } from "../src/discord/views/announcement.js";
+import { pagerRows } from "../src/discord/views/pager.js";
+import { COLORS } from "../src/discord/views/palette.js";
+import { showMemberText } from "../src/discord/views/text.js";
 import { eventChoices, eventNumbers, requireEvent, resolveEvent, type Event } from "../src/services/events.js";
 import { eventIcs, icsFileName } from "../src/services/ics.js";
 import { answerChoices, rsvpCsv, rsvpPage, type ListRow } from "../src/services/rsvpLists.js";
 import { answerRsvp, myRsvps, removeRsvp, setReminders, type AnswerKind, type AnswerResult } from "../src/services/rsvps.js";
-import { discordTime, discordWhen } from "../src/services/time.js";
+import { discordWhen } from "../src/services/time.js";
 
-const PREFIX = "rsvp";
-export const EVENT_COLOR = 0xe9407a;
-
-export const eventOption = (description: string, required = false) => (o: SlashCommandStringOption) =>
-  o.setName("event").setDescription(description).setAutocomplete(true).setRequired(required).setMaxLength(100);
 const OPTIONAL_EVENT = "The event (start typing; left out: the next one)";
 
 const data = new SlashCommandBuilder()
@@ -57,55 +48,6 @@ const data = new SlashCommandBuilder()
   )
   .toJSON();
 
-
-const people = (n: number) => `${n} ${n === 1 ? "person" : "people"}`;
-const guestsText = (n: number) => (n ? ` with ${n} ${n === 1 ? "guest" : "guests"}` : "");
-
-/** The announcement: the event, live counts, and the answer buttons (none once cancelled). */
-export function announcement(event: Event, maxGuests: number) {
-  const n = eventNumbers(event);
-  const cancelled = event.status === "cancelled";
-  const embed = new EmbedBuilder()
-    .setColor(cancelled ? 0x777777 : EVENT_COLOR)
-    .setTitle(`${cancelled ? "[Cancelled] " : ""}${event.name}`.slice(0, 256))
-    .addFields(
-      { name: "When", value: `${discordWhen(event.startsAt)}${event.endsAt ? ` to ${discordTime(event.endsAt, "t")}` : ""}` },
-      ...(event.location ? [{ name: "Where", value: event.location }] : []),
-      { name: "Going", value: n.capacity === null ? people(n.going) : `${n.going} / ${n.capacity} seats`, inline: true },
-      { name: "Maybe", value: String(n.maybe), inline: true },
-      ...(n.capacity !== null ? [{ name: "Waitlist", value: people(n.waitlisted), inline: true }] : []),
-    )
-    .setFooter({ text: cancelled ? "This event is cancelled." : "Answer with the buttons, or /rsvp going (guests count toward the seats)." });
-  if (event.description) embed.setDescription(event.description);
-  if (cancelled) return { embeds: [embed], components: [] };
-  const buttons = new ActionRowBuilder<ButtonBuilder>().addComponents(
-    new ButtonBuilder().setCustomId(`${PREFIX}:going:${event.id}`).setLabel("Going").setStyle(ButtonStyle.Success),
-    new ButtonBuilder().setCustomId(`${PREFIX}:maybe:${event.id}`).setLabel("Maybe").setStyle(ButtonStyle.Secondary),
-    new ButtonBuilder().setCustomId(`${PREFIX}:decline:${event.id}`).setLabel("Can't go").setStyle(ButtonStyle.Danger),
-  );
-  const components: ActionRowBuilder<ButtonBuilder | StringSelectMenuBuilder>[] = [buttons];
-  if (maxGuests > 0) {
-    const choices = Array.from({ length: Math.min(maxGuests, 24) + 1 }, (_, g) => ({
-      label: g === 0 ? "Going, just me" : `Going with ${g} ${g === 1 ? "guest" : "guests"}`,
-      value: String(g),
-    }));
-    const select = new StringSelectMenuBuilder().setCustomId(`${PREFIX}:guests:${event.id}`).setPlaceholder("Bringing guests? Pick how many").addOptions(choices);
-    components.push(new ActionRowBuilder<StringSelectMenuBuilder>().addComponents(select));
-  }
-  return { embeds: [embed], components };
-}
-
-/** Edits the event's announcement to its current state (through ctx.refreshLater: bursts become one edit). */
-export function refreshAnnouncement(ctx: BotContext, eventId: number): void {
-  ctx.refreshLater(`event:${eventId}`, async () => {
-    const event = await requireEvent(ctx.db, eventId);
-    if (!event.announceChannelId || !event.announceMessageId) return;
-    const channel = await ctx.client.channels.fetch(event.announceChannelId);
-    if (!channel?.isTextBased()) return;
-    const message = await channel.messages.fetch(event.announceMessageId);
-    await message.edit({ ...announcement(event, ctx.config.RSVP_MAX_GUESTS), allowedMentions: { parse: [] } });
-  });
-}
 
 function answerText(r: AnswerResult): string {
   const e = r.event;
@@ -144,7 +86,7 @@ async function answer(ctx: BotContext, interaction: Interaction, eventId: number
 }
 
 function rowLine(r: ListRow): string {
-  const name = r.displayName.replace(/[*_~`|>\\]/g, "\\$&");
+  const name = showMemberText(r.displayName);
   const place = r.position !== null ? `${r.position}. ` : "";
   return `${place}${name}${r.guests ? ` (+${r.guests})` : ""}`;
 }
@@ -152,26 +94,26 @@ function rowLine(r: ListRow): string {
 const SECTION_TITLES: Record<string, string> = { going: "Going", waitlisted: "Waitlist", maybe: "Maybe" };
 
 async function listPage(ctx: BotContext, event: Event, page: number) {
-  const p = await rsvpPage(ctx.db, event.id, page);
-  const n = eventNumbers(event);
+  const list = await rsvpPage(ctx.db, event.id, page);
+  const counts = eventNumbers(event);
   const lines: string[] = [];
   let section = "";
-  for (const r of p.rows) {
-    if (r.status !== section) lines.push(`${lines.length ? "\n" : ""}**${SECTION_TITLES[r.status]}**`), (section = r.status);
+  for (const r of list.rows) {
+    if (r.status !== section) {
+      lines.push(`${lines.length ? "\n" : ""}**${SECTION_TITLES[r.status]}**`);
+      section = r.status;
+    }
     lines.push(rowLine(r));
   }
   const embed = new EmbedBuilder()
-    .setColor(EVENT_COLOR)
+    .setColor(COLORS.campaign)
     .setTitle(`Answers: ${event.name}`.slice(0, 256))
     .setDescription(lines.join("\n") || "Nobody has answered yet.")
     .setFooter({
-      text: `Going: ${n.going}${n.capacity !== null ? ` of ${n.capacity} seats` : ""} (guests included) · waitlist: ${n.waitlisted} · maybe: ${n.maybe} · page ${p.page + 1} of ${p.pages}`,
+      text: `Going: ${counts.going}${counts.capacity !== null ? ` of ${counts.capacity} seats` : ""} (guests included) · waitlist: ${counts.waitlisted} · maybe: ${counts.maybe} · page ${list.page + 1} of ${list.pages}`,
     });
-  const nav = new ActionRowBuilder<ButtonBuilder>().addComponents(
-    new ButtonBuilder().setCustomId(`${PREFIX}:page:${event.id}:${p.page - 1}`).setLabel("Previous").setStyle(ButtonStyle.Secondary).setDisabled(p.page === 0),
-    new ButtonBuilder().setCustomId(`${PREFIX}:page:${event.id}:${p.page + 1}`).setLabel("Next").setStyle(ButtonStyle.Secondary).setDisabled(p.page + 1 >= p.pages),
-  );
-  return { embeds: [embed], components: p.pages > 1 ? [nav] : [] };
+  const pageId = (target: number) => `${RSVP_PREFIX}:page:${event.id}:${target}`;
+  return { embeds: [embed], components: pagerRows({ page: list.page, hasNext: list.page + 1 < list.pages, customId: pageId }) };
 }
 
 async function mine(ctx: BotContext, userId: string): Promise<Response> {
@@ -182,7 +124,7 @@ async function mine(ctx: BotContext, userId: string): Promise<Response> {
     const place = a.position !== null ? ` (number ${a.position})` : "";
     return `**${a.event.name}** — ${discordWhen(a.event.startsAt)}: ${label[a.status]}${place}${guestsText(a.guests)}`;
   });
-  return { embeds: [new EmbedBuilder().setColor(EVENT_COLOR).setTitle("Your answers").setDescription(lines.join("\n").slice(0, 4096))] };
+  return { embeds: [new EmbedBuilder().setColor(COLORS.campaign).setTitle("Your answers").setDescription(lines.join("\n").slice(0, 4096))] };
 }
 
 function eventIdArg(id: ParsedCustomId): number {
@@ -247,7 +189,7 @@ const rsvp: CommandModule = {
     return eventChoices(ctx.db, String(interaction.options.getFocused()), ctx.now(), ctx.config.CAMPAIGN_TIMEZONE);
   },
   components: {
-    async [PREFIX](interaction: ComponentInteraction, id: ParsedCustomId, ctx: BotContext): Promise<Response> {
+    async [RSVP_PREFIX](interaction: ComponentInteraction, id: ParsedCustomId, ctx: BotContext): Promise<Response> {
       const eventId = eventIdArg(id);
       switch (id.action) {
         case "going":

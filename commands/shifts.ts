@@ -10,7 +10,7 @@ import { readMetrics } from "../src/services/metrics.js";
 import { checkInMember, markNoShow } from "../src/services/shiftCheckins.js";
 import { hours, parseShiftId, shiftLabel, shiftLine, shiftMinutes } from "../src/services/shiftCore.js";
 import { addShift, editShift, exportShifts, findRole, MAX_CAPACITY, MAX_DESCRIPTION, removeShift, roster, searchRoles, searchShifts } from "../src/services/shifts.js";
-import { dayRange, discordTime, parseWhen, requireWhen, TIME_EXAMPLES } from "../src/services/time.js";
+import { dayRange, parseWhen, requireWhen, TIME_EXAMPLES } from "../src/services/time.js";
 
 const COLOR = 0xe9407a;
 
