@@ -6,6 +6,7 @@ import { deferOnce } from "../src/discord/defer.js";
 import { UserError } from "../src/errors.js";
 import { isOrganizer, requireOrganizer } from "../src/discord/permissions.js";
 import type { BotContext, CommandModule, Response } from "../src/discord/types.js";
+import { COLORS } from "../src/discord/views/palette.js";
 import { formatCount, formatMoney, percentOf, requireAmount } from "../src/services/amounts.js";
 import { addDonation, campaignNumbers, MAX_NOTE, pausePosting, requireCampaign, resumePosting, setRaisedTotal, setupCampaign } from "../src/services/campaign.js";
 import { METRICS, type MetricName } from "../src/services/metrics.js";
@@ -15,7 +16,6 @@ import { inQuietHours, nextCronRuns } from "../src/x/schedule.js";
 import { nextWaitingTweet, parseCard, recentTweets } from "../src/x/store.js";
 import { MAX_CAMPAIGN_NAME, MAX_TEMPLATE, PLACEHOLDERS, weightedLength } from "../src/x/text.js";
 
-const COLOR = 0xe9407a;
 const CARD_FILE = "progress-card.png";
 
 const data = new SlashCommandBuilder()
@@ -90,7 +90,7 @@ async function status(ctx: BotContext, interaction: RepliableInteraction): Promi
   const money = (c: number) => formatMoney(c, campaign.currency);
   const next = await nextMilestones(ctx.db);
   const embed = new EmbedBuilder()
-    .setColor(COLOR)
+    .setColor(COLORS.campaign)
     .setTitle(campaign.name)
     .addFields(
       { name: "Raised", value: `${money(metrics.raised_cents)} of ${money(campaign.goalCents)} (${formatCount(percentOf(metrics.raised_cents, campaign.goalCents))}%)` },
@@ -181,7 +181,7 @@ async function list(ctx: BotContext): Promise<Response> {
     body += `${line}\n`;
   }
   const embed = new EmbedBuilder()
-    .setColor(COLOR)
+    .setColor(COLORS.campaign)
     .setTitle("Milestones")
     .setDescription(body || "None yet. Add one with /campaign milestone add.")
     .setFooter({ text: `Placeholders for templates: ${Object.keys(PLACEHOLDERS).map((p) => `{${p}}`).join(" ")}` });
@@ -196,7 +196,7 @@ async function preview(ctx: BotContext, interaction: RepliableInteraction): Prom
   if (!row) {
     const next = await nextMilestones(ctx.db);
     const embed = new EmbedBuilder()
-      .setColor(COLOR)
+      .setColor(COLORS.campaign)
       .setTitle("Nothing is waiting to be posted")
       .setDescription(next.length ? `Next milestones: ${next.map((m) => `${describe(m, campaign.currency)}`).join(" · ")}` : "No open milestones.");
     return withCard(embed, cardData(campaign, metrics), interaction);
@@ -207,7 +207,7 @@ async function preview(ctx: BotContext, interaction: RepliableInteraction): Prom
     row.notBefore > now ? `retrying ${discordTime(row.notBefore, "R")}` : "",
   ].filter(Boolean);
   const embed = new EmbedBuilder()
-    .setColor(COLOR)
+    .setColor(COLORS.campaign)
     .setTitle(`Next post (${row.kind})`)
     .setDescription(row.text)
     .addFields(
@@ -232,7 +232,7 @@ async function history(ctx: BotContext): Promise<Response> {
         : `waiting${r.attempts ? ` (${r.attempts} attempts; ${(r.lastError ?? "").slice(0, 80)})` : ""}`;
   const lines = rows.map((r) => `**${r.kind}** · ${state(r)}\n> ${r.text.slice(0, 140)}`);
   const embed = new EmbedBuilder()
-    .setColor(COLOR)
+    .setColor(COLORS.campaign)
     .setTitle("Posts to X, newest first")
     .setDescription(lines.join("\n").slice(0, 4000) || "Nothing yet: posts appear here when a milestone is reached or a digest is due.");
   return { embeds: [embed] };

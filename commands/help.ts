@@ -1,6 +1,7 @@
 import { EmbedBuilder, SlashCommandBuilder } from "discord.js";
 import { isOrganizer } from "../src/discord/permissions.js";
 import type { CommandModule, HelpLine } from "../src/discord/types.js";
+import { COLORS } from "../src/discord/views/palette.js";
 
 /** The lines the caller may use: organizer lines only for organizers. */
 export function helpText(lines: HelpLine[], organizer: boolean): string {
@@ -17,7 +18,7 @@ const help: CommandModule = {
     const embed = new EmbedBuilder()
       .setTitle("What you can do here")
       .setDescription(helpText(lines, isOrganizer(interaction, ctx.config)))
-      .setColor(0xe9407a);
+      .setColor(COLORS.campaign);
     return { embeds: [embed] };
   },
 };

@@ -6,13 +6,13 @@ import { EmbedBuilder, SlashCommandBuilder, type SlashCommandStringOption } from
 import { UserError } from "../src/errors.js";
 import { isOrganizer, ORGANIZER_PERMISSIONS, requireOrganizer } from "../src/discord/permissions.js";
 import type { BotContext, CommandModule } from "../src/discord/types.js";
+import { COLORS } from "../src/discord/views/palette.js";
 import { readMetrics } from "../src/services/metrics.js";
 import { checkInMember, markNoShow } from "../src/services/shiftCheckins.js";
 import { hours, parseShiftId, shiftLabel, shiftLine, shiftMinutes } from "../src/services/shiftCore.js";
 import { addShift, editShift, exportShifts, findRole, MAX_CAPACITY, MAX_DESCRIPTION, removeShift, roster, searchRoles, searchShifts } from "../src/services/shifts.js";
 import { dayRange, parseWhen, requireWhen, TIME_EXAMPLES } from "../src/services/time.js";
 
-const COLOR = 0xe9407a;
 
 const shiftOption = (o: SlashCommandStringOption) => o.setName("shift").setDescription("The shift: start typing its role").setRequired(true).setAutocomplete(true).setMaxLength(20);
 const roleOption = (required: boolean) => (o: SlashCommandStringOption) =>
@@ -92,7 +92,7 @@ async function showRoster(ctx: BotContext, dayText: string | null, roleName: str
     description += `${description ? "\n" : ""}${block}`;
   }
   const embed = new EmbedBuilder()
-    .setColor(COLOR)
+    .setColor(COLORS.campaign)
     .setTitle(day ? `Roster for ${DateTime.fromJSDate(day.from, { zone: tz }).toFormat("cccc d LLLL yyyy")}` : "Roster (from yesterday on)")
     .setDescription(description || "No shifts match.")
     .setFooter({

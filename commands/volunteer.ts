@@ -13,6 +13,8 @@ import {
 import { UserError } from "../src/errors.js";
 import { memberDisplayName, memberRoleIds } from "../src/discord/members.js";
 import type { AutocompleteChoice, BotContext, CommandModule, ComponentInteraction, ParsedCustomId, Response } from "../src/discord/types.js";
+import { pagerRows } from "../src/discord/views/pager.js";
+import { COLORS } from "../src/discord/views/palette.js";
 import { checkInSelf } from "../src/services/shiftCheckins.js";
 import { hours, parseShiftId, shiftLabel, shiftLine, slotsLeft, type ShiftView } from "../src/services/shiftCore.js";
 import { findRole, searchRoles } from "../src/services/shifts.js";
@@ -31,7 +33,6 @@ import {
 } from "../src/services/volunteers.js";
 
 const PREFIX = "vol";
-const COLOR = 0x3ba55d;
 
 const shiftOption = (what: string) => (o: SlashCommandStringOption) =>
   o.setName("shift").setDescription(what).setRequired(true).setAutocomplete(true).setMaxLength(20);
@@ -84,7 +85,7 @@ async function claim(ctx: BotContext, interaction: Interaction, shiftId: number)
 async function listPage(ctx: BotContext, filter: { roleId?: number; from?: Date; to?: Date }, page: number) {
   const tz = ctx.config.CAMPAIGN_TIMEZONE;
   const list = await openShifts(ctx.db, filter, page, ctx.now());
-  const embed = new EmbedBuilder().setColor(COLOR).setTitle("Open volunteer shifts");
+  const embed = new EmbedBuilder().setColor(COLORS.volunteer).setTitle("Open volunteer shifts");
   if (!list.shifts.length) {
     embed.setDescription("No open shifts match right now. Try without filters, or come back later: organizers add shifts as plans firm up.");
     return { embeds: [embed], components: [] };
@@ -100,10 +101,9 @@ async function listPage(ctx: BotContext, filter: { roleId?: number; from?: Date;
     .setPlaceholder("Claim a shift from this page")
     .addOptions(list.shifts.map((s) => ({ label: shiftLabel(s, tz).slice(0, 100), value: String(s.id), description: `${slotsLeft(s)} of ${s.capacity} slots left` })));
   const state = `${filter.roleId ?? 0}:${filter.from ? filter.from.getTime() / 1000 : 0}:${filter.to ? filter.to.getTime() / 1000 : 0}`;
-  const prev = new ButtonBuilder().setCustomId(`${PREFIX}:page:${list.page - 1}:${state}`).setLabel("Previous").setStyle(ButtonStyle.Secondary).setDisabled(list.page === 0);
-  const next = new ButtonBuilder().setCustomId(`${PREFIX}:page:${list.page + 1}:${state}`).setLabel("Next").setStyle(ButtonStyle.Secondary).setDisabled(list.page >= list.pages - 1);
   const rows = [new ActionRowBuilder<StringSelectMenuBuilder>().addComponents(select)];
-  return { embeds: [embed], components: list.pages > 1 ? [...rows, new ActionRowBuilder<ButtonBuilder>().addComponents(prev, next)] : rows };
+  const pager = pagerRows({ page: list.page, hasNext: list.page < list.pages - 1, customId: (target) => `${PREFIX}:page:${target}:${state}` });
+  return { embeds: [embed], components: [...rows, ...pager] };
 }
 
 async function mine(ctx: BotContext, userId: string): Promise<Response> {
@@ -116,7 +116,7 @@ async function mine(ctx: BotContext, userId: string): Promise<Response> {
     ...waiting.map((w) => `${shiftLine(w.shift)} · waitlist, place ${w.position}`),
   ];
   const embed = new EmbedBuilder()
-    .setColor(COLOR)
+    .setColor(COLORS.volunteer)
     .setTitle("Your shifts")
     .setDescription(lines.length ? lines.join("\n").slice(0, 4000) : "None yet. `/volunteer shifts` lists the open ones.")
     .setFooter({ text: `Hours served so far: ${hours(minutesServed)}` });
