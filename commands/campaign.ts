@@ -9,7 +9,7 @@ import type { BotContext, CommandModule, Response } from "../src/discord/types.j
 import { COLORS } from "../src/discord/views/palette.js";
 import { formatCount, formatMoney, percentOf, requireAmount } from "../src/services/amounts.js";
 import { addDonation, campaignNumbers, MAX_NOTE, pausePosting, requireCampaign, resumePosting, setRaisedTotal, setupCampaign } from "../src/services/campaign.js";
-import { METRICS, type MetricName } from "../src/services/metrics.js";
+import { METRICS, metricUnit } from "../src/services/metricNames.js";
 import { addMilestone, listMilestones, milestoneLabel, moneyThreshold, nextMilestones, removeMilestone } from "../src/services/milestones.js";
 import { discordTime } from "../src/services/time.js";
 import { inQuietHours, nextCronRuns } from "../src/x/schedule.js";
@@ -106,13 +106,9 @@ async function status(ctx: BotContext, interaction: RepliableInteraction): Promi
 /** "50% of the goal", "$10,000 raised", "1,000 going", "8 sets (lineup full)". */
 function describe(m: { metric: string; threshold: number; percent: number | null }, currency: string): string {
   const label = milestoneLabel(m, currency);
-  return m.metric === "raised_cents" && m.percent !== null ? label : `${label} ${metricWord(m.metric)}`;
+  return m.metric === "raised_cents" && m.percent !== null ? label : `${label} ${metricUnit(m.metric)}`;
 }
 
-function metricWord(metric: string): string {
-  const words: Record<string, string> = { raised_cents: "raised", rsvps_going: "going", volunteers: "volunteers", lineup_sets: "sets (lineup full)" };
-  return words[metric] ?? METRICS[metric as MetricName] ?? metric;
-}
 
 async function setup(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<Response> {
   const goalCents = requireAmount(interaction.options.getString("goal", true), "the goal");

@@ -17,6 +17,8 @@ import type { BotContext } from "./discord/types.js";
 import { DM_QUEUE_JOB, startJobs } from "./jobs/index.js";
 import { createScheduler } from "./jobs/scheduler.js";
 import type { Logger } from "./log.js";
+// Registers the milestone check that every counter change runs (see src/services/metrics.ts).
+import "./services/milestones.js";
 
 export interface BotOptions {
   /** More command folders (tests load fixture commands this way). */

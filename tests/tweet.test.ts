@@ -2,7 +2,7 @@
 // no mentions, no links unless allowed; amounts read strictly.
 import { describe, expect, it } from "vitest";
 import { parseAmount, requireAmount, formatMoney } from "../src/services/amounts.js";
-import { METRICS } from "../src/services/metrics.js";
+import { METRICS } from "../src/services/metricNames.js";
 import { defaultTemplateProblem } from "../src/services/milestones.js";
 import { DIGEST_TEMPLATE } from "../src/x/digest.js";
 import { MAX_TWEET_WEIGHT, renderTemplate, tweetProblem, validateCampaignName, validateHashtag, validateTemplate, weightedLength, worstCaseValues } from "../src/x/text.js";

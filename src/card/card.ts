@@ -5,7 +5,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { SKRSContext2D } from "@napi-rs/canvas";
 import { formatCount, formatMoney, percentOf } from "../services/amounts.js";
-import type { MetricName } from "../services/metrics.js";
+import type { MetricName } from "../services/metricNames.js";
 
 export interface CardData {
   name: string;

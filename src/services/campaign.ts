@@ -5,7 +5,8 @@ import type { Db, DbOrTx } from "../db/client.js";
 import { UserError } from "../errors.js";
 import { validateCampaignName, validateHashtag } from "../x/text.js";
 import { isCurrency, MAX_CENTS } from "./amounts.js";
-import { applyMetric, readMetrics, setMetric, type MetricName } from "./metrics.js";
+import type { MetricName } from "./metricNames.js";
+import { applyMetric, readMetrics, setMetric } from "./metrics.js";
 import { installDefaultMilestones, retargetMoneyMilestones } from "./milestones.js";
 
 export const CAMPAIGN_ID = 1;

@@ -1,33 +1,32 @@
 // Campaign-wide counters, kept up to date in the same transaction as the change that moves them, so that
 // /campaign status and milestone checks read a handful of rows however large the campaign grows.
-// Every change also checks the milestones of its metric (before/after against an index), in the caller's
-// transaction, and writes the post into the tweet outbox there: a crossing is never lost nor doubled.
+// Every rise also runs the milestone check registered here (src/services/milestones.ts registers it when
+// loaded), in the caller's transaction, which writes the post into the tweet outbox there: a crossing is
+// never lost nor doubled. Registered rather than imported, so counters and milestones import no cycle.
 import type { Db, DbOrTx } from "../db/client.js";
 import { beforeCommit, isTransaction } from "../db/transaction.js";
-import { checkMilestones } from "./milestones.js";
-
-export const METRICS = {
-  raised_cents: "money raised, in cents",
-  rsvps_going: "people going to events, guests included",
-  rsvps_maybe: "members who answered maybe",
-  rsvps_waitlisted: "people on waitlists",
-  volunteers: "distinct members holding at least one shift",
-  shift_slots_filled: "shift slots taken",
-  shift_slots_total: "shift slots offered",
-  volunteer_minutes_served: "minutes of shifts checked in",
-  djs_approved: "DJs whose offer was approved",
-  lineup_sets: "sets in the lineup",
-  lineup_minutes: "minutes of music in the lineup",
-  track_requests: "tracks requested",
-  track_votes: "votes on requested tracks",
-} as const;
-
-export type MetricName = keyof typeof METRICS;
+import { METRICS, type MetricName } from "./metricNames.js";
 
 export interface MetricChange {
   name: MetricName;
   before: number;
   after: number;
+}
+
+/** Runs after a counter changed, in the change's transaction: the milestone check. */
+export type MetricWatcher = (tx: DbOrTx, change: MetricChange, now: Date) => Promise<unknown>;
+
+let watcher: MetricWatcher | null = null;
+
+/** Registers the check every change runs (one: a second registration replaces the first). */
+export function watchMetrics(check: MetricWatcher): void {
+  watcher = check;
+}
+
+async function changed(tx: DbOrTx, change: MetricChange, now: Date): Promise<void> {
+  // Loud on purpose: a counter moved without its milestone check would silently skip a post.
+  if (!watcher) throw new Error("no milestone check is registered: import src/services/milestones.js before changing a metric");
+  await watcher(tx, change, now);
 }
 
 /**
@@ -72,7 +71,7 @@ export async function applyMetric(db: DbOrTx, name: MetricName, delta: number, n
     RETURNING "value"`;
   const after = Number(rows[0]?.value ?? 0);
   const change = { name, before: after - delta, after };
-  if (delta > 0) await checkMilestones(db, change, now);
+  if (delta > 0) await changed(db, change, now);
   return change;
 }
 
@@ -93,7 +92,7 @@ async function setInTx(tx: DbOrTx, name: MetricName, value: number, now: Date): 
   const before = Number(rows[0]?.value ?? 0);
   await tx.$executeRaw`UPDATE "Metric" SET "value" = ${value}, "updatedAt" = ${now} WHERE "name" = ${name}`;
   const change = { name, before, after: value };
-  await checkMilestones(tx, change, now);
+  await changed(tx, change, now);
   return change;
 }
 

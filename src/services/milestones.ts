@@ -7,7 +7,8 @@ import { cardAltText, cardData, type CardData } from "../card/card.js";
 import { queueTweet } from "../x/store.js";
 import { defaultTemplate, renderTemplate, validateTemplate, type TemplateValues } from "../x/text.js";
 import { formatCount, formatMoney, MAX_CENTS, percentOf } from "./amounts.js";
-import { METRICS, readMetrics, type MetricChange, type MetricName } from "./metrics.js";
+import { METRICS, type MetricName } from "./metricNames.js";
+import { readMetrics, watchMetrics, type MetricChange } from "./metrics.js";
 
 export const DEFAULT_MONEY_PERCENTS = [25, 50, 75, 100, 150, 200];
 export const DEFAULT_COUNT_MILESTONES: Partial<Record<MetricName, number[]>> = {
@@ -103,6 +104,9 @@ export async function checkMilestones(tx: DbOrTx, change: MetricChange, now: Dat
   );
   return { milestoneId: top.id, threshold: top.threshold, passedOver: rest.map((m) => m.threshold), queued };
 }
+
+// Every counter change runs the check, in its own transaction (see metrics.ts).
+watchMetrics(checkMilestones);
 
 /** "50% of the goal", "$10,000", "1,000": the milestone in words. */
 export function milestoneLabel(m: Pick<MilestoneLike, "metric" | "threshold" | "percent">, currency: string): string {

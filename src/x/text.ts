@@ -4,7 +4,7 @@
 import twitterText from "twitter-text";
 import { UserError } from "../errors.js";
 import { formatCount, formatMoney, MAX_CENTS } from "../services/amounts.js";
-import { METRICS, type MetricName } from "../services/metrics.js";
+import { METRICS, type MetricName } from "../services/metricNames.js";
 
 export const MAX_TWEET_WEIGHT = 280;
 export const MAX_CAMPAIGN_NAME = 50;

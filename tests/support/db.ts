@@ -8,6 +8,8 @@ import path from "node:path";
 import { createDb, type Db } from "../../src/db/client.js";
 import { migrate, migrateSqlite } from "../../src/db/migrate.js";
 import { dropSchema } from "../../src/db/postgres.js";
+// Registers the milestone check that every counter change runs, as src/bot.ts does.
+import "../../src/services/milestones.js";
 
 export interface TestDb {
   db: Db;
