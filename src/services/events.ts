@@ -5,7 +5,7 @@ import type { Db, DbOrTx, Tx } from "../db/client.js";
 import type { Event } from "../generated/prisma/client.js";
 import { queueDm } from "./directMessages.js";
 import { adjustMetric } from "./metrics.js";
-import { lockEvent, promoteWaitlist, TX_OPTIONS, type Promotion } from "./rsvps.js";
+import { lockEvent, promoteWaitlist, TX_OPTIONS, type Promotion } from "./seats.js";
 import { discordWhen, plainTime, requireWhen, TIME_EXAMPLES } from "./time.js";
 
 export type { Event };

@@ -8,20 +8,15 @@
 import { UserError } from "../errors.js";
 import type { Db, DbOrTx, Tx } from "../db/client.js";
 import type { Event } from "../generated/prisma/client.js";
-import { queueDm } from "./directMessages.js";
 import { requireEvent, requireOpenEvent } from "./events.js";
 import { adjustMetric } from "./metrics.js";
-import { discordWhen } from "./time.js";
+import { adjustCounts, lockEvent, nextTicket, promoteWaitlist, takeSeats, TX_OPTIONS, type Promotion } from "./seats.js";
 
 export type AnswerKind = "going" | "maybe" | "declined";
+export type { Promotion };
 export type RsvpStatus = "going" | "waitlisted" | "maybe" | "declined";
 
 export const DISPLAY_NAME_MAX = 100;
-
-export interface Promotion {
-  userId: string;
-  guests: number;
-}
 
 export interface AnswerInput {
   eventId: number;
@@ -52,24 +47,6 @@ interface Current {
 }
 
 type Target = { status: "going"; guests: number } | { status: "maybe" | "declined" | "removed" };
-
-/**
- * Interactive transactions wait for a connection (PostgreSQL's pool) and for the event's row lock: a burst of
- * answers to one event queues up here, so allow longer than Prisma's defaults (2 s / 5 s). The router defers
- * the reply, so a slow answer still lands.
- */
-export const TX_OPTIONS = { maxWait: 20_000, timeout: 20_000 } as const;
-
-/**
- * Locks the event row first, in every transaction that changes its answers: one lock order (event, then
- * RSVP rows, then metrics) everywhere, so two transactions never wait on each other in a cycle, and on
- * SQLite the write lock is taken at once rather than upgraded from a read (which fails as SQLITE_BUSY).
- */
-export async function lockEvent(tx: Tx, eventId: number): Promise<void> {
-  await tx.$executeRaw`UPDATE "Event" SET "waitlistSeq" = "waitlistSeq" WHERE "id" = ${eventId}`;
-}
-
-const CANCELLED_MEANWHILE = "This event was cancelled a moment ago, so answers are closed. See /event list for what is coming up.";
 
 /** Answers for a member: the slash commands and the announcement's buttons both come here. */
 export async function answerRsvp(db: Db, input: AnswerInput): Promise<AnswerResult> {
@@ -138,30 +115,6 @@ async function lockRsvp(tx: Tx, eventId: number, userId: string, displayName: st
   return normalize(rows[0]!);
 }
 
-/** Takes `people` seats if they fit, in one conditional statement; false when they do not. */
-async function takeSeats(tx: Tx, eventId: number, people: number): Promise<boolean> {
-  const taken = await tx.$executeRaw`
-    UPDATE "Event" SET "seatsTaken" = "seatsTaken" + ${people}
-    WHERE "id" = ${eventId} AND "status" = 'scheduled' AND ("capacity" IS NULL OR "seatsTaken" + ${people} <= "capacity")`;
-  return taken === 1;
-}
-
-async function adjustCounts(tx: Tx, eventId: number, seats: number, maybes: number, waitlisted: number): Promise<void> {
-  if (!seats && !maybes && !waitlisted) return;
-  const changed = await tx.$executeRaw`
-    UPDATE "Event" SET "seatsTaken" = "seatsTaken" + ${seats}, "maybeCount" = "maybeCount" + ${maybes}, "waitlisted" = "waitlisted" + ${waitlisted}
-    WHERE "id" = ${eventId} AND "status" = 'scheduled'`;
-  if (changed !== 1) throw new UserError(CANCELLED_MEANWHILE);
-}
-
-/** The next waitlist ticket: arrival order, handed out by the event row itself. */
-async function nextTicket(tx: Tx, eventId: number): Promise<number> {
-  const rows = await tx.$queryRaw<{ waitlistSeq: number | bigint }[]>`
-    UPDATE "Event" SET "waitlistSeq" = "waitlistSeq" + 1 WHERE "id" = ${eventId} AND "status" = 'scheduled' RETURNING "waitlistSeq"`;
-  if (!rows[0]) throw new UserError(CANCELLED_MEANWHILE);
-  return Number(rows[0].waitlistSeq);
-}
-
 async function transition(tx: Tx, event: Event, cur: Current, target: Target, now: Date) {
   const oldSeats = cur.status === "going" ? 1 + cur.guests : 0;
   const oldWait = cur.status === "waitlisted" ? 1 + cur.guests : 0;
@@ -205,39 +158,6 @@ async function transition(tx: Tx, event: Event, cur: Current, target: Target, no
   if (status === "removed") await tx.rsvp.delete({ where: { id: cur.id } });
   else await tx.rsvp.update({ where: { id: cur.id }, data: { status, guests, waitlistSeq: seq, updatedAt: now } });
   return { status, guests, seq, freed: seats < oldSeats };
-}
-
-/**
- * Seats free: the first on the waitlist who fits (guests counted) is promoted, again and again, and told
- * by DM. Called in the transaction that freed the seats (a decline, fewer guests, a larger capacity).
- */
-export async function promoteWaitlist(tx: Tx, eventId: number, now: Date): Promise<Promotion[]> {
-  const promoted: Promotion[] = [];
-  for (;;) {
-    const event = await tx.event.findUniqueOrThrow({ where: { id: eventId } });
-    if (event.status !== "scheduled") break;
-    const free = event.capacity === null ? Number.MAX_SAFE_INTEGER : event.capacity - event.seatsTaken;
-    if (free <= 0 || event.waitlisted === 0) break;
-    const next = await tx.rsvp.findFirst({
-      where: { eventId, status: "waitlisted", guests: { lte: Math.min(free - 1, 1_000_000) } },
-      orderBy: { waitlistSeq: "asc" },
-    });
-    if (!next) break;
-    const people = 1 + next.guests;
-    if (!(await takeSeats(tx, eventId, people))) break;
-    await adjustCounts(tx, eventId, 0, 0, -people);
-    await adjustMetric(tx, "rsvps_going", people, now);
-    await adjustMetric(tx, "rsvps_waitlisted", -people, now);
-    await tx.rsvp.update({ where: { id: next.id }, data: { status: "going", waitlistSeq: null, updatedAt: now } });
-    const plus = next.guests ? ` (you and ${next.guests} ${next.guests === 1 ? "guest" : "guests"})` : "";
-    await queueDm(tx, {
-      dedupeKey: `rsvp-promoted:${eventId}:${next.userId}:${next.waitlistSeq}`,
-      userId: next.userId,
-      content: `Good news: a seat opened up and you are now **going** to **${event.name}**${plus}, ${discordWhen(event.startsAt)}. Can't make it after all? Answer /rsvp decline so the next person gets the seat.`,
-    }, now);
-    promoted.push({ userId: next.userId, guests: next.guests });
-  }
-  return promoted;
 }
 
 /** 1-based place on the waitlist: those with an earlier ticket, plus one (an index range scan). */
