@@ -13,8 +13,8 @@ import { METRICS, metricUnit } from "../src/services/metricNames.js";
 import { addMilestone, listMilestones, milestoneLabel, moneyThreshold, nextMilestones, removeMilestone } from "../src/services/milestones.js";
 import { discordTime } from "../src/services/time.js";
 import { inQuietHours, nextCronRuns } from "../src/x/schedule.js";
-import { nextWaitingTweet, parseCard, recentTweets } from "../src/x/store.js";
-import { MAX_CAMPAIGN_NAME, MAX_TEMPLATE, PLACEHOLDERS, weightedLength } from "../src/x/text.js";
+import { nextWaitingTweet, parseCard, recentTweets } from "../src/services/tweetOutbox.js";
+import { MAX_CAMPAIGN_NAME, MAX_TEMPLATE, PLACEHOLDERS, weightedLength } from "../src/services/postText.js";
 
 const CARD_FILE = "progress-card.png";
 

@@ -7,7 +7,7 @@ import { resumePosting, setupCampaign } from "../src/services/campaign.js";
 import { announceMilestones } from "../src/x/announce.js";
 import { flushTweets, MAX_ATTEMPTS, type AnnouncedPost, type OutboxConfig, type OutboxDeps } from "../src/x/outbox.js";
 import { createPublisher } from "../src/x/publisher.js";
-import { queueTweet } from "../src/x/store.js";
+import { queueTweet } from "../src/services/tweetOutbox.js";
 import { freshDb, type TestDb } from "./support/db.js";
 
 let t: TestDb;

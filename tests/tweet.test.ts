@@ -5,7 +5,7 @@ import { parseAmount, requireAmount, formatMoney } from "../src/services/amounts
 import { METRICS } from "../src/services/metricNames.js";
 import { defaultTemplateProblem } from "../src/services/milestones.js";
 import { DIGEST_TEMPLATE } from "../src/x/digest.js";
-import { MAX_TWEET_WEIGHT, renderTemplate, tweetProblem, validateCampaignName, validateHashtag, validateTemplate, weightedLength, worstCaseValues } from "../src/x/text.js";
+import { MAX_TWEET_WEIGHT, renderTemplate, tweetProblem, validateCampaignName, validateHashtag, validateTemplate, weightedLength, worstCaseValues } from "../src/services/postText.js";
 
 describe("templates", () => {
   it("accepts a template that fits with the largest values", () => {

@@ -12,7 +12,7 @@ import { announcement } from "./views/announcement.js";
 import { reviewMessage, type OfferView } from "./views/dj.js";
 import { COLORS } from "./views/palette.js";
 import type { AnnouncedPost, Announcer } from "../x/outbox.js";
-import { weightedLength } from "../x/text.js";
+import { weightedLength } from "../services/postText.js";
 
 const CARD_FILE = "progress-card.png";
 

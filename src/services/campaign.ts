@@ -3,7 +3,7 @@
 // kept with who made it and the totals before and after.
 import type { Db, DbOrTx } from "../db/client.js";
 import { UserError } from "../errors.js";
-import { validateCampaignName, validateHashtag } from "../x/text.js";
+import { validateCampaignName, validateHashtag } from "./postText.js";
 import { isCurrency, MAX_CENTS } from "./amounts.js";
 import type { MetricName } from "./metricNames.js";
 import { applyMetric, readMetrics, setMetric } from "./metrics.js";

@@ -4,8 +4,8 @@
 import type { DbOrTx } from "../db/client.js";
 import { UserError } from "../errors.js";
 import { cardAltText, cardData, type CardData } from "../card/card.js";
-import { queueTweet } from "../x/store.js";
-import { defaultTemplate, renderTemplate, validateTemplate, type TemplateValues } from "../x/text.js";
+import { queueTweet } from "./tweetOutbox.js";
+import { defaultTemplate, renderTemplate, validateTemplate, type TemplateValues } from "./postText.js";
 import { formatCount, formatMoney, MAX_CENTS, percentOf } from "./amounts.js";
 import { METRICS, type MetricName } from "./metricNames.js";
 import { readMetrics, watchMetrics, type MetricChange } from "./metrics.js";

@@ -5,7 +5,7 @@ import type { Db } from "../db/client.js";
 import type { Logger } from "../log.js";
 import { renderCard } from "../card/card.js";
 import type { Announcer } from "./outbox.js";
-import { parseCard } from "./store.js";
+import { parseCard } from "../services/tweetOutbox.js";
 
 export async function announceMilestones(deps: { db: Db; log: Logger; announcer: Announcer | null }, limit = 5): Promise<number> {
   const rows = await deps.db.tweetOutbox.findMany({ where: { announce: "pending" }, orderBy: { id: "asc" }, take: limit });

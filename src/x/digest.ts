@@ -6,8 +6,8 @@ import { cardAltText, cardData, type CardData } from "../card/card.js";
 import { getCampaign } from "../services/campaign.js";
 import { formatCount, formatMoney, percentOf } from "../services/amounts.js";
 import { readMetrics } from "../services/metrics.js";
-import { queueTweet } from "./store.js";
-import { renderTemplate } from "./text.js";
+import { queueTweet } from "../services/tweetOutbox.js";
+import { renderTemplate } from "../services/postText.js";
 
 export const DIGEST_TEMPLATE = "{campaign}, {date}: {raised} raised of {goal} ({percent}), {rsvps} going, {volunteers} volunteers. {hashtag}";
 

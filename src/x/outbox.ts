@@ -18,8 +18,8 @@ import { queueDm } from "../services/directMessages.js";
 import { classifyXError, describeXError } from "./client.js";
 import type { Publisher } from "./publisher.js";
 import { capWindows, inQuietHours } from "./schedule.js";
-import { attemptsSince, markAttempt, markFailed, markPosted, nextDueTweet, parseCard, retryTweetAt, type TweetRow } from "./store.js";
-import { tweetProblem } from "./text.js";
+import { attemptsSince, markAttempt, markFailed, markPosted, nextDueTweet, parseCard, retryTweetAt, type TweetRow } from "../services/tweetOutbox.js";
+import { tweetProblem } from "../services/postText.js";
 
 export const MAX_ATTEMPTS = 5;
 const BACKOFF_BASE_MS = 60_000;

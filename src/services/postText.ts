@@ -3,8 +3,8 @@
 // post never turns out too long at posting time.
 import twitterText from "twitter-text";
 import { UserError } from "../errors.js";
-import { formatCount, formatMoney, MAX_CENTS } from "../services/amounts.js";
-import { METRICS, type MetricName } from "../services/metricNames.js";
+import { formatCount, formatMoney, MAX_CENTS } from "./amounts.js";
+import { METRICS, type MetricName } from "./metricNames.js";
 
 export const MAX_TWEET_WEIGHT = 280;
 export const MAX_CAMPAIGN_NAME = 50;
