@@ -25,8 +25,8 @@ export default tseslint.config(
     files: ["src/services/**/*.ts"],
     rules: {
       "no-restricted-imports": noImports(
-        ["discord.js", "**/discord/**", "../discord/*", "**/x/**", "../x/*"],
-        "Services hold the rules: plain values in, facts out. Wording and Discord calls belong in src/discord; X in src/x.",
+        ["discord.js", "**/discord/**", "../discord/*", "**/x/**", "../x/*", "**/card/**", "../card/*"],
+        "Services hold the rules: plain values in, facts out. Wording and Discord calls belong in src/discord, X in src/x, drawing in src/card.",
       ),
     },
   },

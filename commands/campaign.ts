@@ -1,7 +1,8 @@
 // /campaign: the goal and money raised, the status card, milestones, and what goes to X.
 // Thin handlers: parse, one service call, build the reply. The rules live in src/services and src/x.
 import { AttachmentBuilder, EmbedBuilder, SlashCommandBuilder, type ChatInputCommandInteraction, type RepliableInteraction } from "discord.js";
-import { cardData, isCardCached, renderCardCached, type CardData } from "../src/card/card.js";
+import { isCardCached, renderCardCached } from "../src/card/card.js";
+import { cardData, type CardData } from "../src/services/cardData.js";
 import { deferOnce } from "../src/discord/defer.js";
 import { UserError } from "../src/errors.js";
 import { isOrganizer, requireOrganizer } from "../src/discord/permissions.js";

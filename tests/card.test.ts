@@ -1,7 +1,8 @@
 // The progress card: the right size, not blank, and a bar filled in proportion to the share of the goal.
 import { createCanvas, loadImage } from "@napi-rs/canvas";
 import { describe, expect, it } from "vitest";
-import { CARD, cardAltText, renderCard, renderCardCached, type CardData } from "../src/card/card.js";
+import { CARD, renderCard, renderCardCached } from "../src/card/card.js";
+import { cardAltText, type CardData } from "../src/services/cardData.js";
 
 const base: CardData = { name: "A dance party for the dancing man", raisedCents: 0, goalCents: 2_000_000, currency: "USD", rsvps: 412, volunteers: 37 };
 

@@ -1,6 +1,7 @@
 // The tweet outbox against the X emulator: each fault X can answer, caps, quiet hours, dry runs.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { renderCard, type CardData } from "../src/card/card.js";
+import { renderCard } from "../src/card/card.js";
+import type { CardData } from "../src/services/cardData.js";
 import { createLogger } from "../src/log.js";
 import { startXEmulator, type XEmulator } from "../src/sandbox/x/index.js";
 import { resumePosting, setupCampaign } from "../src/services/campaign.js";

@@ -5,35 +5,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { SKRSContext2D } from "@napi-rs/canvas";
 import { formatCount, formatMoney, percentOf } from "../services/amounts.js";
-import type { MetricName } from "../services/metricNames.js";
-
-export interface CardData {
-  name: string;
-  raisedCents: number;
-  goalCents: number;
-  currency: string;
-  rsvps: number;
-  volunteers: number;
-  /** A line above the numbers, such as "Milestone: 50% of the goal". */
-  headline?: string;
-}
-
-/** What the card shows, from the campaign and its counters. */
-export function cardData(
-  campaign: { name: string; goalCents: number; currency: string },
-  metrics: Record<MetricName, number>,
-  headline?: string,
-): CardData {
-  return {
-    name: campaign.name,
-    raisedCents: metrics.raised_cents,
-    goalCents: campaign.goalCents,
-    currency: campaign.currency,
-    rsvps: metrics.rsvps_going,
-    volunteers: metrics.volunteers,
-    ...(headline ? { headline } : {}),
-  };
-}
+import type { CardData } from "../services/cardData.js";
 
 /** Where things are drawn; exported so tests can read the bar's pixels. */
 export const CARD = {
@@ -151,19 +123,6 @@ export function renderCardCached(data: CardData): Promise<Buffer> {
 export function barFill(raisedCents: number, goalCents: number): number {
   if (goalCents <= 0 || raisedCents <= 0) return 0;
   return Math.round(CARD.bar.width * Math.min(1, raisedCents / goalCents));
-}
-
-/** The image's description for X's alt text and screen readers. */
-export function cardAltText(data: CardData): string {
-  const percent = percentOf(data.raisedCents, data.goalCents);
-  return [
-    `Progress card for ${data.name}.`,
-    data.headline ? `${data.headline}.` : "",
-    `${formatMoney(data.raisedCents, data.currency)} raised of a ${formatMoney(data.goalCents, data.currency)} goal (${formatCount(percent)}%).`,
-    `${formatCount(data.rsvps)} going, ${formatCount(data.volunteers)} ${data.volunteers === 1 ? "volunteer" : "volunteers"}.`,
-  ]
-    .filter(Boolean)
-    .join(" ");
 }
 
 function roundRect(ctx: SKRSContext2D, x: number, y: number, w: number, h: number): void {

@@ -3,7 +3,7 @@
 // the metric's rows. A jump over several posts once, for the highest, and marks the others passed over.
 import type { DbOrTx } from "../db/client.js";
 import { UserError } from "../errors.js";
-import { cardAltText, cardData, type CardData } from "../card/card.js";
+import { cardAltText, cardData, type CardData } from "./cardData.js";
 import { queueTweet } from "./tweetOutbox.js";
 import { defaultTemplate, renderTemplate, validateTemplate, type TemplateValues } from "./postText.js";
 import { formatCount, formatMoney, MAX_CENTS, percentOf } from "./amounts.js";

@@ -1,7 +1,7 @@
 // The tweet outbox table: rows written in the same transaction as the change that causes them (a milestone
 // crossed, a digest due), then posted by one scheduled job. See outbox.ts for the posting rules.
 import type { DbOrTx } from "../db/client.js";
-import type { CardData } from "../card/card.js";
+import type { CardData } from "./cardData.js";
 
 export interface QueuedTweet {
   /** What makes the post unique: `milestone:<id>` or `digest:<local date and time>`. */

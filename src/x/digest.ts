@@ -2,7 +2,7 @@
 // local date, so two digests never share a text (X would refuse the second as a duplicate).
 import { DateTime } from "luxon";
 import type { DbOrTx } from "../db/client.js";
-import { cardAltText, cardData, type CardData } from "../card/card.js";
+import { cardAltText, cardData, type CardData } from "../services/cardData.js";
 import { getCampaign } from "../services/campaign.js";
 import { formatCount, formatMoney, percentOf } from "../services/amounts.js";
 import { readMetrics } from "../services/metrics.js";
