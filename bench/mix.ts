@@ -65,7 +65,10 @@ export function fullMix(stack: BenchStack, scenario: Scenario, queue: StoredMess
       const m = nextMember("going");
       return {
         kind: "rsvp-going",
-        send: () => discord.runCommand(m, "rsvp", { event }, { subcommand: "going" }).then((r) => (going.push(m), r)),
+        send: () => discord.runCommand(m, "rsvp", { event }, { subcommand: "going" }).then((r) => {
+          going.push(m);
+          return r;
+        }),
         ok: (r) => /You are \*\*going\*\*|\*\*waitlist\*\*/.test(text(r)),
       };
     },
@@ -81,8 +84,14 @@ export function fullMix(stack: BenchStack, scenario: Scenario, queue: StoredMess
       if (!m) return { kind: "shift-claim", send: () => claim(nextMember("claim")), ok };
       // A claim that timed out may still have gone through: "already hold" puts the member back in step.
       const send = () => claim(m).then(
-        (r) => ((ok(r) || /You already hold this/.test(text(r)) ? held : free).push(m), r),
-        (err: unknown) => (free.push(m), Promise.reject(err)),
+        (r) => {
+          (ok(r) || /You already hold this/.test(text(r)) ? held : free).push(m);
+          return r;
+        },
+        (err: unknown) => {
+          free.push(m);
+          return Promise.reject(err);
+        },
       );
       return { kind: "shift-claim", send, ok };
     },

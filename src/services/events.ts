@@ -112,9 +112,19 @@ export async function editEvent(db: Db, eventId: number, input: EventInput & { n
     const event = await requireOpenEvent(tx, eventId, input.now, "edit");
     const data: Partial<Event> = {};
     const changed: string[] = [];
-    if (input.name !== undefined && input.name !== null) (data.name = cleanName(input.name)), changed.push("name");
-    if (input.location !== undefined && input.location !== null) (data.location = cleanText(input.location, "location", LOCATION_MAX)), changed.push("location");
-    if (input.description !== undefined && input.description !== null) (data.description = cleanText(input.description, "description", DESCRIPTION_MAX)), changed.push("description");
+    const given = <T>(value: T | null | undefined): value is T => value !== undefined && value !== null;
+    if (given(input.name)) {
+      data.name = cleanName(input.name);
+      changed.push("name");
+    }
+    if (given(input.location)) {
+      data.location = cleanText(input.location, "location", LOCATION_MAX);
+      changed.push("location");
+    }
+    if (given(input.description)) {
+      data.description = cleanText(input.description, "description", DESCRIPTION_MAX);
+      changed.push("description");
+    }
     const startsAt = input.starts?.trim() ? requireWhen(input.starts, "the start", settings.timeZone, input.now) : event.startsAt;
     const endsAt = input.ends?.trim() ? requireWhen(input.ends, "the end", settings.timeZone, input.now) : event.endsAt;
     if (input.starts?.trim() || input.ends?.trim()) checkTimes(startsAt, endsAt, input.now, settings.timeZone);
@@ -124,8 +134,14 @@ export async function editEvent(db: Db, eventId: number, input: EventInput & { n
       data.remindedHours = passedReminder(startsAt, input.now, settings.reminderHours);
       changed.push("start");
     }
-    if (input.ends?.trim()) (data.endsAt = endsAt), changed.push("end");
-    if (input.capacity !== undefined && input.capacity !== null) (data.capacity = checkCapacity(input.capacity)), changed.push("capacity");
+    if (input.ends?.trim()) {
+      data.endsAt = endsAt;
+      changed.push("end");
+    }
+    if (given(input.capacity)) {
+      data.capacity = checkCapacity(input.capacity);
+      changed.push("capacity");
+    }
     if (!changed.length) throw new UserError("Nothing to change: give at least one of name, starts, ends, location, capacity or description.");
 
     // A conditional update: an event cancelled meanwhile is not edited back to life.

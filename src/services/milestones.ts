@@ -204,8 +204,9 @@ export async function removeMilestone(db: DbOrTx, id: number) {
 /** The next open milestone of each metric above its current value, for /campaign status and preview. */
 export async function nextMilestones(db: DbOrTx) {
   const open = await db.milestone.findMany({ where: { status: "open" }, orderBy: { threshold: "asc" } });
-  const seen = new Set<string>();
-  return open.filter((m) => (seen.has(m.metric) ? false : (seen.add(m.metric), true)));
+  const firstOfEach = new Map<string, (typeof open)[number]>();
+  for (const milestone of open) if (!firstOfEach.has(milestone.metric)) firstOfEach.set(milestone.metric, milestone);
+  return [...firstOfEach.values()];
 }
 
 /** Checks the default wordings once (they are ours, but a long name must not break them): used by tests. */

@@ -61,8 +61,14 @@ export function eventRoutes(world: World, dispatch: Dispatch): Route[] {
   };
 
   return [
-    route("GET", "/guilds/:guild/scheduled-events", ({ params }) => (checkGuild(params.guild!), ok([...world.scheduledEvents.values()]))),
-    route("GET", "/guilds/:guild/scheduled-events/:id", ({ params }) => (checkGuild(params.guild!), ok(find(params.id!)))),
+    route("GET", "/guilds/:guild/scheduled-events", ({ params }) => {
+      checkGuild(params.guild!);
+      return ok([...world.scheduledEvents.values()]);
+    }),
+    route("GET", "/guilds/:guild/scheduled-events/:id", ({ params }) => {
+      checkGuild(params.guild!);
+      return ok(find(params.id!));
+    }),
     route("POST", "/guilds/:guild/scheduled-events", ({ params, body }) => {
       checkGuild(params.guild!);
       canManage();

@@ -84,8 +84,14 @@ export function coreRoutes(world: World, interactions: Interactions, gatewayUrl:
       }),
     ),
 
-    route("GET", "/applications/:app/commands", ({ params }) => (checkApp(params.app!), ok(listCommands("global")))),
-    route("PUT", "/applications/:app/commands", ({ params, body }) => (checkApp(params.app!), overwrite("global", body))),
+    route("GET", "/applications/:app/commands", ({ params }) => {
+      checkApp(params.app!);
+      return ok(listCommands("global"));
+    }),
+    route("PUT", "/applications/:app/commands", ({ params, body }) => {
+      checkApp(params.app!);
+      return overwrite("global", body);
+    }),
     route("GET", "/applications/:app/guilds/:guild/commands", ({ params }) => {
       checkApp(params.app!);
       checkGuild(params.guild!);
