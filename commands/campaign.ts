@@ -10,8 +10,8 @@ import type { BotContext, CommandModule, Response } from "../src/discord/types.j
 import { COLORS } from "../src/discord/views/palette.js";
 import { formatCount, formatMoney, percentOf, requireAmount } from "../src/services/amounts.js";
 import { addDonation, campaignNumbers, MAX_NOTE, pausePosting, requireCampaign, resumePosting, setRaisedTotal, setupCampaign } from "../src/services/campaign.js";
-import { METRICS, metricUnit } from "../src/services/metricNames.js";
-import { addMilestone, listMilestones, milestoneLabel, moneyThreshold, nextMilestones, removeMilestone } from "../src/services/milestones.js";
+import { METRICS } from "../src/services/metricNames.js";
+import { addMilestone, listMilestones, milestoneSummary, nextMilestones, openMilestones, parseThreshold, removeMilestone } from "../src/services/milestones.js";
 import { discordTime } from "../src/services/time.js";
 import { inQuietHours, nextCronRuns } from "../src/x/schedule.js";
 import { nextWaitingTweet, parseCard, recentTweets } from "../src/services/tweetOutbox.js";
@@ -88,28 +88,21 @@ async function withCard(embed: EmbedBuilder, card: CardData, interaction: Replia
 
 async function status(ctx: BotContext, interaction: RepliableInteraction): Promise<Response> {
   const { campaign, metrics } = await campaignNumbers(ctx.db);
-  const money = (c: number) => formatMoney(c, campaign.currency);
+  const amount = (cents: number) => formatMoney(cents, campaign.currency);
   const next = await nextMilestones(ctx.db);
   const embed = new EmbedBuilder()
     .setColor(COLORS.campaign)
     .setTitle(campaign.name)
     .addFields(
-      { name: "Raised", value: `${money(metrics.raised_cents)} of ${money(campaign.goalCents)} (${formatCount(percentOf(metrics.raised_cents, campaign.goalCents))}%)` },
+      { name: "Raised", value: `${amount(metrics.raised_cents)} of ${amount(campaign.goalCents)} (${formatCount(percentOf(metrics.raised_cents, campaign.goalCents))}%)` },
       { name: "Going", value: formatCount(metrics.rsvps_going), inline: true },
       { name: "Volunteers", value: formatCount(metrics.volunteers), inline: true },
       { name: "Shifts filled", value: `${formatCount(metrics.shift_slots_filled)} of ${formatCount(metrics.shift_slots_total)}`, inline: true },
       { name: "DJs in the lineup", value: `${formatCount(metrics.lineup_sets)} ${metrics.lineup_sets === 1 ? "set" : "sets"}`, inline: true },
     );
-  if (next.length) embed.addFields({ name: "Next milestones", value: next.slice(0, 6).map((m) => `${describe(m, campaign.currency)}`).join(" · ") });
+  if (next.length) embed.addFields({ name: "Next milestones", value: next.slice(0, 6).map((m) => `${milestoneSummary(m, campaign.currency)}`).join(" · ") });
   return withCard(embed, cardData(campaign, metrics), interaction);
 }
-
-/** "50% of the goal", "$10,000 raised", "1,000 going", "8 sets (lineup full)". */
-function describe(m: { metric: string; threshold: number; percent: number | null }, currency: string): string {
-  const label = milestoneLabel(m, currency);
-  return m.metric === "raised_cents" && m.percent !== null ? label : `${label} ${metricUnit(m.metric)}`;
-}
-
 
 async function setup(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<Response> {
   const goalCents = requireAmount(interaction.options.getString("goal", true), "the goal");
@@ -126,49 +119,36 @@ async function setup(interaction: ChatInputCommandInteraction, ctx: BotContext):
   };
 }
 
-async function money(interaction: ChatInputCommandInteraction, ctx: BotContext, kind: "raised" | "donation"): Promise<Response> {
+async function recordMoney(interaction: ChatInputCommandInteraction, ctx: BotContext, kind: "raised" | "donation"): Promise<Response> {
   const note = interaction.options.getString("note");
   const change =
     kind === "raised"
       ? await setRaisedTotal(ctx.db, requireAmount(interaction.options.getString("total", true), "the total", { allowZero: true }), interaction.user.id, note, ctx.now())
       : await addDonation(ctx.db, requireAmount(interaction.options.getString("amount", true), "a donation"), interaction.user.id, note, ctx.now());
   const campaign = await requireCampaign(ctx.db);
-  const m = (c: number) => formatMoney(c, campaign.currency);
+  const amount = (cents: number) => formatMoney(cents, campaign.currency);
   return {
-    content: `Total raised: ${m(change.beforeCents)} → **${m(change.afterCents)}** of ${m(campaign.goalCents)} (${formatCount(percentOf(change.afterCents, campaign.goalCents))}%). Recorded with your name and the time.`,
+    content: `Total raised: ${amount(change.beforeCents)} → **${amount(change.afterCents)}** of ${amount(campaign.goalCents)} (${formatCount(percentOf(change.afterCents, campaign.goalCents))}%). Recorded with your name and the time.`,
   };
 }
 
-async function addOne(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<Response> {
+async function addMilestoneFromOptions(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<Response> {
   const campaign = await requireCampaign(ctx.db);
   const metric = interaction.options.getString("metric", true);
-  const text = interaction.options.getString("threshold", true).trim();
-  let threshold: number;
-  let percent: number | null = null;
-  const pct = /^(\d{1,4})\s*%$/.exec(text);
-  if (metric === "raised_cents" && pct) {
-    percent = Number(pct[1]);
-    if (percent < 1 || percent > 1000) throw new UserError("A percent of the goal must be from 1% to 1000%.");
-    threshold = moneyThreshold(campaign.goalCents, percent);
-  } else if (metric === "raised_cents") {
-    threshold = requireAmount(text, "the threshold");
-  } else {
-    if (!/^(\d{1,3}(,\d{3})+|\d{1,10})$/.test(text)) throw new UserError(`I could not read "${text.slice(0, 20)}" as a number. Type digits, such as 500 or 1,000.`);
-    threshold = Number(text.replace(/,/g, ""));
-  }
-  const m = await addMilestone(
+  const { threshold, percent } = parseThreshold(metric, interaction.options.getString("threshold", true), campaign.goalCents);
+  const added = await addMilestone(
     ctx.db,
     { metric, threshold, percent, template: interaction.options.getString("template"), userId: interaction.user.id, allowLinks: ctx.config.TWEET_ALLOW_LINKS, currency: campaign.currency },
     ctx.now(),
   );
-  return { content: `Milestone added: ${describe(m, campaign.currency)}${m.template ? `, with your template (fits X's 280 with the largest values)` : ""}.` };
+  return { content: `Milestone added: ${milestoneSummary(added, campaign.currency)}${added.template ? `, with your template (fits X's 280 with the largest values)` : ""}.` };
 }
 
 async function list(ctx: BotContext): Promise<Response> {
   const campaign = await requireCampaign(ctx.db);
   const rows = await listMilestones(ctx.db);
   const mark: Record<string, string> = { open: "○", reached: "✅ posted", passed: "↷ passed over" };
-  const lines = rows.map((m) => `${mark[m.status] ?? m.status} ${describe(m, campaign.currency)}${m.template ? " · own template" : ""}`);
+  const lines = rows.map((m) => `${mark[m.status] ?? m.status} ${milestoneSummary(m, campaign.currency)}${m.template ? " · own template" : ""}`);
   let body = "";
   for (const [i, line] of lines.entries()) {
     if (body.length + line.length > 3_800) {
@@ -195,7 +175,7 @@ async function preview(ctx: BotContext, interaction: RepliableInteraction): Prom
     const embed = new EmbedBuilder()
       .setColor(COLORS.campaign)
       .setTitle("Nothing is waiting to be posted")
-      .setDescription(next.length ? `Next milestones: ${next.map((m) => `${describe(m, campaign.currency)}`).join(" · ")}` : "No open milestones.");
+      .setDescription(next.length ? `Next milestones: ${next.map((m) => `${milestoneSummary(m, campaign.currency)}`).join(" · ")}` : "No open milestones.");
     return withCard(embed, cardData(campaign, metrics), interaction);
   }
   const holds = [
@@ -253,20 +233,20 @@ const campaign: CommandModule = {
     if (sub === "status") return status(ctx, interaction);
     requireOrganizer(interaction, ctx.config);
     if (group === "milestone") {
-      if (sub === "add") return addOne(interaction, ctx);
+      if (sub === "add") return addMilestoneFromOptions(interaction, ctx);
       if (sub === "list") return list(ctx);
       const id = Number(interaction.options.getString("milestone", true));
       if (!Number.isSafeInteger(id)) throw new UserError("Pick a milestone from the list as you type.");
       const removed = await removeMilestone(ctx.db, id);
       const { currency } = await requireCampaign(ctx.db);
-      return { content: `Removed the milestone: ${describe(removed, currency)}.` };
+      return { content: `Removed the milestone: ${milestoneSummary(removed, currency)}.` };
     }
     switch (sub) {
       case "setup":
         return setup(interaction, ctx);
       case "raised":
       case "donation":
-        return money(interaction, ctx, sub);
+        return recordMoney(interaction, ctx, sub);
       case "preview":
         return preview(ctx, interaction);
       case "pause":
@@ -285,9 +265,9 @@ const campaign: CommandModule = {
     if (!isOrganizer(interaction, ctx.config) || interaction.options.getSubcommand() !== "remove") return [];
     const typed = interaction.options.getFocused().toLowerCase();
     const campaign = await requireCampaign(ctx.db).catch(() => null);
-    const open = await ctx.db.milestone.findMany({ where: { status: "open" }, orderBy: [{ metric: "asc" }, { threshold: "asc" }], take: 200 });
+    const open = await openMilestones(ctx.db);
     return open
-      .map((m) => ({ name: `${describe(m, campaign?.currency ?? "USD")}${m.template ? " (own template)" : ""}`.slice(0, 100), value: String(m.id) }))
+      .map((m) => ({ name: `${milestoneSummary(m, campaign?.currency ?? "USD")}${m.template ? " (own template)" : ""}`.slice(0, 100), value: String(m.id) }))
       .filter((c) => c.name.toLowerCase().includes(typed))
       .slice(0, 25);
   },

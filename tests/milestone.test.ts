@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { addDonation, setRaisedTotal, setupCampaign } from "../src/services/campaign.js";
 import { adjustMetric, readMetrics, setMetric } from "../src/services/metrics.js";
-import { addMilestone, checkMilestones, removeMilestone } from "../src/services/milestones.js";
+import { addMilestone, checkMilestones, milestoneSummary, parseThreshold, removeMilestone } from "../src/services/milestones.js";
 import { freshDb, type TestDb } from "./support/db.js";
 
 let t: TestDb;
@@ -137,6 +137,24 @@ describe("milestone crossings", () => {
       [200, 3_000_000, "open"],
     ]);
     expect(await outbox()).toHaveLength(1);
+  });
+});
+
+describe("an organizer's threshold as typed", () => {
+  it("reads a percent of the goal, an amount, or a count, and refuses the rest", () => {
+    expect(parseThreshold("raised_cents", "125%", 2_000_000)).toEqual({ threshold: 2_500_000, percent: 125 });
+    expect(parseThreshold("raised_cents", "5,000", 2_000_000)).toEqual({ threshold: 500_000, percent: null });
+    expect(parseThreshold("rsvps_going", " 1,000 ", 2_000_000)).toEqual({ threshold: 1000, percent: null });
+    expect(() => parseThreshold("raised_cents", "0%", 2_000_000)).toThrow(/from 1% to 1000%/);
+    expect(() => parseThreshold("rsvps_going", "1.000,5", 2_000_000)).toThrow(/could not read/);
+    expect(() => parseThreshold("rsvps_going", "50%", 2_000_000)).toThrow(/could not read/);
+  });
+
+  it("says a milestone in the words lists use", () => {
+    expect(milestoneSummary({ metric: "raised_cents", threshold: 1_000_000, percent: 50 }, "USD")).toBe("50% of the goal");
+    expect(milestoneSummary({ metric: "raised_cents", threshold: 1_000_000, percent: null }, "USD")).toBe("$10,000 raised");
+    expect(milestoneSummary({ metric: "lineup_sets", threshold: 8, percent: null }, "USD")).toBe("8 sets (lineup full)");
+    expect(milestoneSummary({ metric: "track_votes", threshold: 500, percent: null }, "USD")).toBe("500 votes on requested tracks");
   });
 });
 

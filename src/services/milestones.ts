@@ -6,8 +6,8 @@ import { UserError } from "../errors.js";
 import { cardAltText, cardData, type CardData } from "./cardData.js";
 import { queueTweet } from "./tweetOutbox.js";
 import { defaultTemplate, renderTemplate, validateTemplate, type TemplateValues } from "./postText.js";
-import { formatCount, formatMoney, MAX_CENTS, percentOf } from "./amounts.js";
-import { METRICS, type MetricName } from "./metricNames.js";
+import { formatCount, formatMoney, MAX_CENTS, percentOf, requireAmount } from "./amounts.js";
+import { METRICS, metricUnit, type MetricName } from "./metricNames.js";
 import { readMetrics, watchMetrics, type MetricChange } from "./metrics.js";
 
 export const DEFAULT_MONEY_PERCENTS = [25, 50, 75, 100, 150, 200];
@@ -114,6 +114,31 @@ export function milestoneLabel(m: Pick<MilestoneLike, "metric" | "threshold" | "
   return formatCount(m.threshold);
 }
 
+/** "50% of the goal", "$10,000 raised", "1,000 going", "8 sets (lineup full)": a milestone in a list. */
+export function milestoneSummary(m: Pick<MilestoneLike, "metric" | "threshold" | "percent">, currency: string): string {
+  const label = milestoneLabel(m, currency);
+  return m.metric === "raised_cents" && m.percent !== null ? label : `${label} ${metricUnit(m.metric)}`;
+}
+
+/**
+ * An organizer's threshold as typed: for money "25%" (of the goal) or an amount such as "5,000"; for a
+ * count digits such as "500" or "1,000".
+ */
+export function parseThreshold(metric: string, text: string, goalCents: number): { threshold: number; percent: number | null } {
+  const typed = text.trim();
+  const percentMatch = /^(\d{1,4})\s*%$/.exec(typed);
+  if (metric === "raised_cents" && percentMatch) {
+    const percent = Number(percentMatch[1]);
+    if (percent < 1 || percent > 1000) throw new UserError("A percent of the goal must be from 1% to 1000%.");
+    return { threshold: moneyThreshold(goalCents, percent), percent };
+  }
+  if (metric === "raised_cents") return { threshold: requireAmount(typed, "the threshold"), percent: null };
+  if (!/^(\d{1,3}(,\d{3})+|\d{1,10})$/.test(typed)) {
+    throw new UserError(`I could not read "${typed.slice(0, 20)}" as a number. Type digits, such as 500 or 1,000.`);
+  }
+  return { threshold: Number(typed.replace(/,/g, "")), percent: null };
+}
+
 function headline(m: MilestoneLike, currency: string): string {
   const label = milestoneLabel(m, currency);
   switch (m.metric) {
@@ -131,16 +156,16 @@ function headline(m: MilestoneLike, currency: string): string {
 }
 
 export function templateValues(campaign: CampaignLike, metrics: Metrics, m: MilestoneLike, value: number): TemplateValues {
-  const money = (c: number) => formatMoney(c, campaign.currency);
+  const amount = (cents: number) => formatMoney(cents, campaign.currency);
   const isMoney = m.metric === "raised_cents";
   return {
     campaign: campaign.name,
     milestone: milestoneLabel(m, campaign.currency),
-    threshold: isMoney ? money(m.threshold) : formatCount(m.threshold),
-    value: isMoney ? money(value) : formatCount(value),
+    threshold: isMoney ? amount(m.threshold) : formatCount(m.threshold),
+    value: isMoney ? amount(value) : formatCount(value),
     percent: `${formatCount(percentOf(metrics.raised_cents, campaign.goalCents))}%`,
-    raised: money(metrics.raised_cents),
-    goal: money(campaign.goalCents),
+    raised: amount(metrics.raised_cents),
+    goal: amount(campaign.goalCents),
     rsvps: formatCount(metrics.rsvps_going),
     volunteers: formatCount(metrics.volunteers),
     sets: formatCount(metrics.lineup_sets),
@@ -186,6 +211,11 @@ export async function addMilestone(db: DbOrTx, input: AddMilestoneInput, now: Da
     ON CONFLICT ("metric", "threshold") DO NOTHING`;
   if (inserted !== 1) throw new UserError("There is already a milestone at that number for this metric. Remove it first to change its template.", "conflict");
   return db.milestone.findUniqueOrThrow({ where: { metric_threshold: { metric, threshold: input.threshold } } });
+}
+
+/** The open milestones, for the organizer's pick of one to remove. */
+export function openMilestones(db: DbOrTx) {
+  return db.milestone.findMany({ where: { status: "open" }, orderBy: [{ metric: "asc" }, { threshold: "asc" }], take: MAX_MILESTONES });
 }
 
 export function listMilestones(db: DbOrTx) {
