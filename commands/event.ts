@@ -35,7 +35,7 @@ import {
 } from "../src/services/events.js";
 import { discordTime, discordWhen, TIME_EXAMPLES } from "../src/services/time.js";
 
-const PREFIX = "event";
+const EVENT_PREFIX = "event";
 const LIST_PAGE = 10;
 
 const data = new SlashCommandBuilder()
@@ -145,7 +145,7 @@ async function listPage(ctx: BotContext, page: number) {
     .setDescription(lines.join("\n").slice(0, 4096) || "Nothing is planned yet. Organizers create events with /event create.")
     .setFooter({ text: "Answer with /rsvp going, maybe or decline (pick the event as you type)." });
   const hasNext = events.length > (page + 1) * LIST_PAGE;
-  return { embeds: [embed], components: pagerRows({ page, hasNext, customId: (target) => `${PREFIX}:list:${target}` }) };
+  return { embeds: [embed], components: pagerRows({ page, hasNext, customId: (target) => `${EVENT_PREFIX}:list:${target}` }) };
 }
 
 async function post(ctx: BotContext, interaction: ChatInputCommandInteraction, event: Event): Promise<Response> {
@@ -219,7 +219,7 @@ const eventCommand: CommandModule = {
     return eventChoices(ctx.db, String(interaction.options.getFocused()), ctx.now(), ctx.config.CAMPAIGN_TIMEZONE);
   },
   components: {
-    async [PREFIX](_interaction, id, ctx) {
+    async [EVENT_PREFIX](_interaction, id, ctx) {
       if (id.action !== "list") return { content: "This button is no longer active. Run /event list again." };
       return { kind: "update", message: await listPage(ctx, Math.max(0, Number(id.args[0]) || 0)) };
     },

@@ -32,7 +32,7 @@ import {
   type Member,
 } from "../src/services/volunteers.js";
 
-const PREFIX = "vol";
+const VOLUNTEER_PREFIX = "vol";
 
 const shiftOption = (what: string) => (o: SlashCommandStringOption) =>
   o.setName("shift").setDescription(what).setRequired(true).setAutocomplete(true).setMaxLength(20);
@@ -74,7 +74,7 @@ async function claim(ctx: BotContext, interaction: Interaction, shiftId: number)
   const result = await claimShift(ctx.db, ctx.config, shiftId, memberOf(interaction), ctx.now());
   if (result.status === "claimed") return claimedReply(result.shift);
   if (result.onWaitlist) return { content: `The ${shiftLine(result.shift)} shift is full and you are already on its waitlist: I will DM you if a slot opens.` };
-  const button = new ButtonBuilder().setCustomId(`${PREFIX}:wait:${shiftId}`).setLabel("Join the waitlist").setStyle(ButtonStyle.Primary);
+  const button = new ButtonBuilder().setCustomId(`${VOLUNTEER_PREFIX}:wait:${shiftId}`).setLabel("Join the waitlist").setStyle(ButtonStyle.Primary);
   return {
     content: `The ${shiftLine(result.shift)} shift is full. Join its waitlist and the first free slot is yours (I will DM you).`,
     components: [new ActionRowBuilder<ButtonBuilder>().addComponents(button)],
@@ -97,12 +97,12 @@ async function listPage(ctx: BotContext, filter: { roleId?: number; from?: Date;
   );
   embed.setFooter({ text: `Page ${list.page + 1} of ${list.pages} · ${list.total} open · pick one below to claim it` });
   const select = new StringSelectMenuBuilder()
-    .setCustomId(`${PREFIX}:claim`)
+    .setCustomId(`${VOLUNTEER_PREFIX}:claim`)
     .setPlaceholder("Claim a shift from this page")
     .addOptions(list.shifts.map((s) => ({ label: shiftLabel(s, tz).slice(0, 100), value: String(s.id), description: `${slotsLeft(s)} of ${s.capacity} slots left` })));
   const state = `${filter.roleId ?? 0}:${filter.from ? filter.from.getTime() / 1000 : 0}:${filter.to ? filter.to.getTime() / 1000 : 0}`;
   const rows = [new ActionRowBuilder<StringSelectMenuBuilder>().addComponents(select)];
-  const pager = pagerRows({ page: list.page, hasNext: list.page < list.pages - 1, customId: (target) => `${PREFIX}:page:${target}:${state}` });
+  const pager = pagerRows({ page: list.page, hasNext: list.page < list.pages - 1, customId: (target) => `${VOLUNTEER_PREFIX}:page:${target}:${state}` });
   return { embeds: [embed], components: [...rows, ...pager] };
 }
 
@@ -156,7 +156,7 @@ const volunteer: CommandModule = {
       }
       case "offer": {
         const { offer, shift, again } = await offerShift(ctx.db, parseShiftId(interaction.options.getString("shift", true)), userId, now);
-        const button = new ButtonBuilder().setCustomId(`${PREFIX}:take:${offer.id}`).setLabel("Take this shift").setStyle(ButtonStyle.Success);
+        const button = new ButtonBuilder().setCustomId(`${VOLUNTEER_PREFIX}:take:${offer.id}`).setLabel("Take this shift").setStyle(ButtonStyle.Success);
         return {
           ephemeral: false,
           content: `<@${userId}> ${again ? "is still looking" : "is looking"} for someone to take their ${shiftLine(shift)} shift (${discordTime(shift.startsAt, "R")}).${shift.requiresRoleId ? ` It needs the <@&${shift.requiresRoleId}> role.` : ""} The first to press the button takes it over.`,
@@ -192,7 +192,7 @@ const volunteer: CommandModule = {
   },
 
   components: {
-    [PREFIX]: async (interaction: ComponentInteraction, id: ParsedCustomId, ctx: BotContext): Promise<Response> => {
+    [VOLUNTEER_PREFIX]: async (interaction: ComponentInteraction, id: ParsedCustomId, ctx: BotContext): Promise<Response> => {
       const now = ctx.now();
       switch (id.action) {
         case "claim": {

@@ -86,14 +86,14 @@ export function createRouter(commands: CommandModule[], ctx: BotContext) {
       await send(interaction, response);
     } catch (err) {
       const ref = reference();
-      ctx.log.error({ err, ref, ...describe(interaction) }, "could not answer an interaction");
+      ctx.log.error({ err, ref, ...logFields(interaction) }, "could not answer an interaction");
     }
   }
 
   function failure(err: unknown, interaction: RepliableInteraction): Response {
     if (err instanceof UserError) return { content: showMessage(err.marked), ephemeral: true };
     const ref = reference();
-    ctx.log.error({ err, ref, ...describe(interaction) }, "interaction failed");
+    ctx.log.error({ err, ref, ...logFields(interaction) }, "interaction failed");
     return { content: `Something went wrong on our side (ref ${ref}). Please try again; if it keeps happening, tell an organizer this reference.`, ephemeral: true };
   }
 
@@ -203,7 +203,7 @@ function reference(): string {
   return crypto.randomBytes(3).toString("hex");
 }
 
-function describe(interaction: RepliableInteraction): Record<string, string> {
+function logFields(interaction: RepliableInteraction): Record<string, string> {
   return {
     user: interaction.user.id,
     what: interaction.isChatInputCommand()

@@ -39,14 +39,16 @@ export interface AnswerResult {
   promoted: Promotion[];
 }
 
-interface Current {
+/** The member's RSVP row as locked at the start of the transaction ("none": just created). */
+interface RsvpRow {
   id: number;
   status: string;
   guests: number;
   waitlistSeq: number | null;
 }
 
-type Target = { status: "going"; guests: number } | { status: "maybe" | "declined" | "removed" };
+/** What the member (or an organizer removing them) asks for. */
+type WantedAnswer = { status: "going"; guests: number } | { status: "maybe" | "declined" | "removed" };
 
 /** Answers for a member: the slash commands and the announcement's buttons both come here. */
 export async function answerRsvp(db: Db, input: AnswerInput): Promise<AnswerResult> {
@@ -55,11 +57,11 @@ export async function answerRsvp(db: Db, input: AnswerInput): Promise<AnswerResu
   return db.$transaction(async (tx) => {
     await lockEvent(tx, input.eventId);
     const event = await requireOpenEvent(tx, input.eventId, input.now, "answer");
-    const cur = await lockRsvp(tx, event.id, input.userId, displayName, input.now);
-    const previous = isStatus(cur.status) ? cur.status : null;
-    const kept = cur.status === "going" || cur.status === "waitlisted" ? Math.min(cur.guests, input.maxGuests) : 0;
-    const target: Target = input.answer === "going" ? { status: "going", guests: input.guests ?? kept } : { status: input.answer };
-    const moved = await transition(tx, event, cur, target, input.now);
+    const row = await lockRsvp(tx, event.id, input.userId, displayName, input.now);
+    const previous = isStatus(row.status) ? row.status : null;
+    const kept = row.status === "going" || row.status === "waitlisted" ? Math.min(row.guests, input.maxGuests) : 0;
+    const target: WantedAnswer = input.answer === "going" ? { status: "going", guests: input.guests ?? kept } : { status: input.answer };
+    const moved = await transition(tx, event, row, target, input.now);
     const promoted = moved.freed ? await promoteWaitlist(tx, event.id, input.now) : [];
     const after = await tx.event.findUniqueOrThrow({ where: { id: event.id } });
     const position = moved.status === "waitlisted" ? await waitlistPosition(tx, event.id, moved.seq!) : null;
@@ -74,15 +76,15 @@ export async function removeRsvp(db: Db, input: { eventId: number; userId: strin
     const event = await requireEvent(tx, input.eventId);
     if (event.status === "cancelled") throw new UserError(`**${event.name}** is cancelled; its answers no longer count.`, "conflict");
     // Touching the row locks it (PostgreSQL), so the status returned is the latest.
-    const rows = await tx.$queryRaw<Current[]>`
+    const rows = await tx.$queryRaw<RsvpRow[]>`
       UPDATE "Rsvp" SET "updatedAt" = ${input.now} WHERE "eventId" = ${event.id} AND "userId" = ${input.userId}
       RETURNING "id", "status", "guests", "waitlistSeq"`;
-    const cur = rows[0] && normalize(rows[0]);
-    if (!cur || !isStatus(cur.status)) throw new UserError("That member has no answer for this event: nothing to remove.", "not_found");
-    const moved = await transition(tx, event, cur, { status: "removed" }, input.now);
+    const row = rows[0] && normalize(rows[0]);
+    if (!row || !isStatus(row.status)) throw new UserError("That member has no answer for this event: nothing to remove.", "not_found");
+    const moved = await transition(tx, event, row, { status: "removed" }, input.now);
     const promoted = moved.freed ? await promoteWaitlist(tx, event.id, input.now) : [];
     const after = await tx.event.findUniqueOrThrow({ where: { id: event.id } });
-    return { event: after, removed: cur.status, promoted };
+    return { event: after, removed: row.status, promoted };
   }, TX_OPTIONS);
 }
 
@@ -97,7 +99,7 @@ function isStatus(s: string): s is RsvpStatus {
   return s === "going" || s === "waitlisted" || s === "maybe" || s === "declined";
 }
 
-function normalize(row: Current): Current {
+function normalize(row: RsvpRow): RsvpRow {
   return { id: Number(row.id), status: row.status, guests: Number(row.guests), waitlistSeq: row.waitlistSeq === null ? null : Number(row.waitlistSeq) };
 }
 
@@ -106,8 +108,8 @@ function normalize(row: Current): Current {
  * member queue up behind each other instead of both reading the old state (and no unique violation can
  * abort the transaction).
  */
-async function lockRsvp(tx: Tx, eventId: number, userId: string, displayName: string, now: Date): Promise<Current> {
-  const rows = await tx.$queryRaw<Current[]>`
+async function lockRsvp(tx: Tx, eventId: number, userId: string, displayName: string, now: Date): Promise<RsvpRow> {
+  const rows = await tx.$queryRaw<RsvpRow[]>`
     INSERT INTO "Rsvp" ("eventId", "userId", "displayName", "status", "guests", "createdAt", "updatedAt")
     VALUES (${eventId}, ${userId}, ${displayName}, 'none', 0, ${now}, ${now})
     ON CONFLICT ("eventId", "userId") DO UPDATE SET "displayName" = excluded."displayName", "updatedAt" = excluded."updatedAt"
@@ -115,10 +117,23 @@ async function lockRsvp(tx: Tx, eventId: number, userId: string, displayName: st
   return normalize(rows[0]!);
 }
 
-async function transition(tx: Tx, event: Event, cur: Current, target: Target, now: Date) {
-  const oldSeats = cur.status === "going" ? 1 + cur.guests : 0;
-  const oldWait = cur.status === "waitlisted" ? 1 + cur.guests : 0;
-  const oldMaybe = cur.status === "maybe" ? 1 : 0;
+/**
+ * Moves one member's row from its state to the wanted one, with every count that follows.
+ *
+ * States: none (a row just created) · going (holds 1 + guests seats) · waitlisted (holds a ticket, counts
+ * 1 + guests on the waitlist) · maybe (counts 1 maybe) · declined (counts nothing) · removed (row deleted).
+ * - Wanting going: one already going who asks for the same or fewer guests keeps the seats; otherwise it
+ *   tries to take the seats it lacks in one conditional update. If they do not fit, one already going is
+ *   refused and keeps the seats held (never pushed back to the waitlist); anyone else joins the waitlist,
+ *   keeping their ticket if already on it (arrival order stands when the number of guests changes).
+ * - Wanting maybe, declined or removed: whatever was held is released.
+ * Then the event row's counts and the campaign metrics move by the difference between old and new
+ * (less the seats takeSeats already added), and `freed` tells the caller to promote from the waitlist.
+ */
+async function transition(tx: Tx, event: Event, row: RsvpRow, target: WantedAnswer, now: Date) {
+  const oldSeats = row.status === "going" ? 1 + row.guests : 0;
+  const oldWait = row.status === "waitlisted" ? 1 + row.guests : 0;
+  const oldMaybe = row.status === "maybe" ? 1 : 0;
   let status: RsvpStatus | "removed" = target.status === "going" ? "going" : target.status;
   let guests = 0;
   let seq: number | null = null;
@@ -128,22 +143,22 @@ async function transition(tx: Tx, event: Event, cur: Current, target: Target, no
     guests = target.guests;
     const want = 1 + guests;
     const extra = want - oldSeats;
-    if (cur.status === "going" && extra <= 0) {
+    if (row.status === "going" && extra <= 0) {
       status = "going";
-    } else if (await takeSeats(tx, event.id, cur.status === "going" ? extra : want)) {
+    } else if (await takeSeats(tx, event.id, row.status === "going" ? extra : want)) {
       status = "going";
-      applied = cur.status === "going" ? extra : want;
-    } else if (cur.status === "going") {
+      applied = row.status === "going" ? extra : want;
+    } else if (row.status === "going") {
       const fresh = await tx.event.findUniqueOrThrow({ where: { id: event.id } });
       const free = Math.max(0, (fresh.capacity ?? 0) - fresh.seatsTaken);
       throw new UserError(
-        `Only ${free} more ${free === 1 ? "seat is" : "seats are"} free, so ${guests} guests do not fit. You keep your seat with ${cur.guests} ${cur.guests === 1 ? "guest" : "guests"}; ask again with fewer guests.`,
+        `Only ${free} more ${free === 1 ? "seat is" : "seats are"} free, so ${guests} guests do not fit. You keep your seat with ${row.guests} ${row.guests === 1 ? "guest" : "guests"}; ask again with fewer guests.`,
         "full",
       );
     } else {
       status = "waitlisted";
       // Someone already waiting keeps their place when they change their number of guests.
-      seq = cur.status === "waitlisted" && cur.waitlistSeq !== null ? cur.waitlistSeq : await nextTicket(tx, event.id);
+      seq = row.status === "waitlisted" && row.waitlistSeq !== null ? row.waitlistSeq : await nextTicket(tx, event.id);
     }
   }
 
@@ -155,8 +170,8 @@ async function transition(tx: Tx, event: Event, cur: Current, target: Target, no
   if (maybe !== oldMaybe) await adjustMetric(tx, "rsvps_maybe", maybe - oldMaybe, now);
   if (wait !== oldWait) await adjustMetric(tx, "rsvps_waitlisted", wait - oldWait, now);
 
-  if (status === "removed") await tx.rsvp.delete({ where: { id: cur.id } });
-  else await tx.rsvp.update({ where: { id: cur.id }, data: { status, guests, waitlistSeq: seq, updatedAt: now } });
+  if (status === "removed") await tx.rsvp.delete({ where: { id: row.id } });
+  else await tx.rsvp.update({ where: { id: row.id }, data: { status, guests, waitlistSeq: seq, updatedAt: now } });
   return { status, guests, seq, freed: seats < oldSeats };
 }
 
