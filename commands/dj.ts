@@ -1,5 +1,5 @@
 // /dj: DJs offer sets, organizers review them and build the lineup, members request tracks and vote.
-// Handlers stay thin: read the options, call one service, render with src/discord/djViews.ts.
+// Handlers stay thin: read the options, call one service, render with src/discord/views/dj.ts.
 import { SlashCommandBuilder, type AutocompleteInteraction, type ChatInputCommandInteraction } from "discord.js";
 import { notifyOrganizers, postReview, refreshReviewPost } from "../src/discord/notices.js";
 import { UserError, NO_LONGER_ACTIVE } from "../src/errors.js";
