@@ -17,7 +17,10 @@ export default tseslint.config(
     settings: { "import-x/resolver-next": [createTypeScriptImportResolver({ project: "./tsconfig.json" })] },
     rules: {
       "import-x/no-cycle": ["error", { ignoreExternal: true }],
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" },
+      ],
       "no-sequences": "error",
     },
   },
@@ -43,7 +46,10 @@ export default tseslint.config(
   {
     files: ["commands/**/*.ts"],
     rules: {
-      "no-restricted-imports": noImports(["./*", "../commands/*"], "A command file imports from src/, never another command file."),
+      "no-restricted-imports": noImports(
+        ["./*", "../commands/*"],
+        "A command file imports from src/, never another command file.",
+      ),
     },
   },
 );
