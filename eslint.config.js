@@ -44,6 +44,15 @@ export default tseslint.config(
     },
   },
   {
+    files: ["src/x/**/*.ts"],
+    rules: {
+      "no-restricted-imports": noImports(
+        ["discord.js", "**/discord/**", "../discord/*"],
+        "src/x is the X side; src/jobs wires it to Discord.",
+      ),
+    },
+  },
+  {
     files: ["commands/**/*.ts"],
     rules: {
       "no-restricted-imports": noImports(

@@ -5,7 +5,7 @@ import type { BotContext } from "../discord/types.js";
 import type { Scheduler } from "./scheduler.js";
 import { sendDueRsvpReminders } from "../services/rsvpReminders.js";
 import { postShiftSummary, sendDueShiftReminders } from "../services/shiftReminders.js";
-import { createTweetJobs } from "../x/jobs.js";
+import { createTweetJobs } from "./tweets.js";
 
 export interface Jobs {
   /** Sends the DM outbox now (called when rows were written, besides the schedule). */

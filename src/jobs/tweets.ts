@@ -1,10 +1,10 @@
 // The scheduled jobs of posting to X, wired from the bot's context: src/jobs/index.ts registers them.
 import type { BotContext } from "../discord/types.js";
-import { announceMilestones } from "./announce.js";
-import { queueDigest } from "./digest.js";
 import { createDiscordAnnouncer } from "../discord/notices.js";
-import { flushTweets, type OutboxDeps } from "./outbox.js";
-import { createPublisher } from "./publisher.js";
+import { announceMilestones } from "../x/announce.js";
+import { queueDigest } from "../x/digest.js";
+import { flushTweets, type OutboxDeps } from "../x/outbox.js";
+import { createPublisher } from "../x/publisher.js";
 
 export function createTweetJobs(ctx: BotContext) {
   const announcer = createDiscordAnnouncer(ctx.client, ctx.config.ANNOUNCE_CHANNEL_ID, ctx.log);
