@@ -40,7 +40,7 @@ export async function startBot(config: Config, log: Logger, options: BotOptions 
   const holder = `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString("hex")}`;
   const scheduler = createScheduler({ db, log, holder, timezone: config.CAMPAIGN_TIMEZONE });
   const coalescer = createCoalescer(log);
-  const flushDms = createDmSender({ db, client, log });
+  const flushDms = createDmSender({ db, client, log, retryHours: config.DM_RETRY_HOURS });
   const ctx: BotContext = {
     db,
     config,

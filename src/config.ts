@@ -86,6 +86,9 @@ const schema = z
     TWEET_DAILY_CAP: integer(0, 10_000, 10),
     TWEET_MONTHLY_CAP: integer(0, 100_000, 100),
     TWEET_ALLOW_LINKS: boolean(false),
+    // Outages are long (Discord down for an hour, X for a day): transient failures retry this long before giving up.
+    DM_RETRY_HOURS: integer(1, 720, 24),
+    TWEET_RETRY_HOURS: integer(1, 720, 48),
 
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], { error: "must be one of fatal, error, warn, info, debug, trace, silent" }).default("info"),
     LOG_FORMAT: z.enum(["json", "pretty"], { error: "must be json or pretty" }).default("json"),

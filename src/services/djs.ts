@@ -120,6 +120,7 @@ export async function reviewOffer(db: Db, offerId: number, decision: "approve" |
         decision === "approve"
           ? `Your offer to play as ${memberText(offer.djName)} was approved. Thank you! The organizers will place your set in the lineup, and you will get a DM with the time.`
           : `Thank you for offering to play as ${memberText(offer.djName)}. The organizers could not take your set this time. You are welcome to offer again with /dj offer.`,
+      priority: "first",
     }, now);
     return offer;
   });

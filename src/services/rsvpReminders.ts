@@ -46,6 +46,9 @@ export async function sendDueRsvpReminders(db: Db, config: ReminderSettings, now
           content: `Reminder: **${event.name}**${where} starts ${discordWhen(event.startsAt)} (${plainTime(event.startsAt, config.CAMPAIGN_TIMEZONE)}). You are going${plus}. Plans changed? /rsvp decline frees your seat for someone on the waitlist. (/rsvp reminders off stops these.)`,
           // A member whose DMs are closed simply misses the reminder; the others get theirs.
           fallbackChannelId: null,
+          // Behind every other DM, and pointless once the event started: dropped then, not sent late.
+          priority: "last",
+          expiresAt: event.startsAt,
         }, now);
         if (fresh) n++;
       }

@@ -84,6 +84,7 @@ export async function promoteWaitlist(tx: Tx, eventId: number, now: Date): Promi
       dedupeKey: `rsvp-promoted:${eventId}:${next.userId}:${next.waitlistSeq}`,
       userId: next.userId,
       content: `Good news: a seat opened up and you are now **going** to **${event.name}**${plus}, ${discordWhen(event.startsAt)}. Can't make it after all? Answer /rsvp decline so the next person gets the seat.`,
+      priority: "first",
     }, now);
     promoted.push({ userId: next.userId, guests: next.guests });
   }

@@ -195,7 +195,7 @@ export async function promoteFromWaitlist(tx: Tx, shiftId: number, now: Date, co
     const content = outcome.ok
       ? `Good news: a slot opened and you now hold the ${shiftLine(shift)} shift. Check in with /volunteer checkin from 30 minutes before. Can't make it? /volunteer drop or /volunteer offer.`
       : `A slot opened on the ${shiftLine(shift)} shift you were waiting for, but I could not give it to you: ${outcome.reason} You are off its waitlist.`;
-    await queueDm(tx, { dedupeKey: `shift-promotion:${next.id}`, userId: next.userId, content }, now);
+    await queueDm(tx, { dedupeKey: `shift-promotion:${next.id}`, userId: next.userId, content, priority: "first" }, now);
     if (outcome.ok) promoted.push(next.userId);
   }
 }

@@ -44,6 +44,8 @@ export async function sendDueShiftReminders(db: Db, config: Pick<Config, "SHIFT_
               `Reminder: your ${shiftLine(a.shift)} shift starts ${discordTime(a.shift.startsAt, "R")}.` +
               `${a.shift.description ? `\n> ${a.shift.description}` : ""}\n` +
               `Check in with /volunteer checkin from ${discordTime(opens, "t")}. Can't make it? Hand it over with /volunteer offer.`,
+            priority: "last",
+            expiresAt: a.shift.startsAt,
           }, now);
           if (isNew) queued += 1;
         }

@@ -147,6 +147,7 @@ export async function takeOffer(db: Db, config: ShiftConfig, offerId: number, me
       dedupeKey: `shift-offer-taken:${offerId}`,
       userId: offer.fromUserId,
       content: `<@${member.userId}> took the ${shiftLine(shift)} shift you offered. You no longer hold it. Thank you!`,
+      priority: "first",
     }, now);
     return { shift, fromUserId: offer.fromUserId };
   });

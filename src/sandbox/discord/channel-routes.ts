@@ -57,10 +57,10 @@ export function channelRoutes(world: World): Route[] {
       // earlier message instead of creating a second one (how a retried send stays exactly once).
       if (body?.enforce_nonce && body.nonce !== undefined) {
         const earlier = world.nonces.get(`${channel.id}:${body.nonce}`);
-        if (earlier && Date.now() - earlier.at < NONCE_WINDOW_MS) return ok(world.apiMessage(earlier.message));
+        if (earlier && world.now() - earlier.at < NONCE_WINDOW_MS) return ok(world.apiMessage(earlier.message));
       }
       const message = createMessage(world, body ?? {}, files, { channelId: channel.id });
-      if (body?.nonce !== undefined) world.nonces.set(`${channel.id}:${body.nonce}`, { message, at: Date.now() });
+      if (body?.nonce !== undefined) world.nonces.set(`${channel.id}:${body.nonce}`, { message, at: world.now() });
       return ok(world.apiMessage(message));
     }),
 

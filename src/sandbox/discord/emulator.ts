@@ -3,6 +3,7 @@
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { assertMember, findInteractive, modalSubmitComponents, selectData } from "./components.js";
+import { Faults, type DiscordFault } from "./faults.js";
 import { Gateway } from "./gateway.js";
 import { Interactions, type StartInput } from "./interactions.js";
 import { assertCanRun, buildCommandData, findCommand } from "./options.js";
@@ -34,10 +35,13 @@ export class DiscordEmulator {
   private readonly gateway: Gateway;
   private readonly interactions: Interactions;
   private readonly server: Server;
+  private readonly faults: Faults;
 
   constructor(private readonly options: EmulatorOptions = {}) {
     this.token = options.token ?? "emulator-bot-token";
     const log = options.log ?? (() => {});
+    if (options.now) this.world.now = options.now;
+    this.faults = new Faults(() => this.world.now());
     this.gateway = new Gateway(this.world, this.token, log);
     this.interactions = new Interactions(this.world, this.gateway);
     this.server = createRestServer({
@@ -49,6 +53,7 @@ export class DiscordEmulator {
       log,
       requests: this.requests,
       unknownRoutes: this.unknownRoutes,
+      faults: this.faults,
     });
   }
 
@@ -92,6 +97,19 @@ export class DiscordEmulator {
   }
   member(id: string): Member | undefined {
     return this.world.member(id);
+  }
+
+  /**
+   * Makes REST calls fail as in a Discord outage (see DiscordFault): until `fault.until` on the emulator's clock,
+   * for `fault.times` calls, or until the returned function is called.
+   */
+  outage(fault: DiscordFault): () => void {
+    return this.faults.add(fault);
+  }
+
+  /** Closes the bot's gateway session with a close code, as Discord does (4004: authentication failed, 4014: disallowed intents). */
+  closeGateway(code: number, reason = ""): boolean {
+    return this.gateway.closeSessions(code, reason) > 0;
   }
 
   isReady(): boolean {
@@ -215,6 +233,8 @@ export class DiscordEmulator {
   }
 
   async close(): Promise<void> {
+    this.faults.clear();
+    for (const res of this.faults.hung) res.destroy();
     this.interactions.close();
     await this.gateway.close();
     this.server.closeAllConnections();

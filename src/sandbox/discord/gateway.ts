@@ -101,6 +101,16 @@ export class Gateway {
     return [...this.sessions].filter((s) => s.ready && s.ws.readyState === s.ws.OPEN && shardOf(guildId, s.shard[1]) === s.shard[0]);
   }
 
+  /** Closes every identified session with `code` (a test of how the bot takes Discord's close codes); returns how many. */
+  closeSessions(code: number, reason: string): number {
+    const sessions = this.receivers();
+    for (const session of sessions) {
+      session.ready = false;
+      session.ws.close(code, reason);
+    }
+    return sessions.length;
+  }
+
   async close(): Promise<void> {
     for (const s of this.sessions) s.ws.terminate();
     this.sessions.clear();

@@ -1,6 +1,7 @@
 // A small, strict Discord-compatible server (REST + JSON gateway) for the demo and end-to-end tests.
 export { DiscordEmulator, startDiscordEmulator } from "./emulator.js";
 export { ACK_DEADLINE_MS } from "./interactions.js";
+export type { DiscordFault } from "./faults.js";
 export type {
   AddMemberInput,
   ApiUser,

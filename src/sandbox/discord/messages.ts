@@ -51,7 +51,7 @@ export function createMessage(world: World, body: any, files: UploadedFile[], me
   const channel = world.channels.get(meta.channelId);
   const flags = (body?.flags ?? 0) | (meta.ephemeral ? FLAG_EPHEMERAL : 0) | (meta.loading ? FLAG_LOADING : 0);
   const message: StoredMessage = {
-    id: snowflake(),
+    id: snowflake(world.now()),
     channel_id: meta.channelId,
     ...(channel?.guildId ? { guild_id: channel.guildId } : {}),
     author: world.botUser,
@@ -62,7 +62,7 @@ export function createMessage(world: World, body: any, files: UploadedFile[], me
     flags,
     ...(body?.allowed_mentions !== undefined ? { allowed_mentions: body.allowed_mentions } : {}),
     type: meta.type ?? 0,
-    timestamp: new Date().toISOString(),
+    timestamp: new Date(world.now()).toISOString(),
     edited_timestamp: null,
     ephemeral: (flags & FLAG_EPHEMERAL) !== 0,
     deleted: false,

@@ -2,6 +2,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { channelRoutes } from "./channel-routes.js";
 import { eventRoutes, type Dispatch } from "./event-routes.js";
+import type { Faults } from "./faults.js";
 import { HttpError, matchRoute, readBody, type Reply, type Route } from "./http.js";
 import type { Interactions } from "./interactions.js";
 import { attachmentReply, coreRoutes } from "./rest-routes.js";
@@ -19,6 +20,7 @@ export interface RestDeps {
   log: (line: string) => void;
   requests: RecordedRequest[];
   unknownRoutes: string[];
+  faults: Faults;
 }
 
 export function createRestServer(deps: RestDeps): Server {
@@ -42,6 +44,14 @@ async function handle(deps: RestDeps, routes: Route[], req: IncomingMessage, res
   if (attachment && method === "GET") return send(res, attachmentReply(deps.world, attachment[1]!));
 
   const path = url.pathname.startsWith(API_PREFIX) ? url.pathname.slice(API_PREFIX.length) || "/" : url.pathname;
+  const fault = deps.faults.take(method, path);
+  if (fault) {
+    req.resume(); // the body is read and ignored, as a failing server would
+    deps.requests.push({ method, path, status: fault.status === "timeout" ? 0 : fault.status, body: undefined });
+    deps.log(`rest: ${method} ${path} -> ${fault.status} (outage on purpose)`);
+    deps.faults.answer(res, fault);
+    return;
+  }
   let body: unknown;
   let reply: Reply;
   try {

@@ -3,7 +3,8 @@
 const DISCORD_EPOCH = 1420070400000n;
 let counter = 0n;
 
-export function snowflake(): string {
+/** `at`: the instant it encodes (ms), the emulator's clock for messages. */
+export function snowflake(at = Date.now()): string {
   counter = (counter + 1n) & 0xfffn;
-  return (((BigInt(Date.now()) - DISCORD_EPOCH) << 22n) | (1n << 17n) | counter).toString();
+  return (((BigInt(Math.floor(at)) - DISCORD_EPOCH) << 22n) | (1n << 17n) | counter).toString();
 }

@@ -7,6 +7,8 @@ export interface EmulatorOptions {
   /** The bot token the emulator accepts. */
   token?: string;
   log?: (line: string) => void;
+  /** The emulator's clock in ms (default Date.now): outages, nonce windows and message times read it. */
+  now?: () => number;
 }
 
 export interface ApiUser {

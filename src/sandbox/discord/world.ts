@@ -53,6 +53,8 @@ export class World {
   readonly messages = new Map<string, StoredMessage>();
   /** Nonces of messages created with one, for enforce_nonce: `<channel>:<nonce>`. */
   readonly nonces = new Map<string, { message: StoredMessage; at: number }>();
+  /** The emulator's clock (ms): tests that play hours of an outage pass their own. Message timestamps and nonce windows read it. */
+  now: () => number = Date.now;
   /** Attachments by id, served at /attachments/:id/:name. */
   readonly attachments = new Map<string, StoredAttachment>();
   readonly commands = { guild: new Map<string, any>(), global: new Map<string, any>() };
