@@ -6,16 +6,18 @@ import { createLogger } from "../src/log.js";
 import { startXEmulator, type XEmulator } from "../src/sandbox/x/index.js";
 import { resumePosting, setupCampaign } from "../src/services/campaign.js";
 import { announceMilestones } from "../src/x/announce.js";
-import { flushTweets, MAX_ATTEMPTS, type AnnouncedPost, type OutboxConfig, type OutboxDeps } from "../src/x/outbox.js";
+import { flushTweets, type AnnouncedPost, type OutboxConfig, type OutboxDeps } from "../src/x/outbox.js";
 import { createPublisher } from "../src/x/publisher.js";
-import { queueTweet } from "../src/services/tweetOutbox.js";
+import { failedTweets, queueTweet, requeueFailedTweet } from "../src/services/tweetOutbox.js";
 import { freshDb, type TestDb } from "./support/db.js";
 
 let t: TestDb;
 let x: XEmulator;
+// The X emulator's clock: its outages end by it, and the tests move it with the times they pass to flushTweets.
+let xClock = 0;
 beforeAll(async () => {
   t = await freshDb();
-  x = await startXEmulator();
+  x = await startXEmulator({ now: () => xClock });
 });
 afterAll(async () => {
   await x.close();
@@ -24,7 +26,7 @@ afterAll(async () => {
 
 const ORGANIZER = "100000000000000001";
 const card: CardData = { name: "A dance party", raisedCents: 1_000_000, goalCents: 2_000_000, currency: "USD", rsvps: 10, volunteers: 2, headline: "Milestone: 50% of the goal" };
-const config: OutboxConfig = { CAMPAIGN_TIMEZONE: "UTC", TWEET_QUIET_HOURS: undefined, TWEET_DAILY_CAP: 10, TWEET_MONTHLY_CAP: 100, TWEET_ALLOW_LINKS: false, DJ_REVIEW_CHANNEL_ID: undefined };
+const config: OutboxConfig = { CAMPAIGN_TIMEZONE: "UTC", TWEET_QUIET_HOURS: undefined, TWEET_DAILY_CAP: 10, TWEET_MONTHLY_CAP: 100, TWEET_ALLOW_LINKS: false, DJ_REVIEW_CHANNEL_ID: undefined, TWEET_RETRY_HOURS: 48 };
 const log = createLogger({ level: "silent", format: "json" });
 
 function announcerLog() {
@@ -116,26 +118,83 @@ describe("faults", () => {
     expect(x.tweets).toHaveLength(2);
   });
 
-  it("5xx retries with exponential backoff, then gives up as failed and tells the organizer once", async () => {
+  it("5xx retries with exponential backoff, at most an hour apart", async () => {
     await queue();
-    x.fail({ status: 503 }, MAX_ATTEMPTS);
+    x.fail({ status: 503 }, 9);
     let now = NOON;
     const waits: number[] = [];
-    for (let i = 0; i < MAX_ATTEMPTS; i++) {
+    for (let i = 0; i < 9; i++) {
       await flushTweets(deps(), now);
       const row = (await rows())[0]!;
-      if (row.status === "failed") break;
       waits.push(row.notBefore.getTime() - now.getTime());
       expect(await flushTweets(deps(), later(row.notBefore, -1000))).toMatchObject({ posted: 0 }); // not due yet
       now = row.notBefore;
     }
-    expect(waits).toEqual([60_000, 120_000, 240_000, 480_000]);
+    expect(waits.map((w) => w / 60_000)).toEqual([1, 2, 4, 8, 16, 32, 60, 60, 60]);
+    expect(await flushTweets(deps(), now)).toMatchObject({ posted: 1 });
+  });
+
+  /** Runs the posting job every 15 minutes (TWEET_CRON's default) from `from` for `hours`, X's clock in step. */
+  async function runFor(from: Date, hours: number): Promise<Date> {
+    let now = from;
+    while (now.getTime() <= from.getTime() + hours * 3_600_000) {
+      xClock = now.getTime();
+      await flushTweets(deps(), now);
+      now = later(now, 15 * 60_000);
+    }
+    return now;
+  }
+
+  it("X down for six hours, far past the old give-up time of about 15 minutes: posted once when X is back", async () => {
+    await queue();
+    x.outage({ status: 503 }, NOON.getTime() + 6 * 3_600_000);
+    await runFor(NOON, 5.75);
+    const during = (await rows())[0]!;
+    expect(during.status).toBe("posting");
+    expect(during.attempts).toBeGreaterThan(5); // the old limit
+    expect(x.tweets).toHaveLength(0);
+    await runFor(later(NOON, 6 * 3_600_000), 2);
+    expect(x.tweets).toHaveLength(1);
+    expect((await rows())[0]).toMatchObject({ status: "posted", tweetId: x.tweets[0]!.id });
+    expect(await notices()).toHaveLength(0); // nothing to tell: nothing was lost
+  });
+
+  it("X down longer than TWEET_RETRY_HOURS: the post fails, the organizer is told once, and /campaign retry queues it again, exactly once", async () => {
+    await queue();
+    x.outage({ status: 502 }, NOON.getTime() + 60 * 3_600_000);
+    const end = await runFor(NOON, 49);
     const [row] = await rows();
-    expect(row).toMatchObject({ status: "failed", attempts: MAX_ATTEMPTS });
-    expect(row!.lastError).toMatch(/503/);
+    expect(row).toMatchObject({ status: "failed" });
+    expect(row!.lastError).toMatch(/over 48 h: X answered 502/);
+    expect(row!.lastAttemptAt!.getTime() - row!.firstAttemptAt!.getTime()).toBeGreaterThanOrEqual(47 * 3_600_000);
     const dms = await notices();
     expect(dms).toHaveLength(1);
     expect(dms[0]).toMatchObject({ userId: ORGANIZER, dedupeKey: `tweet-notice:failed:${row!.id}` });
+    expect(dms[0]!.content).toContain("/campaign retry");
+    expect((await failedTweets(t.db)).map((r) => r.id)).toEqual([row!.id]);
+
+    // X is back; two organizers press retry at once: queued once.
+    const back = later(NOON, 61 * 3_600_000);
+    const [a, b] = await Promise.all([requeueFailedTweet(t.db, row!.id, back, 48), requeueFailedTweet(t.db, row!.id, back, 48)]);
+    expect([a, b].filter(Boolean)).toHaveLength(1);
+    xClock = back.getTime();
+    expect(await flushTweets(deps(), back)).toMatchObject({ posted: 1 });
+    expect(await flushTweets(deps(), later(back, 900_000))).toMatchObject({ posted: 0 });
+    expect(x.tweets).toHaveLength(1);
+    expect(await requeueFailedTweet(t.db, row!.id, later(back, 1_800_000), 48)).toBeNull(); // posted: nothing to retry
+    expect(end.getTime()).toBeGreaterThan(NOON.getTime());
+  });
+
+  it("a retried post whose earlier attempt had landed counts as posted, not posted twice", async () => {
+    await queue();
+    x.fail({ acceptThenDrop: true });
+    await flushTweets(deps(), NOON);
+    expect(x.tweets).toHaveLength(1);
+    const [row] = await rows();
+    await t.db.tweetOutbox.update({ where: { id: row!.id }, data: { status: "failed" } }); // as if it had run out of time
+    expect(await requeueFailedTweet(t.db, row!.id, later(NOON, 3_600_000), 48)).not.toBeNull();
+    expect(await flushTweets(deps(), later(NOON, 3_600_000))).toMatchObject({ posted: 1 });
+    expect(x.tweets).toHaveLength(1);
   });
 
   it("spreads retries with jitter", async () => {

@@ -43,12 +43,38 @@ export function nextWaitingTweet(db: DbOrTx) {
  * Marks an attempt before calling X, in one conditional statement (the row must still be as we read it).
  * The attempt counts against the caps from then on: once X has the request, it may have been paid for.
  */
-export async function markAttempt(db: DbOrTx, row: TweetRow, now: Date): Promise<boolean> {
+export async function markAttempt(db: DbOrTx, row: TweetRow, now: Date, retryHours: number): Promise<boolean> {
   const claimed = await db.tweetOutbox.updateMany({
     where: { id: row.id, attempts: row.attempts, status: { in: ["pending", "posting"] } },
-    data: { status: "posting", attempts: row.attempts + 1, firstAttemptAt: row.firstAttemptAt ?? now, lastAttemptAt: now },
+    data: {
+      status: "posting",
+      attempts: row.attempts + 1,
+      firstAttemptAt: row.firstAttemptAt ?? now,
+      lastAttemptAt: now,
+      // Transient failures are retried until then (the first attempt sets it; /campaign retry sets it anew).
+      giveUpAt: row.giveUpAt ?? new Date(now.getTime() + retryHours * 3_600_000),
+    },
   });
+  if (claimed.count === 1) row.giveUpAt ??= new Date(now.getTime() + retryHours * 3_600_000);
   return claimed.count === 1;
+}
+
+/**
+ * An organizer queues a failed post again (/campaign retry): one conditional update, so two organizers pressing
+ * at once queue it once. It keeps its first attempt (the caps counted it) and gets a fresh TWEET_RETRY_HOURS;
+ * "posting", not "pending", because an earlier attempt may have landed: X's duplicate answer then settles it.
+ */
+export async function requeueFailedTweet(db: DbOrTx, id: number, now: Date, retryHours: number): Promise<TweetRow | null> {
+  const done = await db.tweetOutbox.updateMany({
+    where: { id, status: "failed" },
+    data: { status: "posting", notBefore: now, giveUpAt: new Date(now.getTime() + retryHours * 3_600_000), lastError: "queued again by an organizer" },
+  });
+  return done.count === 1 ? db.tweetOutbox.findUnique({ where: { id } }) : null;
+}
+
+/** Failed posts, newest first (the choices of /campaign retry). */
+export function failedTweets(db: DbOrTx, take = 25) {
+  return db.tweetOutbox.findMany({ where: { status: "failed" }, orderBy: { id: "desc" }, take });
 }
 
 export async function markPosted(db: DbOrTx, id: number, now: Date, outcome: { tweetId: string | null; dryRun: boolean; note?: string }): Promise<void> {

@@ -7,7 +7,10 @@
 //
 // Limits: nothing while paused (by an organizer, or by X refusing the credentials), during quiet hours, or
 // before a 429's reset; the daily and monthly caps count attempts (an attempt may have been paid for) and
-// what waits is held, organizers told once. 5xx and time-outs retry with exponential backoff and jitter.
+// what waits is held, organizers told once. 5xx and time-outs retry with exponential backoff and jitter (at
+// most an hour apart) until TWEET_RETRY_HOURS after the first attempt: X down for a day loses nothing. Then the
+// post fails, the organizer is told, and /campaign retry can queue it again (exactly once still: X's duplicate
+// answer settles an earlier attempt that landed).
 import fs from "node:fs";
 import type { Config } from "../config.js";
 import type { Db } from "../db/client.js";
@@ -21,7 +24,6 @@ import { capWindows, inQuietHours } from "./schedule.js";
 import { attemptsSince, markAttempt, markFailed, markPosted, nextDueTweet, parseCard, retryTweetAt, type TweetRow } from "../services/tweetOutbox.js";
 import { tweetProblem } from "../services/postText.js";
 
-export const MAX_ATTEMPTS = 5;
 const BACKOFF_BASE_MS = 60_000;
 const BACKOFF_MAX_MS = 60 * 60_000;
 
@@ -40,7 +42,7 @@ export interface Announcer {
   dryRun(post: AnnouncedPost): Promise<void>;
 }
 
-export type OutboxConfig = Pick<Config, "CAMPAIGN_TIMEZONE" | "TWEET_QUIET_HOURS" | "TWEET_DAILY_CAP" | "TWEET_MONTHLY_CAP" | "TWEET_ALLOW_LINKS" | "DJ_REVIEW_CHANNEL_ID">;
+export type OutboxConfig = Pick<Config, "CAMPAIGN_TIMEZONE" | "TWEET_QUIET_HOURS" | "TWEET_DAILY_CAP" | "TWEET_MONTHLY_CAP" | "TWEET_ALLOW_LINKS" | "DJ_REVIEW_CHANNEL_ID" | "TWEET_RETRY_HOURS">;
 
 export interface OutboxDeps {
   db: Db;
@@ -88,7 +90,7 @@ export async function flushTweets(deps: OutboxDeps, now: Date): Promise<FlushRes
       const held = await capReached(deps, campaign, now);
       if (held) return { ...result, held };
     }
-    if (!(await markAttempt(deps.db, row, now))) break; // another run took it
+    if (!(await markAttempt(deps.db, row, now, deps.config.TWEET_RETRY_HOURS))) break; // another run took it
     crashHook(deps, row, "before-post");
     const outcome = await attempt(deps, campaign, row, now);
     if (outcome === "posted") result.posted++;
@@ -152,12 +154,15 @@ async function attempt(deps: OutboxDeps, campaign: Campaign, row: TweetRow, now:
         }
         log.error({ tweet: row.id, why }, "X refused the credentials: posting paused");
         return "auth";
-      case "transient":
-        if (row.attempts + 1 >= MAX_ATTEMPTS) return fail(deps, campaign, row, `gave up after ${MAX_ATTEMPTS} attempts: ${why}`, now);
+      case "transient": {
+        // The deadline markAttempt set (TWEET_RETRY_HOURS after the first attempt, or after /campaign retry).
+        const giveUpAt = row.giveUpAt ?? new Date(now.getTime() + deps.config.TWEET_RETRY_HOURS * 3_600_000);
+        if (now >= giveUpAt) return fail(deps, campaign, row, `gave up after ${row.attempts + 1} attempts over ${deps.config.TWEET_RETRY_HOURS} h: ${why}`, now);
         // Still "posting": a time-out may have landed, and the retry's duplicate answer would tell.
         await retryTweetAt(db, row.id, backoff(deps, row.attempts + 1, now), why, true);
         log.warn({ tweet: row.id, attempts: row.attempts + 1, why }, "X failed; will retry");
         return "retry";
+      }
       case "rejected":
         return fail(deps, campaign, row, `X refused it: ${why}`, now);
     }
@@ -167,7 +172,7 @@ async function attempt(deps: OutboxDeps, campaign: Campaign, row: TweetRow, now:
 async function fail(deps: OutboxDeps, campaign: Campaign, row: TweetRow, why: string, now: Date): Promise<"failed"> {
   await markFailed(deps.db, row.id, why);
   deps.log.error({ tweet: row.id, why }, "post failed");
-  await notify(deps, campaign, `failed:${row.id}`, `A post to X failed and will not be retried (${why.slice(0, 300)}). Its text: "${row.text}". See /campaign history.`, now);
+  await notify(deps, campaign, `failed:${row.id}`, `A post to X failed and will not be retried (${why.slice(0, 300)}). Its text: "${row.text}". /campaign retry queues it again; /campaign history lists posts.`, now);
   return "failed";
 }
 

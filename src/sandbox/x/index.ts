@@ -8,7 +8,7 @@ import { verifyOAuth } from "./oauth.js";
 import { duplicateContent, notFound, problem, RateLimits, rateHeaders, unauthorized, type RateState, type Reply } from "./replies.js";
 import { XState, type RouteContext } from "./state.js";
 import { createTweet, deleteTweet, usersMe } from "./tweets.js";
-import type { XCredentials, XEmulator, XEmulatorOptions, XFault, XRequestRecord } from "./types.js";
+import type { XCredentials, XEmulator, XEmulatorOptions, XFault, XOutage, XRequestRecord } from "./types.js";
 
 export type * from "./types.js";
 
@@ -78,6 +78,8 @@ export async function startXEmulator(options: XEmulatorOptions = {}): Promise<XE
   const state = new XState(credentials, { id: userId, name: "Keep Dancing (sandbox)", username: "keepdancing_sandbox" });
   const requests: XRequestRecord[] = [];
   const faults: XFault[] = [];
+  const clock = options.now ?? Date.now;
+  const outages: { fault: XOutage; until: number }[] = [];
   const limits = new RateLimits(LIMITS);
   const hung = new Set<ServerResponse>();
   const log = options.log ?? (() => {});
@@ -97,6 +99,17 @@ export async function startXEmulator(options: XEmulatorOptions = {}): Promise<XE
     const body = await readBody(req);
     const route = ROUTES.find((r) => r.method === method && r.pattern.test(url.pathname));
     const endpoint = route?.key ?? "unknown";
+    const down = outages.find((o) => clock() < o.until);
+    if (down) {
+      if ("hang" in down.fault) {
+        hung.add(res);
+        res.on("close", () => hung.delete(res));
+        return;
+      }
+      // X's edge answers an outage before any authentication or routing.
+      const title = STATUS_TITLES[down.fault.status]!;
+      return send(res, record, problem(down.fault.status, title, title), limits.take(endpoint, false));
+    }
     if (!route) return send(res, record, notFound(`No route for ${method} ${url.pathname}.`), limits.take(endpoint, false));
     if (body === null) return send(res, record, problem(413, "Payload Too Large", "Request body too large."), limits.take(endpoint, false));
 
@@ -170,10 +183,16 @@ export async function startXEmulator(options: XEmulatorOptions = {}): Promise<XE
     fail(fault: XFault, times = 1) {
       for (let i = 0; i < times; i++) faults.push(fault);
     },
+    outage(fault: XOutage, until: number) {
+      const entry = { fault, until };
+      outages.push(entry);
+      return () => void outages.splice(outages.indexOf(entry), 1);
+    },
     reset() {
       state.clear();
       requests.length = 0;
       faults.length = 0;
+      outages.length = 0;
       limits.clear();
     },
     async close() {

@@ -50,7 +50,12 @@ export interface XEmulatorOptions {
   log?: (line: string) => void;
   /** Fixed credentials (e.g. to match a prepared .env); random ones otherwise. */
   credentials?: Partial<XCredentials>;
+  /** The emulator's clock in ms (default Date.now): outages end by it, so a test plays a day of outage in seconds. */
+  now?: () => number;
 }
+
+/** X down: every call answers this (a 5xx, or no answer at all) until `until` on the emulator's clock. */
+export type XOutage = { status: 500 | 502 | 503 } | { hang: true };
 
 export interface XEmulator {
   readonly apiUrl: string;
@@ -60,6 +65,8 @@ export interface XEmulator {
   readonly media: XMedia[];
   readonly requests: XRequestRecord[];
   fail(fault: XFault, times?: number): void;
+  /** Every call fails this way until `until` (ms on the emulator's clock); returns a function that ends it early. */
+  outage(fault: XOutage, until: number): () => void;
   /** Clears tweets, media, uploads, faults, requests, nonces and rate-limit windows. */
   reset(): void;
   close(): Promise<void>;
