@@ -14,7 +14,7 @@ import { METRICS } from "../src/services/metricNames.js";
 import { addMilestone, listMilestones, milestoneSummary, nextMilestones, openMilestones, parseThreshold, removeMilestone } from "../src/services/milestones.js";
 import { discordTime } from "../src/services/time.js";
 import { inQuietHours, nextCronRuns } from "../src/x/schedule.js";
-import { nextWaitingTweet, parseCard, recentTweets } from "../src/services/tweetOutbox.js";
+import { failedTweets, nextWaitingTweet, parseCard, recentTweets, requeueFailedTweet } from "../src/services/tweetOutbox.js";
 import { MAX_CAMPAIGN_NAME, MAX_TEMPLATE, PLACEHOLDERS, weightedLength } from "../src/services/postText.js";
 
 const CARD_FILE = "progress-card.png";
@@ -76,6 +76,12 @@ const data = new SlashCommandBuilder()
   .addSubcommand((s) => s.setName("pause").setDescription("Organizers: hold all posting to X (milestones still queue)"))
   .addSubcommand((s) => s.setName("resume").setDescription("Organizers: post to X again"))
   .addSubcommand((s) => s.setName("history").setDescription("Organizers: posts to X, posted, waiting and failed, with their ids"))
+  .addSubcommand((s) =>
+    s
+      .setName("retry")
+      .setDescription("Organizers: queue a failed post to X again")
+      .addStringOption((o) => o.setName("post").setDescription("Start typing to pick a failed post").setRequired(true).setAutocomplete(true).setMaxLength(20)),
+  )
   .toJSON();
 
 async function withCard(embed: EmbedBuilder, card: CardData, interaction: RepliableInteraction): Promise<Response> {
@@ -196,6 +202,16 @@ async function preview(ctx: BotContext, interaction: RepliableInteraction): Prom
   return withCard(embed, parseCard(row), interaction);
 }
 
+/** /campaign retry: a failed post back in the queue, once (src/x/store.ts requeueFailedTweet). */
+async function retry(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<Response> {
+  const raw = interaction.options.getString("post", true);
+  const id = /^\d{1,15}$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(id)) throw new UserError("Pick a failed post from the list as you type.");
+  const row = await requeueFailedTweet(ctx.db, id, ctx.now(), ctx.config.TWEET_RETRY_HOURS);
+  if (!row) throw new UserError("That post is not waiting for a retry: it was queued again already, or it is not a failed post. /campaign history shows where it stands.", "conflict");
+  return { content: `Queued again: "${row.text.slice(0, 200)}". It goes out at the next posting run, and is retried for up to ${ctx.config.TWEET_RETRY_HOURS} hours if X is unwell.` };
+}
+
 async function history(ctx: BotContext): Promise<Response> {
   const rows = await recentTweets(ctx.db, 15);
   const when = (d: Date | null) => (d ? discordTime(d, "f") : "");
@@ -226,6 +242,7 @@ const campaign: CommandModule = {
     { usage: "/campaign preview", summary: "the next post to X, with its card", organizer: true },
     { usage: "/campaign pause | resume", summary: "hold or restart posting to X", organizer: true },
     { usage: "/campaign history", summary: "posts to X: posted, waiting, failed", organizer: true },
+    { usage: "/campaign retry post", summary: "queue a failed post to X again", organizer: true },
   ],
   async execute(interaction, ctx) {
     const sub = interaction.options.getSubcommand();
@@ -257,13 +274,23 @@ const campaign: CommandModule = {
         return { content: "Posting to X resumes at the next scheduled run. `/campaign preview` shows what goes first." };
       case "history":
         return history(ctx);
+      case "retry":
+        return retry(interaction, ctx);
       default:
         throw new UserError("That subcommand is no longer available. Type /campaign to see the current ones.", "stale");
     }
   },
   async autocomplete(interaction, ctx) {
-    if (!isOrganizer(interaction, ctx.config) || interaction.options.getSubcommand() !== "remove") return [];
+    if (!isOrganizer(interaction, ctx.config)) return [];
     const typed = interaction.options.getFocused().toLowerCase();
+    if (interaction.options.getSubcommand() === "retry") {
+      const failed = await failedTweets(ctx.db, 100);
+      return failed
+        .map((r) => ({ name: `${r.kind} #${r.id}: ${r.text}`.slice(0, 100), value: String(r.id) }))
+        .filter((c) => c.name.toLowerCase().includes(typed))
+        .slice(0, 25);
+    }
+    if (interaction.options.getSubcommand() !== "remove") return [];
     const campaign = await requireCampaign(ctx.db).catch(() => null);
     const open = await openMilestones(ctx.db);
     return open

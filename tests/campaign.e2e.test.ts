@@ -66,4 +66,26 @@ describe("/campaign end to end", () => {
     expect(String(embed(await campaign(ava, "preview")).title)).toBe("Nothing is waiting to be posted");
     expect(String(embed(await campaign(ava, "history")).description)).toMatch(/\*\*milestone\*\* · dry run/);
   });
+
+  it("/campaign retry: organizers pick a failed post and queue it again, once; forged or repeated picks change nothing", async () => {
+    const [row] = await stack.db.tweetOutbox.findMany();
+    // As if X had been down past TWEET_RETRY_HOURS.
+    await stack.db.tweetOutbox.update({ where: { id: row!.id }, data: { status: "failed", lastError: "gave up after 40 attempts over 48 h: X answered 503" } });
+    expect(await stack.discord.autocomplete(ben, "campaign", { post: "" }, "post", { subcommand: "retry", ignoreDefaultPermissions: true })).toEqual([]);
+    const choices = await stack.discord.autocomplete(ava, "campaign", { post: "" }, "post", { subcommand: "retry" });
+    expect(choices).toEqual([{ name: expect.stringMatching(new RegExp(`^milestone #${row!.id}: A dance party`)), value: String(row!.id) }]);
+    const refused = await campaign(ben, "retry", { post: String(row!.id) });
+    expect(text(refused)).toMatch(/Only organizers/);
+    expect(text(await campaign(ava, "retry", { post: "1 OR 1=1" }))).toMatch(/Pick a failed post/);
+    expect((await stack.db.tweetOutbox.findUniqueOrThrow({ where: { id: row!.id } })).status).toBe("failed");
+    const dryRuns = () => stack.discord.messages(stack.discord.guild.channels.announce).filter((m) => m.embeds[0]?.title?.startsWith("Dry run"));
+    const before = dryRuns().length;
+    const [first, second] = await Promise.all([campaign(ava, "retry", { post: String(row!.id) }), campaign(ava, "retry", { post: String(row!.id) })]);
+    expect([text(first), text(second)].filter((t) => t.startsWith("Queued again"))).toHaveLength(1);
+    expect([text(first), text(second)].filter((t) => /not waiting for a retry/.test(t))).toHaveLength(1);
+    for (let i = 0; i < 200 && (await stack.db.tweetOutbox.findUniqueOrThrow({ where: { id: row!.id } })).status !== "posted"; i++) await new Promise((r) => setTimeout(r, 100));
+    expect((await stack.db.tweetOutbox.findUniqueOrThrow({ where: { id: row!.id } })).status).toBe("posted");
+    // This dry run had been shown before it "failed": its nonce keeps it to one message, as X's duplicate check does for real posts.
+    expect(dryRuns().length).toBe(before);
+  });
 });
