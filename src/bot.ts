@@ -1,12 +1,11 @@
 // Builds the running bot from a validated configuration: database, Discord clients, router, jobs, and the
 // gateway connection when this process holds its lease.
 // It holds no rules of its own; main.ts calls it and owns the process (signals, exit codes).
-import crypto from "node:crypto";
-import os from "node:os";
 import { ClientUser, Events, Routes, type Client } from "discord.js";
 import type { Config } from "./config.js";
 import { createDb, redactUrl } from "./db/client.js";
 import { migrate } from "./db/migrate.js";
+import { TX_BOUND_MS } from "./db/transaction.js";
 import { createDiscordClient } from "./discord/client.js";
 import { COMMANDS_DIR, loadCommands, registerCommands } from "./discord/commands.js";
 import { createDmSender } from "./discord/dmSender.js";
@@ -15,6 +14,7 @@ import { createGatewayHolder, gatewayLeaseName, type GatewayConnection } from ".
 import { createRouter } from "./discord/router.js";
 import type { BotContext } from "./discord/types.js";
 import { DM_QUEUE_JOB, startJobs } from "./jobs/index.js";
+import { holderId } from "./jobs/lease.js";
 import { createScheduler } from "./jobs/scheduler.js";
 import type { Logger } from "./log.js";
 // Registers the milestone check that every counter change runs (see src/services/metrics.ts).
@@ -25,6 +25,11 @@ export interface BotOptions {
   extraCommandDirs?: string[];
   /** false: connect to the gateway without taking its lease (a test hook; see src/discord/gatewayHolder.ts). */
   gatewayLease?: boolean;
+  /**
+   * Called when the bot can no longer work and must not linger as a zombie: Discord closed the gateway with a
+   * code it will not reconnect after (invalid token, disallowed intents, invalid shard). main.ts exits non-zero.
+   */
+  onFatal?: (reason: string, details: Record<string, unknown>) => void;
 }
 
 export async function startBot(config: Config, log: Logger, options: BotOptions = {}) {
@@ -37,7 +42,7 @@ export async function startBot(config: Config, log: Logger, options: BotOptions 
   // every process, holder of the gateway or standby. The gateway client below exists only while this process
   // holds the gateway lease (a discord.js client cannot log in again once destroyed, so each term gets a new one).
   const client = await createRestClient(config);
-  const holder = `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString("hex")}`;
+  const holder = holderId();
   const scheduler = createScheduler({ db, log, holder, timezone: config.CAMPAIGN_TIMEZONE });
   const coalescer = createCoalescer(log);
   const flushDms = createDmSender({ db, client, log, retryHours: config.DM_RETRY_HOURS });
@@ -57,6 +62,13 @@ export async function startBot(config: Config, log: Logger, options: BotOptions 
     const gateway = createDiscordClient(config);
     gateway.on(Events.InteractionCreate, (interaction) => void router.handle(interaction));
     gateway.on(Events.Error, (err) => log.error({ err }, "discord client error"));
+    // discord.js emits ShardDisconnect only for close codes it will not reconnect after (4004, 4010-4014).
+    gateway.on(Events.ShardDisconnect, (event, shardId) => {
+      const code = (event as { code?: number }).code;
+      const why =
+        code === 4004 ? "the token was refused (4004): check DISCORD_TOKEN" : code === 4014 ? "an intent the bot asks for is not enabled for it (4014)" : `Discord closed the gateway with ${code}, which allows no reconnect`;
+      options.onFatal?.(`lost the Discord gateway for good: ${why}`, { code, shard: shardId });
+    });
     // Under `npm run start:sharded`, discord.js reports shard states to the manager from the first client made in
     // the process, which is the REST client: pass them on to it.
     for (const event of [Events.ShardReady, Events.ShardDisconnect, Events.ShardReconnecting, Events.ShardResume] as const) {
@@ -102,9 +114,17 @@ export async function startBot(config: Config, log: Logger, options: BotOptions 
 
   return {
     ctx,
-    /** Hands the gateway over (bounded), stops schedules, lets in-flight interactions finish, then closes the database. */
+    /**
+     * The shutdown order: take no new interactions and start no new job runs; let the interactions and jobs under
+     * way finish (at most TX_BOUND_MS, the longest a transaction may wait and run); then hand the gateway over,
+     * give the job leases back (the scheduler does, once its runs ended), send the pending announcement edits,
+     * and close the database.
+     */
     async stop(): Promise<void> {
-      await Promise.all([gateway.stop(), scheduler.stop(2_000)]);
+      router.close();
+      const [left] = await Promise.all([router.drain(TX_BOUND_MS), scheduler.stop(TX_BOUND_MS)]);
+      if (left) log.warn({ left }, "interactions still running at the shutdown deadline");
+      await gateway.stop();
       await coalescer.flush();
       await client.destroy();
       await db.$disconnect();

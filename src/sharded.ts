@@ -6,15 +6,21 @@
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import type { ChildProcess } from "node:child_process";
 import { ShardingManager, type Shard } from "discord.js";
+import { EXIT_GATEWAY_REFUSED } from "./exitCodes.js";
 import { loadConfigOrExit } from "./config.js";
 import { redactUrl } from "./db/client.js";
+import { SHUTDOWN_BOUND_MS } from "./db/transaction.js";
 import { createLogger } from "./log.js";
 
 // Checked once here, so a mistake is one message rather than one per shard.
 const config = loadConfigOrExit();
 
 const log = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT, name: "keep-dancing-shards" });
+// As in main.ts: a manager in an unknown state stops its shards and exits non-zero, for a supervisor to restart.
+process.on("uncaughtException", (err) => void fail(err, "uncaught exception"));
+process.on("unhandledRejection", (err) => void fail(err, "unhandled promise rejection"));
 if (config.DATABASE_URL.startsWith("file:") && config.SHARD_COUNT > 1) {
   log.warn({ database: redactUrl(config.DATABASE_URL) }, "several shard processes on one SQLite file: fine on one machine, but PostgreSQL scales further");
 }
@@ -32,12 +38,22 @@ const manager = new ShardingManager(path.join(here, "main.ts"), {
 
 manager.on("shardCreate", (shard: Shard) => {
   log.info({ shard: shard.id, of: config.SHARD_COUNT }, "shard starting");
-  shard.on("death", () => log.warn({ shard: shard.id }, "shard process ended"));
+  shard.on("death", (child) => {
+    const code = (child as ChildProcess).exitCode;
+    log.warn({ shard: shard.id, code }, "shard process ended");
+    // Discord refused the gateway for good (invalid token, disallowed intents): respawning cannot help.
+    if (code === EXIT_GATEWAY_REFUSED) void fail(undefined, `shard ${shard.id} lost the Discord gateway for good (see its log): stopping every shard`, EXIT_GATEWAY_REFUSED);
+  });
   shard.on("ready", () => log.info({ shard: shard.id }, "shard ready"));
 });
 
+async function fail(err: unknown, msg: string, code = 1): Promise<void> {
+  log.fatal({ err }, msg);
+  await shutdown("failure", code);
+}
+
 let stopping = false;
-async function shutdown(signal: string): Promise<void> {
+async function shutdown(signal: string, exitCode = 0): Promise<void> {
   if (stopping) return;
   stopping = true;
   manager.respawn = false;
@@ -51,15 +67,17 @@ async function shutdown(signal: string): Promise<void> {
           if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
           child.once("exit", () => resolve());
           child.kill("SIGTERM");
+          // Each shard exits within SHUTDOWN_BOUND_MS on its own; this is only for one that hangs.
           setTimeout(() => {
             child.kill("SIGKILL");
             resolve();
-          }, 6_000).unref();
+          }, SHUTDOWN_BOUND_MS + 2_000).unref();
         }),
     ),
   );
   log.info("stopped");
-  process.exit(0);
+  log.flush?.();
+  process.exit(exitCode);
 }
 process.on("SIGINT", () => void shutdown("SIGINT"));
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
@@ -71,7 +89,5 @@ try {
   await manager.spawn({ timeout: -1 });
   log.info({ shards: manager.shards.size }, "all shards started");
 } catch (err) {
-  log.fatal({ err }, "could not start the shards");
-  await shutdown("startup failure");
-  process.exit(1);
+  await fail(err, "could not start the shards");
 }

@@ -4,6 +4,22 @@
 // one order, they cannot, and they are held only for the moment before the commit.
 type Hook = () => Promise<void>;
 
+/**
+ * The longest any interactive transaction may wait to start and then run. Every transaction of a client made by
+ * createDb is held to these (a service may ask for less, never more), so the worst an interaction in flight can
+ * take is known: a shutdown waits TX_BOUND_MS for them, and the process is gone within SHUTDOWN_BOUND_MS (README).
+ */
+export const TX_MAX_WAIT_MS = 10_000;
+export const TX_TIMEOUT_MS = 10_000;
+export const TX_BOUND_MS = TX_MAX_WAIT_MS + TX_TIMEOUT_MS;
+/** How long a SIGTERM takes at most: in-flight work (TX_BOUND_MS and a margin), then closing the gateway and database. */
+export const SHUTDOWN_BOUND_MS = TX_BOUND_MS + 5_000;
+
+function bounded(options: unknown): { maxWait: number; timeout: number } & Record<string, unknown> {
+  const o = (options ?? {}) as { maxWait?: number; timeout?: number };
+  return { ...o, maxWait: Math.min(o.maxWait ?? TX_MAX_WAIT_MS, TX_MAX_WAIT_MS), timeout: Math.min(o.timeout ?? TX_TIMEOUT_MS, TX_TIMEOUT_MS) };
+}
+
 const hooksByTx = new WeakMap<object, Map<string, Hook>>();
 
 /**
@@ -34,7 +50,7 @@ export function withCommitHooks<T extends { $transaction: unknown }>(client: T):
       const result = await work(tx);
       for (const hook of hooks.values()) await hook();
       return result;
-    }, options);
+    }, bounded(options));
   };
   client.$transaction = wrapped as T["$transaction"];
   return client;

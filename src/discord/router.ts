@@ -32,6 +32,8 @@ export function createRouter(commands: CommandModule[], ctx: BotContext) {
   const limiter = createLimiter(MAX_CONCURRENT);
   let dropped = 0;
   let lastDropReport = 0;
+  let closed = false;
+  let refusedWhileClosing = 0;
 
   /** `claimFailed`: the database could not record the claim, so nothing may run (it could run twice); the member is told. */
   async function route(interaction: Interaction, arrived: number, claimFailed?: unknown): Promise<void> {
@@ -133,6 +135,12 @@ export function createRouter(commands: CommandModule[], ctx: BotContext) {
   return {
     /** Handles one interaction; never rejects. */
     handle(interaction: Interaction): Promise<void> {
+      // Shutting down: an interaction not started is left unanswered (Discord shows the member it failed, and a
+      // retry reaches the restarted bot) rather than started and cut off halfway.
+      if (closed) {
+        if (refusedWhileClosing++ === 0) ctx.log.info("shutting down: new interactions are left unanswered");
+        return Promise.resolve();
+      }
       const arrived = Date.now();
       const done = limiter
         .run(async () => {
@@ -147,9 +155,16 @@ export function createRouter(commands: CommandModule[], ctx: BotContext) {
       inFlight.add(done);
       return done;
     },
-    /** Waits for the interactions being answered, at most `ms`, so a shutdown does not cut them off. */
-    async drain(ms: number): Promise<void> {
-      await Promise.race([Promise.allSettled([...inFlight]), new Promise((resolve) => setTimeout(resolve, ms).unref())]);
+    /** Stops taking new interactions (the first step of a shutdown). */
+    close(): void {
+      closed = true;
+    },
+    /** Waits for the interactions being answered, at most `ms`, so a shutdown does not cut them off; returns how many were left. */
+    async drain(ms: number): Promise<number> {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.allSettled([...inFlight]), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+      clearTimeout(timer);
+      return inFlight.size;
     },
   };
 }

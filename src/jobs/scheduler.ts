@@ -12,9 +12,9 @@ export interface JobOptions {
 
 export function createScheduler(deps: { db: Db; log: Logger; holder: string; timezone: string }) {
   const tasks: { name: string; task: ScheduledTask }[] = [];
-  const running = new Set<Promise<unknown>>();
-
-  const runningHere = new Map<string, { again: boolean }>();
+  /** Runs under way in this process, by job: scheduled ticks and wake-ups alike. */
+  const runningHere = new Map<string, { again: boolean; done: Promise<unknown> }>();
+  let stopping = false;
 
   /**
    * Runs the job now if this process can take its lease; returns whether it ran. The lease keeps other
@@ -22,12 +22,14 @@ export function createScheduler(deps: { db: Db; log: Logger; holder: string; tim
    * wake-up at the same second as the tick) asks for one more run after it, so no wake-up is lost.
    */
   async function runOnce(name: string, job: (now: Date) => Promise<unknown>, options: JobOptions = {}): Promise<boolean> {
+    if (stopping) return false; // shutting down: no new run starts
     const current = runningHere.get(name);
     if (current) {
       current.again = true;
       return false;
     }
-    const state = { again: false };
+    let finished!: () => void;
+    const state = { again: false, done: new Promise<void>((r) => (finished = r)) };
     runningHere.set(name, state);
     try {
       let ran = false;
@@ -37,10 +39,11 @@ export function createScheduler(deps: { db: Db; log: Logger; holder: string; tim
         if (!(await acquireLease(deps.db, name, deps.holder, options.leaseMs ?? 60_000, now))) break;
         await job(now);
         ran = true;
-      } while (state.again);
+      } while (state.again && !stopping);
       return ran;
     } finally {
       runningHere.delete(name);
+      finished();
     }
   }
 
@@ -50,23 +53,31 @@ export function createScheduler(deps: { db: Db; log: Logger; holder: string; tim
     schedule(name: string, expression: string, job: (now: Date) => Promise<unknown>, options: JobOptions = {}): void {
       const task = cron.schedule(
         expression,
-        () => {
-          const run = runOnce(name, job, options)
-            .catch((err: unknown) => deps.log.error({ err, job: name }, "scheduled job failed"))
-            .finally(() => running.delete(run));
-          running.add(run);
-          return run;
-        },
+        () => runOnce(name, job, options).catch((err: unknown) => deps.log.error({ err, job: name }, "scheduled job failed")),
         { name, timezone: deps.timezone, noOverlap: true },
       );
       tasks.push({ name, task });
     },
-    /** Stops every schedule, lets runs under way finish (at most `ms`), and gives the leases back. */
+    /**
+     * Stops every schedule and every wake-up, lets runs under way finish (at most `ms`), and only then gives the
+     * leases back: a lease given back while its job still runs would let another process run it at the same time.
+     * A job still running at the deadline keeps its lease, which lapses by itself.
+     */
     async stop(ms = 3_000): Promise<void> {
+      stopping = true;
       for (const { task } of tasks) await task.stop();
-      await Promise.race([Promise.allSettled([...running]), new Promise((r) => setTimeout(r, ms).unref())]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...runningHere.values()].map((r) => r.done)),
+        new Promise((r) => (timer = setTimeout(r, ms))),
+      ]);
+      clearTimeout(timer);
       for (const { name, task } of tasks) {
         await task.destroy();
+        if (runningHere.has(name)) {
+          deps.log.warn({ job: name }, "job still running at shutdown: its lease is kept and lapses by itself");
+          continue;
+        }
         await releaseLease(deps.db, name, deps.holder).catch(() => undefined);
       }
       tasks.length = 0;

@@ -6,6 +6,7 @@ import { UserError } from "../errors.js";
 import { queueDm } from "./directMessages.js";
 import { adjustMetric } from "./metrics.js";
 import { discordWhen } from "./time.js";
+import { TX_MAX_WAIT_MS, TX_TIMEOUT_MS } from "../db/transaction.js";
 
 export interface Promotion {
   userId: string;
@@ -14,10 +15,11 @@ export interface Promotion {
 
 /**
  * Interactive transactions wait for a connection (PostgreSQL's pool) and for the event's row lock: a burst of
- * answers to one event queues up here, so allow longer than Prisma's defaults (2 s / 5 s). The router defers
- * the reply, so a slow answer still lands.
+ * answers to one event queues up here, so allow longer than Prisma's defaults (2 s / 5 s), up to the bound every
+ * transaction is held to (src/db/transaction.ts), which a shutdown waits for. The router defers the reply, so a
+ * slow answer still lands.
  */
-export const TX_OPTIONS = { maxWait: 20_000, timeout: 20_000 } as const;
+export const TX_OPTIONS = { maxWait: TX_MAX_WAIT_MS, timeout: TX_TIMEOUT_MS } as const;
 
 /**
  * Locks the event row first, in every transaction that changes its answers: one lock order (event, then

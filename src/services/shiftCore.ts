@@ -3,6 +3,7 @@
 import { DateTime } from "luxon";
 import type { Config } from "../config.js";
 import type { Db, Tx } from "../db/client.js";
+import { TX_MAX_WAIT_MS, TX_TIMEOUT_MS } from "../db/transaction.js";
 import { UserError } from "../errors.js";
 import { queueDm } from "./directMessages.js";
 import { adjustMetric } from "./metrics.js";
@@ -33,7 +34,7 @@ export const withRole = { role: { select: { id: true, name: true } } } as const;
  * a burst of a hundred claims queues on SQLite's single writer, and a queued claim must wait, not fail.
  */
 export function inTx<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  return db.$transaction(fn, { maxWait: 30_000, timeout: 30_000 });
+  return db.$transaction(fn, { maxWait: TX_MAX_WAIT_MS, timeout: TX_TIMEOUT_MS });
 }
 
 /** True length in minutes, from the UTC instants: a shift across midnight or a DST change keeps its length. */
