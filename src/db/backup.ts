@@ -26,6 +26,26 @@ export interface BackupResult {
   migrations: number;
 }
 
+/**
+ * Copies an open SQLite database to `target` with VACUUM INTO (one consistent committed state, WAL included) and
+ * checks the copy; returns the number of migrations the copy has applied. Used by `npm run db:backup` and by the
+ * migration runner before it changes a database that has rows.
+ */
+export function vacuumInto(db: Database.Database, target: string): number {
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  db.prepare("VACUUM INTO ?").run(target);
+  const copy = new Database(target, { readonly: true });
+  try {
+    const check = copy.pragma("integrity_check", { simple: true });
+    if (check !== "ok") throw new Error(`The copy at ${target} failed SQLite's integrity check: ${String(check)}`);
+    const bookkeeping = copy.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'`).get();
+    if (!bookkeeping) return 0;
+    return (copy.prepare(`SELECT count(*) AS n FROM "_prisma_migrations" WHERE finished_at IS NOT NULL`).get() as { n: number }).n;
+  } finally {
+    copy.close();
+  }
+}
+
 /** Copies the SQLite database of `url` to `destination` (default: a timestamped file) and checks the copy. */
 export async function backupSqlite(url: string, destination?: string, now = new Date()): Promise<BackupResult> {
   if (!isSqliteUrl(url)) throw new Error(`${redactUrl(url)} is not a SQLite database: back PostgreSQL up with pg_dump.`);
@@ -33,22 +53,14 @@ export async function backupSqlite(url: string, destination?: string, now = new 
   if (!fs.existsSync(source)) throw new Error(`There is no database at ${source}.`);
   const target = path.resolve(destination ?? defaultBackupPath(source, now));
   if (fs.existsSync(target)) throw new Error(`${target} exists already: choose another file.`);
-  fs.mkdirSync(path.dirname(target), { recursive: true });
   const db = new Database(source, { readonly: true, timeout: SQLITE_BUSY_TIMEOUT_MS });
+  let migrations: number;
   try {
-    db.prepare("VACUUM INTO ?").run(target);
+    migrations = vacuumInto(db, target);
   } finally {
     db.close();
   }
-  const copy = new Database(target, { readonly: true });
-  try {
-    const check = copy.pragma("integrity_check", { simple: true });
-    if (check !== "ok") throw new Error(`The copy at ${target} failed SQLite's integrity check: ${String(check)}`);
-    const row = copy.prepare(`SELECT count(*) AS n FROM "_prisma_migrations" WHERE finished_at IS NOT NULL`).get() as { n: number };
-    return { source, destination: target, bytes: fs.statSync(target).size, migrations: row.n };
-  } finally {
-    copy.close();
-  }
+  return { source, destination: target, bytes: fs.statSync(target).size, migrations };
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -6,6 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
+import { vacuumInto } from "./backup.js";
 import { SQLITE_BUSY_TIMEOUT_MS, sqlitePath } from "./client.js";
 import { isPostgresUrl, postgresSettings, quoteIdent, withPgConnection } from "./postgres.js";
 
@@ -53,6 +54,15 @@ const SQLITE_BOOKKEEPING = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
  * Brings a SQLite database up to date and returns the names of the migrations it applied.
  * Each migration runs in its own transaction; an edited migration that was already applied is refused,
  * as Prisma would, rather than silently diverging.
+ *
+ * Schema changes lose no data:
+ * - Foreign keys are switched off on the connection *before* each transaction (inside one, SQLite ignores
+ *   `PRAGMA foreign_keys`, and the SQLite driver has them on): otherwise the table rebuild Prisma writes for
+ *   SQLite (create new_X, copy, DROP TABLE X, rename) would cascade-delete every row that points at X.
+ * - `PRAGMA foreign_key_check` runs before the commit: a migration that leaves a dangling reference is rolled
+ *   back and the start refused, naming the table.
+ * - Before the first migration is applied to a database that has rows, a copy is taken beside it
+ *   (backups/<name>-before-<migration>.db, with `npm run db:backup`'s code).
  */
 export function migrateSqlite(url: string, dir = SQLITE_MIGRATIONS_DIR): string[] {
   const file = sqlitePath(url);
@@ -69,6 +79,7 @@ export function migrateSqlite(url: string, dir = SQLITE_MIGRATIONS_DIR): string[
       }[]).map((row) => [row.migration_name, row.checksum]),
     );
     const done: string[] = [];
+    let backedUp = false;
     for (const migration of readMigrations(dir)) {
       const checksum = applied.get(migration.name);
       if (checksum !== undefined) {
@@ -77,21 +88,54 @@ export function migrateSqlite(url: string, dir = SQLITE_MIGRATIONS_DIR): string[
         }
         continue;
       }
-      // IMMEDIATE takes the write lock up front, so two processes starting together apply each migration once.
-      db.transaction(() => {
-        const again = db.prepare(`SELECT 1 FROM "_prisma_migrations" WHERE migration_name = ? AND finished_at IS NOT NULL`).get(migration.name);
-        if (again) return;
-        db.exec(migration.sql);
-        db.prepare(
-          `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, started_at, applied_steps_count)
-           VALUES (?, ?, ?, ?, ?, 1)`,
-        ).run(crypto.randomUUID(), migration.checksum, new Date().toISOString(), migration.name, new Date().toISOString());
-        done.push(migration.name);
-      }).immediate();
+      if (!backedUp && hasRows(db)) {
+        const target = backupPath(file, migration.name);
+        vacuumInto(db, target);
+        backedUp = true;
+      }
+      db.pragma("foreign_keys = OFF");
+      try {
+        // IMMEDIATE takes the write lock up front, so two processes starting together apply each migration once.
+        db.transaction(() => {
+          const again = db.prepare(`SELECT 1 FROM "_prisma_migrations" WHERE migration_name = ? AND finished_at IS NOT NULL`).get(migration.name);
+          if (again) return;
+          db.exec(migration.sql);
+          // The migration's own `PRAGMA foreign_keys=ON` is ignored inside the transaction: check by hand, before the commit.
+          const broken = db.pragma("foreign_key_check") as { table: string; rowid: number; parent: string }[];
+          if (broken.length) {
+            const first = broken[0]!;
+            throw new Error(
+              `Migration ${migration.name} would leave ${broken.length} row(s) pointing at missing rows (first: ${first.table} row ${first.rowid} -> ${first.parent}); nothing was changed.`,
+            );
+          }
+          db.prepare(
+            `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, started_at, applied_steps_count)
+             VALUES (?, ?, ?, ?, ?, 1)`,
+          ).run(crypto.randomUUID(), migration.checksum, new Date().toISOString(), migration.name, new Date().toISOString());
+          done.push(migration.name);
+        }).immediate();
+      } finally {
+        db.pragma("foreign_keys = ON");
+      }
     }
     return done;
   } finally {
     db.close();
+  }
+}
+
+/** Whether any table of the application holds a row (an empty or new database needs no backup). */
+function hasRows(db: Database.Database): boolean {
+  const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_prisma_migrations'`).all() as { name: string }[];
+  return tables.some(({ name }) => db.prepare(`SELECT 1 FROM "${name.replaceAll('"', '""')}" LIMIT 1`).get() !== undefined);
+}
+
+/** backups/<database>-before-<migration>.db beside the database; -2, -3... if that exists (a migration retried after a refusal). */
+function backupPath(file: string, migration: string): string {
+  const base = path.join(path.dirname(file), "backups", `${path.basename(file, path.extname(file))}-before-${migration}`);
+  for (let n = 1; ; n++) {
+    const candidate = n === 1 ? `${base}.db` : `${base}-${n}.db`;
+    if (!fs.existsSync(candidate)) return candidate;
   }
 }
 
