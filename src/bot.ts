@@ -15,6 +15,7 @@ import { createRouter } from "./discord/router.js";
 import type { BotContext } from "./discord/types.js";
 import { DM_QUEUE_JOB, startJobs } from "./jobs/index.js";
 import { holderId } from "./jobs/lease.js";
+import { expandFanouts } from "./services/dmFanout.js";
 import { createScheduler } from "./jobs/scheduler.js";
 import type { Logger } from "./log.js";
 // Registers the milestone check that every counter change runs (see src/services/metrics.ts).
@@ -45,7 +46,12 @@ export async function startBot(config: Config, log: Logger, options: BotOptions 
   const holder = holderId();
   const scheduler = createScheduler({ db, log, holder, timezone: config.CAMPAIGN_TIMEZONE });
   const coalescer = createCoalescer(log);
-  const flushDms = createDmSender({ db, client, log, retryHours: config.DM_RETRY_HOURS });
+  const sendDms = createDmSender({ db, client, log, retryHours: config.DM_RETRY_HOURS });
+  // The DM job: fan-outs (one row per moved or cancelled event) become DMs first, in short batches, then DMs go out.
+  const flushDms = async (now: Date) => {
+    await expandFanouts(db, now);
+    return sendDms(now);
+  };
   const ctx: BotContext = {
     db,
     config,

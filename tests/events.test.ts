@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../src/db/client.js";
 import { createDb } from "../src/db/client.js";
 import { cancelEvent, createEvent, editEvent, eventChoices, resolveEvent } from "../src/services/events.js";
+import { expandFanouts, FANOUT_BATCH } from "../src/services/dmFanout.js";
 import { eventIcs, eventUid, foldLine } from "../src/services/ics.js";
 import { readMetrics } from "../src/services/metrics.js";
 import { sendDueRsvpReminders } from "../src/services/rsvpReminders.js";
@@ -75,6 +76,8 @@ describe("editing", () => {
     await going(e.id, "1");
     const r = await editEvent(db, e.id, { starts: "2026-12-06 21:00", now: NOW }, SETTINGS);
     expect(r.changed).toEqual(["start"]);
+    expect(await db.directMessage.count({ where: { dedupeKey: { startsWith: `event-moved:${e.id}:` } } })).toBe(0); // not in the organizer's transaction
+    await expandFanouts(db, NOW);
     const dm = await db.directMessage.findFirstOrThrow({ where: { dedupeKey: { startsWith: `event-moved:${e.id}:` } } });
     expect(dm.content).toContain("has moved");
     await expect(editEvent(db, e.id, { now: NOW }, SETTINGS)).rejects.toThrow(/Nothing to change/);
@@ -91,6 +94,7 @@ describe("cancelling", () => {
     const before = await readMetrics(db);
     const r = await cancelEvent(db, e.id, { reason: "the stadium flooded", now: NOW, fallbackChannelId: "555555555555555555", timeZone: TZ });
     expect(r.notified).toBe(3);
+    await expandFanouts(db, NOW);
     const dms = await db.directMessage.findMany({ where: { dedupeKey: { startsWith: `event-cancelled:${e.id}:` } } });
     expect(dms.map((d) => d.userId).sort()).toEqual(["1", "2", "3"]);
     expect(dms.every((d) => d.fallbackChannelId === "555555555555555555" && d.content.includes("the stadium flooded"))).toBe(true);
@@ -101,6 +105,26 @@ describe("cancelling", () => {
     await expect(going(e.id, "4")).rejects.toThrow(/cancelled/);
     await expect(cancelEvent(db, e.id, { now: NOW, timeZone: TZ })).rejects.toThrow(/already cancelled/);
     await expect(editEvent(db, e.id, { name: "again", now: NOW }, SETTINGS)).rejects.toThrow(/cancelled/);
+  });
+
+  it("a cancellation that tells hundreds writes one row in the organizer's transaction; the DM job expands it in batches, each member once", async () => {
+    const e = await make({ capacity: 1000 });
+    const members = Array.from({ length: FANOUT_BATCH * 2 + 50 }, (_, i) => `fan${i}`);
+    for (const m of members) await going(e.id, m);
+    const dmsBefore = await db.directMessage.count();
+    const r = await cancelEvent(db, e.id, { now: NOW, timeZone: TZ });
+    expect(r.notified).toBe(members.length);
+    expect(await db.directMessage.count()).toBe(dmsBefore); // nothing per member inside the cancellation
+    expect(await db.dmFanout.count({ where: { dedupeKey: `event-cancelled:${e.id}`, status: "pending" } })).toBe(1);
+    // Two runs at once (two processes), then one more: every member queued once, none twice.
+    const [a, b] = await Promise.all([expandFanouts(db, NOW, 1), expandFanouts(db, NOW, 1)]);
+    const c = await expandFanouts(db, NOW);
+    expect(a + b + c).toBe(members.length);
+    const dms = await db.directMessage.findMany({ where: { dedupeKey: { startsWith: `event-cancelled:${e.id}:` } } });
+    expect(new Set(dms.map((d) => d.userId))).toEqual(new Set(members));
+    expect(dms).toHaveLength(members.length);
+    expect(await db.dmFanout.findUniqueOrThrow({ where: { dedupeKey: `event-cancelled:${e.id}` } })).toMatchObject({ status: "done" });
+    expect(await expandFanouts(db, NOW)).toBe(0);
   });
 });
 

@@ -3,7 +3,7 @@
 import { UserError } from "../errors.js";
 import type { Db, DbOrTx, Tx } from "../db/client.js";
 import type { Event } from "../generated/prisma/client.js";
-import { queueDm } from "./directMessages.js";
+import { queueFanout } from "./dmFanout.js";
 import { adjustMetric } from "./metrics.js";
 import { lockEvent, promoteWaitlist, TX_OPTIONS, type Promotion } from "./seats.js";
 import { discordWhen, plainTime, requireWhen, TIME_EXAMPLES } from "./time.js";
@@ -160,17 +160,19 @@ export async function editEvent(db: Db, eventId: number, input: EventInput & { n
   }, TX_OPTIONS);
 }
 
+/** One fan-out row, expanded into a DM per member by the DM job (src/services/dmFanout.ts), not here. */
 async function tellMoved(tx: Tx, event: Event, timeZone: string, now: Date): Promise<void> {
-  const rsvps = await tx.rsvp.findMany({ where: { eventId: event.id, status: { in: ["going", "waitlisted", "maybe"] } }, select: { userId: true } });
   const stamp = Math.floor(event.startsAt.getTime() / 1000);
-  for (const r of rsvps) {
-    await queueDm(tx, {
-      dedupeKey: `event-moved:${event.id}:${stamp}:${r.userId}`,
-      userId: r.userId,
-      content: `**${event.name}** has moved: it now starts ${discordWhen(event.startsAt)} (${plainTime(event.startsAt, timeZone)}). Your answer stands; change it with /rsvp.`,
-    }, now);
-  }
+  await queueFanout(tx, {
+    dedupeKey: `event-moved:${event.id}:${stamp}`,
+    eventId: event.id,
+    statuses: ["going", "waitlisted", "maybe"],
+    content: `**${event.name}** has moved: it now starts ${discordWhen(event.startsAt)} (${plainTime(event.startsAt, timeZone)}). Your answer stands; change it with /rsvp.`,
+  }, now);
 }
+
+/** Everyone who answered, whatever the answer: they made plans around it. */
+const CANCEL_TOLD = ["going", "waitlisted", "maybe", "declined", "removed"];
 
 export interface CancelResult {
   event: Event;
@@ -196,17 +198,17 @@ export async function cancelEvent(
     if (event.seatsTaken) await adjustMetric(tx, "rsvps_going", -event.seatsTaken, input.now);
     if (event.maybeCount) await adjustMetric(tx, "rsvps_maybe", -event.maybeCount, input.now);
     if (event.waitlisted) await adjustMetric(tx, "rsvps_waitlisted", -event.waitlisted, input.now);
-    const rsvps = await tx.rsvp.findMany({ where: { eventId, status: { not: "none" } }, select: { userId: true } });
+    // An indexed count of this event's answers; the DMs themselves are one fan-out row, expanded by the DM job.
+    const told = await tx.rsvp.count({ where: { eventId, status: { in: CANCEL_TOLD } } });
     const why = reason ? ` Reason: ${reason}` : "";
-    for (const r of rsvps) {
-      await queueDm(tx, {
-        dedupeKey: `event-cancelled:${eventId}:${r.userId}`,
-        userId: r.userId,
-        content: `**${event.name}** (${discordWhen(event.startsAt)}, ${plainTime(event.startsAt, input.timeZone)}) is cancelled.${why} Sorry for the change of plans.`,
-        fallbackChannelId: input.fallbackChannelId ?? null,
-      }, input.now);
-    }
-    return { event, notified: rsvps.length };
+    await queueFanout(tx, {
+      dedupeKey: `event-cancelled:${eventId}`,
+      eventId,
+      statuses: CANCEL_TOLD,
+      content: `**${event.name}** (${discordWhen(event.startsAt)}, ${plainTime(event.startsAt, input.timeZone)}) is cancelled.${why} Sorry for the change of plans.`,
+      fallbackChannelId: input.fallbackChannelId ?? null,
+    }, input.now);
+    return { event, notified: told };
   }, TX_OPTIONS);
 }
 
