@@ -134,13 +134,13 @@ describe("faults", () => {
     expect(await flushTweets(deps(), now)).toMatchObject({ posted: 1 });
   });
 
-  /** Runs the posting job every 15 minutes (TWEET_CRON's default) from `from` for `hours`, X's clock in step. */
-  async function runFor(from: Date, hours: number): Promise<Date> {
+  /** Runs the posting job every `everyMinutes` (TWEET_CRON's default: 15) from `from` for `hours`, X's clock in step. */
+  async function runFor(from: Date, hours: number, everyMinutes = 15): Promise<Date> {
     let now = from;
     while (now.getTime() <= from.getTime() + hours * 3_600_000) {
       xClock = now.getTime();
       await flushTweets(deps(), now);
-      now = later(now, 15 * 60_000);
+      now = later(now, everyMinutes * 60_000);
     }
     return now;
   }
@@ -157,12 +157,13 @@ describe("faults", () => {
     expect(x.tweets).toHaveLength(1);
     expect((await rows())[0]).toMatchObject({ status: "posted", tweetId: x.tweets[0]!.id });
     expect(await notices()).toHaveLength(0); // nothing to tell: nothing was lost
-  });
+  }, 90_000);
 
   it("X down longer than TWEET_RETRY_HOURS: the post fails, the organizer is told once, and /campaign retry queues it again, exactly once", async () => {
     await queue();
     x.outage({ status: 502 }, NOON.getTime() + 60 * 3_600_000);
-    const end = await runFor(NOON, 49);
+    // Hourly ticks: the backoff is an hour by then, so a 15-minute schedule would only add runs that find nothing due.
+    const end = await runFor(NOON, 49, 60);
     const [row] = await rows();
     expect(row).toMatchObject({ status: "failed" });
     expect(row!.lastError).toMatch(/over 48 h: X answered 502/);
@@ -183,7 +184,7 @@ describe("faults", () => {
     expect(x.tweets).toHaveLength(1);
     expect(await requeueFailedTweet(t.db, row!.id, later(back, 1_800_000), 48)).toBeNull(); // posted: nothing to retry
     expect(end.getTime()).toBeGreaterThan(NOON.getTime());
-  });
+  }, 90_000);
 
   it("a retried post whose earlier attempt had landed counts as posted, not posted twice", async () => {
     await queue();
