@@ -45,6 +45,8 @@ export async function startBenchStack(options: StackOptions): Promise<BenchStack
     DJ_REVIEW_CHANNEL_ID: discord.guild.channels.review,
     ORGANIZER_ROLE_ID: discord.guild.roles.organizer,
     CAMPAIGN_TIMEZONE: "UTC",
+    // Any free port: test files run side by side, each with its own bot and HTTP server.
+    HTTP_PORT: "0",
     LOG_LEVEL: "info",
     // A burst of members each asking for several tracks: the per-member limits would refuse most of the load.
     REQUEST_COOLDOWN_SECONDS: "0",

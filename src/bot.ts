@@ -17,6 +17,8 @@ import { DM_QUEUE_JOB, startJobs } from "./jobs/index.js";
 import { holderId } from "./jobs/lease.js";
 import { expandFanouts } from "./services/dmFanout.js";
 import { createScheduler } from "./jobs/scheduler.js";
+import { startHttpServer } from "./http/index.js";
+import { createBotMetrics } from "./http/metrics.js";
 import type { Logger } from "./log.js";
 // Registers the milestone check that every counter change runs (see src/services/metrics.ts).
 import "./services/milestones.js";
@@ -44,7 +46,10 @@ export async function startBot(config: Config, log: Logger, options: BotOptions 
   // holds the gateway lease (a discord.js client cannot log in again once destroyed, so each term gets a new one).
   const client = await createRestClient(config);
   const holder = holderId();
-  const scheduler = createScheduler({ db, log, holder, timezone: config.CAMPAIGN_TIMEZONE });
+  const now = () => new Date();
+  const metrics = createBotMetrics({ db, log, now });
+  const scheduler = createScheduler({ db, log, holder, timezone: config.CAMPAIGN_TIMEZONE, onRun: metrics.onJobRun });
+  let publicUrl = config.PUBLIC_URL ?? "";
   const coalescer = createCoalescer(log);
   const sendDms = createDmSender({ db, client, log, retryHours: config.DM_RETRY_HOURS });
   // The DM job: fan-outs (one row per moved or cancelled event) become DMs first, in short batches, then DMs go out.
@@ -56,13 +61,14 @@ export async function startBot(config: Config, log: Logger, options: BotOptions 
     db,
     config,
     log,
-    now: () => new Date(),
+    now,
+    publicUrl: () => publicUrl,
     client,
     commands,
     refreshLater: coalescer.refreshLater,
     wakeDmQueue: () => void scheduler.runOnce(DM_QUEUE_JOB.name, (now) => flushDms(now), DM_QUEUE_JOB).catch((err: unknown) => log.warn({ err }, "DM queue failed")),
   };
-  const router = createRouter(commands, ctx);
+  const router = createRouter(commands, ctx, metrics.router);
 
   async function connectGateway(): Promise<GatewayConnection> {
     const gateway = createDiscordClient(config);
@@ -114,20 +120,52 @@ export async function startBot(config: Config, log: Logger, options: BotOptions 
     connect: connectGateway,
     leased: options.gatewayLease !== false,
   });
+  // The HTTP server starts before the gateway, so /healthz answers (and /readyz says what is missing) while
+  // the bot connects. A port already taken stops the start here, with the reason.
+  const leaseName = gatewayLeaseName(client.options.shards as number[], client.options.shardCount ?? 1);
+  const http = await startHttpServer(
+    {
+      db,
+      config,
+      log,
+      now,
+      publicUrl: () => publicUrl,
+      // Connected here, or a standby while another process holds the gateway's lease: either way interactions are answered.
+      async gatewayState() {
+        if (gateway.isConnected()) return "connected";
+        const lease = await db.jobLease.findUnique({ where: { name: leaseName } });
+        return lease && lease.expiresAt > now() ? "standby" : "down";
+      },
+    },
+    metrics,
+  );
+  const listening = await http.listen();
+  publicUrl = config.PUBLIC_URL ?? listening.url;
+  log.info({ url: listening.url, publicUrl }, "http server listening");
+
   startJobs(scheduler, ctx, { flushDms });
-  const role = await gateway.start();
+  let role: Awaited<ReturnType<typeof gateway.start>>;
+  try {
+    role = await gateway.start();
+  } catch (err) {
+    await http.close().catch(() => undefined);
+    throw err;
+  }
   log.info({ gateway: role, commands: commands.length }, "ready");
 
   return {
     ctx,
+    /** Where the HTTP server listens (HTTP_PORT=0 picks a free port). */
+    httpUrl: listening.url,
     /**
-     * The shutdown order: take no new interactions and start no new job runs; let the interactions and jobs under
-     * way finish (at most TX_BOUND_MS, the longest a transaction may wait and run); then hand the gateway over,
-     * give the job leases back (the scheduler does, once its runs ended), send the pending announcement edits,
-     * and close the database.
+     * The shutdown order: take no new interactions and start no new job runs; close the HTTP server (open live
+     * streams are ended, so this is quick); let the interactions and jobs under way finish (at most TX_BOUND_MS,
+     * the longest a transaction may wait and run); then hand the gateway over, give the job leases back (the
+     * scheduler does, once its runs ended), send the pending announcement edits, and close the database.
      */
     async stop(): Promise<void> {
       router.close();
+      await Promise.race([http.close(), new Promise((r) => setTimeout(r, 1_000).unref())]);
       const [left] = await Promise.all([router.drain(TX_BOUND_MS), scheduler.stop(TX_BOUND_MS)]);
       if (left) log.warn({ left }, "interactions still running at the shutdown deadline");
       await gateway.stop();

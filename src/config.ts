@@ -90,6 +90,12 @@ const schema = z
     DM_RETRY_HOURS: integer(1, 720, 24),
     TWEET_RETRY_HOURS: integer(1, 720, 48),
 
+    HTTP_PORT: integer(0, 65_535, 8080),
+    HTTP_HOST: z.string().default("127.0.0.1").refine((h) => /^[\w.:-]+$/.test(h), "must be an address to listen on, such as 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)"),
+    PUBLIC_URL: httpUrl.optional(),
+    DISCORD_INVITE_URL: httpUrl.optional(),
+    METRICS_TOKEN: z.string().min(16, "must be at least 16 characters (a random secret, such as the output of openssl rand -hex 24)").regex(/^[^\s"']+$/, "must be the token alone, without spaces or quotes").optional(),
+
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], { error: "must be one of fatal, error, warn, info, debug, trace, silent" }).default("info"),
     LOG_FORMAT: z.enum(["json", "pretty"], { error: "must be json or pretty" }).default("json"),
   })

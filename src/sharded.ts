@@ -37,6 +37,8 @@ const manager = new ShardingManager(path.join(here, "main.ts"), {
 });
 
 manager.on("shardCreate", (shard: Shard) => {
+  // Each shard process runs its own HTTP server: shard n listens on HTTP_PORT + n (0 stays 0: any free port).
+  if (config.HTTP_PORT !== 0) (shard.env as NodeJS.ProcessEnv).HTTP_PORT = String(config.HTTP_PORT + shard.id);
   log.info({ shard: shard.id, of: config.SHARD_COUNT }, "shard starting");
   shard.on("death", (child) => {
     const code = (child as ChildProcess).exitCode;

@@ -41,6 +41,7 @@ beforeAll(async () => {
       DISCORD_GUILD_ID: discord.guild.id,
       DATABASE_URL: dbUrl,
       SHARD_COUNT: "2",
+      HTTP_PORT: "0",
     },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -23,7 +23,18 @@ export function parseCustomId(customId: string): ParsedCustomId {
   return { prefix, action, args };
 }
 
-export function createRouter(commands: CommandModule[], ctx: BotContext) {
+/** What the router reports for metrics (src/http/metrics.ts); optional, so tests and tools can leave it out. */
+export interface RouterObserver {
+  /** An interaction was handled: its kind, the command or component prefix, how it ended, and seconds from arrival to the answer. */
+  handled(info: { kind: InteractionKind; name: string; outcome: Outcome; seconds: number }): void;
+  /** An interaction waited past GIVE_UP_AFTER_MS and was dropped unworked. */
+  dropped(): void;
+}
+export type InteractionKind = "command" | "component" | "modal" | "autocomplete";
+/** answered: the handler's answer; refused: a UserError; failed: a crash (answered with a reference); unanswered: the answer could not be sent. */
+export type Outcome = "answered" | "refused" | "failed" | "unanswered";
+
+export function createRouter(commands: CommandModule[], ctx: BotContext, observer?: RouterObserver) {
   const byName = new Map(commands.map((c) => [c.data.name, c]));
   const componentHandlers = new Map(commands.flatMap((c) => Object.entries(c.components ?? {})));
   const modalHandlers = new Map(commands.flatMap((c) => Object.entries(c.modals ?? {})));
@@ -39,11 +50,16 @@ export function createRouter(commands: CommandModule[], ctx: BotContext) {
   async function route(interaction: Interaction, arrived: number, claimFailed?: unknown): Promise<void> {
     if (interaction.isAutocomplete()) {
       const command = claimFailed ? undefined : byName.get(interaction.commandName);
+      let outcome: Outcome = "answered";
       const choices = await command?.autocomplete?.(interaction, ctx).catch((err: unknown) => {
         ctx.log.warn({ err, command: interaction.commandName }, "autocomplete failed");
+        outcome = "failed";
         return [];
       });
-      await interaction.respond((choices ?? []).slice(0, 25));
+      await interaction.respond((choices ?? []).slice(0, 25)).catch((err: unknown) => {
+        outcome = "unanswered";
+        throw err;
+      }).finally(() => observer?.handled({ kind: "autocomplete", name: command ? interaction.commandName : "unknown", outcome, seconds: (Date.now() - arrived) / 1000 }));
       return;
     }
     if (!interaction.isRepliable()) return;
@@ -75,9 +91,11 @@ export function createRouter(commands: CommandModule[], ctx: BotContext) {
     // Defer only if the handler is slow; most answer within a few milliseconds and need no second request.
     const timer = setTimeout(() => void deferOnce(interaction).catch(() => undefined), Math.max(0, DEFER_AFTER_MS - (Date.now() - arrived)));
     let response: Response;
+    let outcome: Outcome = "answered";
     try {
       response = await withConflictRetry(work);
     } catch (err) {
+      outcome = err instanceof UserError ? "refused" : "failed";
       response = failure(err, interaction);
     } finally {
       clearTimeout(timer);
@@ -87,9 +105,22 @@ export function createRouter(commands: CommandModule[], ctx: BotContext) {
     try {
       await send(interaction, response);
     } catch (err) {
+      outcome = "unanswered";
       const ref = reference();
       ctx.log.error({ err, ref, ...logFields(interaction) }, "could not answer an interaction");
     }
+    observer?.handled({ ...kindOf(interaction), outcome, seconds: (Date.now() - arrived) / 1000 });
+  }
+
+  /** The kind and a bounded name for metrics: a command's name or a known component prefix, never a raw customId. */
+  function kindOf(interaction: RepliableInteraction): { kind: InteractionKind; name: string } {
+    if (interaction.isChatInputCommand()) return { kind: "command", name: byName.has(interaction.commandName) ? interaction.commandName : "unknown" };
+    if (interaction.isModalSubmit()) {
+      const prefix = parseCustomId(interaction.customId).prefix;
+      return { kind: "modal", name: modalHandlers.has(prefix) ? prefix : "unknown" };
+    }
+    const prefix = interaction.isMessageComponent() ? parseCustomId(interaction.customId).prefix : "";
+    return { kind: "component", name: componentHandlers.has(prefix) ? prefix : "unknown" };
   }
 
   function failure(err: unknown, interaction: RepliableInteraction): Response {
@@ -127,6 +158,7 @@ export function createRouter(commands: CommandModule[], ctx: BotContext) {
   /** Overload is worth knowing about, but not as one log line per dropped interaction. */
   function reportDrop(): void {
     dropped++;
+    observer?.dropped();
     if (Date.now() - lastDropReport < 10_000) return;
     lastDropReport = Date.now();
     ctx.log.warn({ dropped, concurrent: MAX_CONCURRENT }, "overloaded: dropped interactions that waited too long to be answered in time");

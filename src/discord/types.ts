@@ -22,6 +22,8 @@ export interface BotContext {
   log: Logger;
   /** The current time; one place to read it, so services can be given any clock in tests. */
   now(): Date;
+  /** The address of the bot's HTTP server as the world sees it (PUBLIC_URL, or where it listens): for links. */
+  publicUrl(): string;
   client: Client;
   /** Every loaded command (for /help). */
   commands: readonly CommandModule[];

@@ -10,7 +10,14 @@ export interface JobOptions {
   leaseMs?: number;
 }
 
-export function createScheduler(deps: { db: Db; log: Logger; holder: string; timezone: string }) {
+export function createScheduler(deps: {
+  db: Db;
+  log: Logger;
+  holder: string;
+  timezone: string;
+  /** Told after every run this process made (for metrics): the job's name and whether it succeeded. */
+  onRun?: (name: string, ok: boolean) => void;
+}) {
   const tasks: { name: string; task: ScheduledTask }[] = [];
   /** Runs under way in this process, by job: scheduled ticks and wake-ups alike. */
   const runningHere = new Map<string, { again: boolean; done: Promise<unknown> }>();
@@ -37,7 +44,13 @@ export function createScheduler(deps: { db: Db; log: Logger; holder: string; tim
         state.again = false;
         const now = new Date();
         if (!(await acquireLease(deps.db, name, deps.holder, options.leaseMs ?? 60_000, now))) break;
-        await job(now);
+        try {
+          await job(now);
+        } catch (err) {
+          deps.onRun?.(name, false);
+          throw err;
+        }
+        deps.onRun?.(name, true);
         ran = true;
       } while (state.again && !stopping);
       return ran;

@@ -46,6 +46,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     DJ_REVIEW_CHANNEL_ID: discord.guild.channels.review,
     ORGANIZER_ROLE_ID: discord.guild.roles.organizer,
     TWITTER_API_URL: x.apiUrl,
+    // Any free port: test files run side by side, each with its own bot and HTTP server.
+    HTTP_PORT: "0",
     LOG_LEVEL: "info",
     ...(options.withX
       ? {
