@@ -4,10 +4,11 @@
 import type { BotMetrics } from "./metrics.js";
 import { healthRoutes } from "./health.js";
 import { metricsRoutes } from "./metrics.js";
+import { pageRoutes } from "./page/routes.js";
 import { createHttpServer, type HttpDeps, type HttpServer, type RouteModule } from "./server.js";
 
 export function routeModules(metrics: BotMetrics): RouteModule[] {
-  return [healthRoutes, metricsRoutes(metrics)];
+  return [healthRoutes, metricsRoutes(metrics), pageRoutes];
 }
 
 export function startHttpServer(deps: HttpDeps, metrics: BotMetrics): Promise<HttpServer> {
