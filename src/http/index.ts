@@ -2,13 +2,14 @@
 // `import { webhookRoutes } from "./webhooks.js"` and one more entry); src/http/server.ts applies the rules
 // every route shares (body limit, rate limit, security headers, logs without bodies).
 import type { BotMetrics } from "./metrics.js";
+import { calendarRoutes } from "./calendar.js";
 import { healthRoutes } from "./health.js";
 import { metricsRoutes } from "./metrics.js";
 import { pageRoutes } from "./page/routes.js";
 import { createHttpServer, type HttpDeps, type HttpServer, type RouteModule } from "./server.js";
 
 export function routeModules(metrics: BotMetrics): RouteModule[] {
-  return [healthRoutes, metricsRoutes(metrics), pageRoutes];
+  return [healthRoutes, metricsRoutes(metrics), pageRoutes, calendarRoutes];
 }
 
 export function startHttpServer(deps: HttpDeps, metrics: BotMetrics): Promise<HttpServer> {

@@ -1,6 +1,7 @@
-// An iCalendar file (RFC 5545) for an event, written by hand: it is a few lines. The UID is stable per
-// event, and SEQUENCE is the event's revision (one more per edit a calendar shows), so adding the file again
-// updates the calendar entry instead of creating a second one; a cancelled event carries STATUS:CANCELLED.
+// iCalendar (RFC 5545), written by hand: it is a few lines. One writer for an event's file and the calendar
+// feeds. The UID is stable per event, and SEQUENCE is the event's revision (one more per edit a calendar
+// shows), so adding the file again updates the calendar entry instead of creating a second one; a cancelled
+// event carries STATUS:CANCELLED.
 import type { Event } from "../generated/prisma/client.js";
 import { effectiveEnd } from "./events.js";
 
@@ -42,28 +43,71 @@ export function foldLine(line: string): string {
 
 export type IcsEvent = Pick<Event, "id" | "name" | "description" | "location" | "startsAt" | "endsAt" | "status" | "revision" | "updatedAt">;
 
-export function eventIcs(event: IcsEvent, now: Date): string {
+/** One VEVENT: what the event attachments and the calendar feeds (src/services/calendarFeeds.ts) both write. */
+export interface VEvent {
+  uid: string;
+  /** Grows with every change of the entry, so calendars replace it rather than keep the old one. */
+  sequence: number;
+  startsAt: Date;
+  endsAt: Date;
+  summary: string;
+  location?: string | null;
+  description?: string | null;
+  status: "CONFIRMED" | "TENTATIVE" | "CANCELLED";
+  lastModified?: Date;
+}
+
+export function eventVEvent(event: IcsEvent): VEvent {
+  return {
+    uid: eventUid(event.id),
+    sequence: event.revision,
+    startsAt: event.startsAt,
+    endsAt: effectiveEnd(event),
+    summary: event.name,
+    location: event.location,
+    description: event.description,
+    status: event.status === "cancelled" ? "CANCELLED" : "CONFIRMED",
+    lastModified: event.updatedAt,
+  };
+}
+
+function veventLines(v: VEvent, now: Date): string[] {
+  return [
+    "BEGIN:VEVENT",
+    `UID:${v.uid}`,
+    `DTSTAMP:${utc(now)}`,
+    `SEQUENCE:${v.sequence}`,
+    `DTSTART:${utc(v.startsAt)}`,
+    `DTEND:${utc(v.endsAt)}`,
+    `SUMMARY:${escapeText(v.summary)}`,
+    ...(v.location ? [`LOCATION:${escapeText(v.location)}`] : []),
+    ...(v.description ? [`DESCRIPTION:${escapeText(v.description)}`] : []),
+    `STATUS:${v.status}`,
+    ...(v.lastModified ? [`LAST-MODIFIED:${utc(v.lastModified)}`] : []),
+    "END:VEVENT",
+  ];
+}
+
+/**
+ * A calendar of any number of entries. `name` (X-WR-CALNAME) titles a subscribed feed; subscribed calendars
+ * are told to refresh hourly.
+ */
+export function calendarIcs(vevents: VEvent[], now: Date, feed?: { name: string }): string {
   const lines = [
     "BEGIN:VCALENDAR",
     "VERSION:2.0",
     "PRODID:-//keep-dancing//events//EN",
     "CALSCALE:GREGORIAN",
     "METHOD:PUBLISH",
-    "BEGIN:VEVENT",
-    `UID:${eventUid(event.id)}`,
-    `DTSTAMP:${utc(now)}`,
-    `SEQUENCE:${event.revision}`,
-    `DTSTART:${utc(event.startsAt)}`,
-    `DTEND:${utc(effectiveEnd(event))}`,
-    `SUMMARY:${escapeText(event.name)}`,
-    ...(event.location ? [`LOCATION:${escapeText(event.location)}`] : []),
-    ...(event.description ? [`DESCRIPTION:${escapeText(event.description)}`] : []),
-    `STATUS:${event.status === "cancelled" ? "CANCELLED" : "CONFIRMED"}`,
-    `LAST-MODIFIED:${utc(event.updatedAt)}`,
-    "END:VEVENT",
+    ...(feed ? [`X-WR-CALNAME:${escapeText(feed.name)}`, "REFRESH-INTERVAL;VALUE=DURATION:PT1H", "X-PUBLISHED-TTL:PT1H"] : []),
+    ...vevents.flatMap((v) => veventLines(v, now)),
     "END:VCALENDAR",
   ];
   return lines.map(foldLine).join("\r\n") + "\r\n";
+}
+
+export function eventIcs(event: IcsEvent, now: Date): string {
+  return calendarIcs([eventVEvent(event)], now);
 }
 
 /** A file name safe everywhere: the event's name reduced to letters, digits and dashes. */
