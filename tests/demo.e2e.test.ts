@@ -22,10 +22,42 @@ describe.skipIf(testPostgresUrl())("npm run demo", () => {
       "just passed 150% of the goal",
       "The dry-run post, as it would appear on X",
       "The card of that post is saved to",
+      "Your private calendar",
     ];
     const at = beats.map((b) => out.indexOf(b));
     expect(at.every((i) => i >= 0), JSON.stringify(Object.fromEntries(beats.map((b, i) => [b, at[i]])))).toBe(true);
     expect([...at].sort((a, b) => a - b)).toEqual(at);
     expect(out).not.toContain("bot log:"); // the bot warned or failed somewhere along the way
+    expect(out).toMatch(/The campaign's public page: http:\/\/127\.0\.0\.1:\d+\//);
+  }, 180_000);
+
+  it("with --serve, keeps serving the public page after the tour until Ctrl-C", async () => {
+    const child = spawn(process.execPath, ["--import", "tsx", "src/sandbox/demo.ts", "--serve"], { stdio: ["ignore", "pipe", "pipe"], env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" } });
+    let out = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+    const serving = await new Promise<string>((resolve, reject) => {
+      const timer = setInterval(() => {
+        const m = /Serving the public page at (http:\S+) until Ctrl-C/.exec(out);
+        if (m) {
+          clearInterval(timer);
+          resolve(m[1]!);
+        }
+      }, 200);
+      void exited.then(() => {
+        clearInterval(timer);
+        reject(new Error(`the demo ended instead of serving:\n${out.slice(-3_000)}`));
+      });
+    });
+    await new Promise((r) => setTimeout(r, 1_000)); // still there a moment later
+    const page = await fetch(serving);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain("<h1>A dance party for the dancing man</h1>");
+    expect(html).toContain("$33,000");
+    child.kill("SIGINT");
+    expect(await exited).toBe(0);
+    await expect(fetch(serving)).rejects.toThrow();
   }, 180_000);
 });

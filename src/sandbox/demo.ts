@@ -1,5 +1,6 @@
 // `npm run demo`: the local Discord and X emulators, the real bot process started as `npm start` starts it
 // (pointed at the emulators, on a temporary database), and a scripted tour of members using it.
+// `npm run demo -- --serve` keeps the bot and its public page running after the tour, until Ctrl-C.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -8,6 +9,7 @@ import { startDiscordEmulator } from "./discord/index.js";
 import { campaignChapter } from "./tour/campaign.js";
 import { djChapter } from "./tour/dj.js";
 import { groundChapter } from "./tour/ground.js";
+import { pageChapter } from "./tour/page.js";
 import { rsvpChapter } from "./tour/rsvp.js";
 import { shiftsChapter } from "./tour/shifts.js";
 import { createTour } from "./tour/tour.js";
@@ -15,8 +17,9 @@ import type { Tour } from "./tour/types.js";
 import { startXEmulator } from "./x/index.js";
 
 // The story in order: the party is announced, people come, volunteers staff it, DJs fill the lineup, and the
-// money raised crosses its milestones, which go to X.
-const CHAPTERS: ((tour: Tour) => Promise<void>)[] = [groundChapter, rsvpChapter, shiftsChapter, djChapter, campaignChapter];
+// money raised crosses its milestones, which go to X; the public page and the calendars show it all.
+const CHAPTERS: ((tour: Tour) => Promise<void>)[] = [groundChapter, rsvpChapter, shiftsChapter, djChapter, campaignChapter, pageChapter];
+const serve = process.argv.includes("--serve");
 
 const timezone = "America/Los_Angeles";
 const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "keep-dancing-demo-"));
@@ -38,6 +41,8 @@ const bot = spawnBot(
     // No X credentials: every post is a dry run, shown in the announce channel, as for a new campaign.
     // The outbox runs every few seconds here (every 15 minutes by default) so the tour sees its post.
     TWEET_CRON: "*/5 * * * * *",
+    // The public page on any free port (8080 may be taken on a developer's machine); printed below.
+    HTTP_PORT: "0",
     LOG_LEVEL: "info",
   },
   {
@@ -49,10 +54,22 @@ const bot = spawnBot(
 
 let failed = false;
 try {
+  const listening = await bot.waitForLog((line) => line.msg === "http server listening", 60_000);
+  console.log(`The campaign's public page: ${listening.publicUrl}/ (open it in a browser: it follows the tour live)`);
   await bot.waitForLog((line) => line.msg === "ready", 60_000);
   const tour = createTour({ discord, x, bot, timezone, outDir });
   for (const chapter of CHAPTERS) await chapter(tour);
   console.log(`\nThe tour is over. The bot's database and saved files are in ${outDir}`);
+  if (serve) {
+    console.log(`Serving the public page at ${listening.publicUrl}/ until Ctrl-C.`);
+    await new Promise<void>((resolve) => {
+      process.once("SIGINT", () => resolve());
+      process.once("SIGTERM", () => resolve());
+    });
+    console.log("Stopping.");
+  } else {
+    console.log("Run `npm run demo -- --serve` to keep the page open after the tour.");
+  }
 } catch (err) {
   failed = true;
   console.error(`\nThe demo stopped: ${(err as Error).stack ?? err}`);
