@@ -34,6 +34,9 @@ describe("configuration", () => {
     expect(config.LOG_LEVEL).toBe("info");
     expect(config.RSVP_MAX_GUESTS).toBe(5);
     expect(config.TWEET_DAILY_CAP).toBe(10);
+    expect(config.HTTP_PORT).toBe(8080);
+    expect(config.HTTP_HOST).toBe("127.0.0.1");
+    expect(config.PUBLIC_URL).toBeUndefined();
     expect(config.twitter).toBeNull();
   });
 
@@ -55,6 +58,11 @@ describe("configuration", () => {
     ["TWEET_CRON", "every hour", /TWEET_CRON .* must be a cron expression/],
     ["TWEET_QUIET_HOURS", "night", /TWEET_QUIET_HOURS .* must be two hours of the day/],
     ["TWEET_ALLOW_LINKS", "maybe", /TWEET_ALLOW_LINKS .* must be true or false/],
+    ["HTTP_PORT", "70000", /HTTP_PORT .* must be a whole number from 0 to 65535/],
+    ["HTTP_HOST", "my host", /HTTP_HOST .* must be an address to listen on/],
+    ["PUBLIC_URL", "party.example.org", /PUBLIC_URL .* must be an http\(s\) URL/],
+    ["DISCORD_INVITE_URL", "discord.gg/x", /DISCORD_INVITE_URL .* must be an http\(s\) URL/],
+    ["METRICS_TOKEN", "short", /METRICS_TOKEN must be at least 16 characters/],
   ];
   for (const [name, value, expected] of malformed) {
     it(`names a malformed ${name} with what is expected`, () => {
