@@ -10,6 +10,7 @@ import { DateTime } from "luxon";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { InteractionResult, Member } from "../src/sandbox/discord/index.js";
+import { createEvent } from "../src/services/events.js";
 import { httpUrl } from "./support/http.js";
 import { startStack, type Stack } from "./support/stack.js";
 
@@ -18,6 +19,7 @@ const AXE_SOURCE = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8
 export const CHROMIUM = "/usr/bin/chromium";
 export const CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const INVITE = "https://discord.gg/keep-dancing-test";
+const SETTINGS = { timeZone: "UTC", reminderHours: [24, 1] };
 
 let stack: Stack;
 let base: string;
@@ -44,8 +46,9 @@ beforeAll(async () => {
   // The campaign, money past 50 %, an event that fills up, a shift short of people, a DJ playing now.
   expect(text(await run(ava, "campaign", "setup", { name: "A dance party for the dancing man", goal: "20,000", hashtag: "KeepDancing" }))).toMatch(/is set up/);
   expect(text(await run(ava, "campaign", "donation", { amount: "10,500" }))).toMatch(/\$10,500/);
-  const created = await run(ava, "event", "create", { name: "The party <b>night</b>", starts: "in 10 days at 8pm", location: "The stadium floor", capacity: 2 });
-  expect(text(created)).toMatch(/Created/);
+  // Created through the service, not /event create: that command also calls Discord's scheduled-event API
+  // before answering, which on a loaded machine can miss the emulator's 3 s deadline; /event has its own tests.
+  await createEvent(stack.db, { name: "The party <b>night</b>", starts: "in 10 days at 8pm", location: "The stadium floor", capacity: 2, createdBy: ava.id, now: new Date() }, SETTINGS);
   await run(q, "rsvp", "going");
   await run(z, "rsvp", "going");
   expect(text(await run(o, "rsvp", "going"))).toMatch(/waitlist/);
