@@ -5,6 +5,7 @@ import fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sqlitePath } from "../src/db/client.js";
 import type { Member } from "../src/sandbox/discord/index.js";
+import { testPostgresUrl } from "./support/db.js";
 import { httpUrl, request } from "./support/http.js";
 import { startStack, type Stack } from "./support/stack.js";
 
@@ -151,6 +152,20 @@ describe("the bot's HTTP server", () => {
       }
     }
     await expect.poll(async () => (await fetch(`${base}/readyz`)).status, { timeout: 10_000 }).toBe(200);
+  });
+
+  // Several processes on one database is a PostgreSQL setup (README, Growing).
+  it.skipIf(!testPostgresUrl())("a second process is a standby for the gateway, and ready: it serves the page and runs jobs", async () => {
+    const second = await stack.startBot();
+    try {
+      const url = await httpUrl(second);
+      expect(url).not.toBe(base);
+      const r = await fetch(`${url}/readyz`);
+      expect(r.status).toBe(200);
+      expect(await r.json()).toEqual({ status: "ready", checks: { database: "ok", gateway: "standby (another process holds the gateway)" } });
+    } finally {
+      await second.stop();
+    }
   });
 
   it("stops cleanly with the bot, closing the port", async () => {
