@@ -64,9 +64,8 @@ export async function createHttpServer(deps: HttpDeps, routes: RouteModule[]): P
   const { config, log } = deps;
   const app = Fastify({
     bodyLimit: BODY_LIMIT,
-    // Per-request logs would be one line per poll of every open page; errors are logged below, without bodies.
+    // No logger: per-request lines would be one per poll of every open page; errors are logged below, without bodies.
     logger: false,
-    disableRequestLogging: true,
     // Behind the reverse proxy the README shows, the client's address is in X-Forwarded-For; it is believed
     // only from a proxy on this machine, so nobody on the internet can pick their own rate-limit bucket.
     trustProxy: ["127.0.0.1", "::1"],
