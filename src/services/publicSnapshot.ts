@@ -6,7 +6,8 @@ import type { DbOrTx } from "../db/client.js";
 import { getCampaign } from "./campaign.js";
 import { effectiveEnd } from "./events.js";
 import { isPlaying, lineup } from "./lineup.js";
-import { readMetrics, type MetricName } from "./metrics.js";
+import type { MetricName } from "./metricNames.js";
+import { readMetrics } from "./metrics.js";
 
 export interface PublicSet {
   id: number;

@@ -1,6 +1,7 @@
 // Live numbers for the public page, without a framework and without a reload. The server renders every
 // part (see render.ts); this only swaps in what /events (Server-Sent Events) says changed, or, where
 // EventSource is missing, what /state.json says every 15 seconds. Without JavaScript the page still reads.
+/* global document, window, fetch, EventSource, setInterval -- this file runs in the browser */
 (function () {
   "use strict";
   var shown = {};

@@ -1,7 +1,7 @@
 // The public page as HTML, rendered on the server from one snapshot: readable without JavaScript, in the
 // progress card's colours (page.css). The live parts are marked with data-live (numbers) and data-section
 // (lists); /page.js replaces them from the same renderer's output sent over /events, so there is one template.
-import { cardAltText, cardData, type CardData } from "../../card/card.js";
+import { cardAltText, cardData, type CardData } from "../../services/cardData.js";
 import { formatCount, formatMoney, percentOf } from "../../services/amounts.js";
 import type { PublicSnapshot } from "../../services/publicSnapshot.js";
 import { Html, html } from "./html.js";
