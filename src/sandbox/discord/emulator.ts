@@ -4,10 +4,12 @@ import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { assertMember, findInteractive, modalSubmitComponents, selectData } from "./components.js";
 import { Faults, type DiscordFault } from "./faults.js";
+import { foreignOrigin, forgedData, type ForgeInput, type ForgeOrigin } from "./forge.js";
 import { Gateway } from "./gateway.js";
 import { Interactions, type StartInput } from "./interactions.js";
 import { assertCanRun, buildCommandData, findCommand } from "./options.js";
 import { createRestServer } from "./server.js";
+import { snowflake } from "./snowflake.js";
 import type {
   AddMemberInput,
   ApiUser,
@@ -21,7 +23,8 @@ import type {
   RecordedRequest,
   StoredMessage,
 } from "./types.js";
-import { World } from "./world.js";
+import { World, type ForeignGuild } from "./world.js";
+import type { Overwrite } from "./permissions.js";
 
 const DEFAULT_TIMEOUT_MS = 5000;
 const GUILD_MEMBERS_INTENT = 1 << 1;
@@ -49,7 +52,7 @@ export class DiscordEmulator {
       interactions: this.interactions,
       token: this.token,
       gatewayUrl: () => this.gateway.url,
-      dispatch: (event, data, intent) => void this.gateway.dispatch(event, data, intent),
+      dispatch: (event, data, intent, guildId) => void this.gateway.dispatch(event, data, intent, guildId),
       log,
       requests: this.requests,
       unknownRoutes: this.unknownRoutes,
@@ -200,6 +203,52 @@ export class DiscordEmulator {
       const message = opts.message ? this.resolveMessage(opts.message) : open.message;
       const data = { custom_id: customId, components };
       return this.start({ type: 5, member, channelId: open.channelId, data, ...(message ? { message } : {}), label: `modal "${customId}"`, timeoutMs: opts.timeoutMs });
+    });
+  }
+
+  // ---- playing the attacker ----
+
+  /** Someone adds the bot to their own server: GUILD_CREATE reaches the bot. Its owner holds every permission there. */
+  addForeignGuild(name = "Somebody else's server", ownerName = "intruder"): ForeignGuild {
+    const guild = this.world.addForeignGuild(name, ownerName);
+    this.gateway.dispatch("GUILD_CREATE", this.world.apiForeignGuild(guild), undefined, guild.id);
+    return guild;
+  }
+
+  /** Ids of the servers the bot left (DELETE /users/@me/guilds/:id), in order. */
+  get leftGuilds(): readonly string[] {
+    return this.world.leftGuilds;
+  }
+
+  /** Sets a member's (type 1) or role's (type 0) permission overwrite on a channel, as a server admin would. */
+  setOverwrite(channelId: string, overwrite: Overwrite): void {
+    const channel = this.world.channels.get(channelId);
+    if (!channel?.guildId) throw new Error(`Discord emulator: no guild channel ${channelId}`);
+    channel.overwrites = [...channel.overwrites.filter((o) => o.id !== overwrite.id), overwrite];
+    this.gateway.dispatch("CHANNEL_UPDATE", this.world.apiChannel(channel));
+  }
+
+  /** Global commands an older registration left behind (as if the application had registered them globally). */
+  seedGlobalCommands(defs: { name: string; description: string }[]): void {
+    for (const def of defs) this.world.commands.global.set(`1:${def.name}`, { id: snowflake(), application_id: this.world.applicationId, version: "1", type: 1, options: [], default_member_permissions: null, ...def });
+  }
+
+  /**
+   * Sends what a modified client could: any customId, select values outside the menu, modal answers the
+   * modal never asked for, from the campaign's server (default), another server, or a DM. Commands are
+   * built from their registered definitions. `message` is the message a component claims to sit on.
+   */
+  forge(member: Member, input: ForgeInput, opts: { origin?: ForgeOrigin; message?: MessageRef; channelId?: string; timeoutMs?: number } = {}): Promise<InteractionResult> {
+    return this.guarded(() => {
+      const { type, data, label } = forgedData(this.world, input);
+      const message = opts.message ? this.resolveMessage(opts.message) : undefined;
+      const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+      if (opts.origin) {
+        const { channelId, fields } = foreignOrigin(this.world, member, opts.origin);
+        return this.interactions.start({ type, member, channelId, data, label, timeoutMs, origin: fields, ...(message ? { message } : {}) });
+      }
+      assertMember(this.world, member);
+      return this.interactions.start({ type, member, channelId: opts.channelId ?? message?.channel_id ?? this.world.guild.channels.general, data, label, timeoutMs, ...(message ? { message } : {}) });
     });
   }
 

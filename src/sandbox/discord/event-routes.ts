@@ -44,7 +44,7 @@ function validateEvent(ev: any, creating: boolean): void {
 
 // Bots without the GuildScheduledEvents intent do not receive these events (as on Discord).
 const EVENTS_INTENT = 1 << 16;
-export type Dispatch = (event: string, data: unknown, intent?: number) => void;
+export type Dispatch = (event: string, data: unknown, intent?: number, guildId?: string) => void;
 
 export function eventRoutes(world: World, dispatch: Dispatch): Route[] {
   const checkGuild = (guild: string) => {

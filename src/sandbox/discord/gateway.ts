@@ -86,9 +86,9 @@ export class Gateway {
    * Sends an event of the guild to every session of the guild's shard; `intent` skips sessions that did not
    * ask for it. Returns false when no session got it.
    */
-  dispatch(event: string, data: unknown, intent?: number): boolean {
+  dispatch(event: string, data: unknown, intent?: number, guildId = this.world.guild.id): boolean {
     let sent = 0;
-    for (const session of this.receivers()) {
+    for (const session of this.receivers(guildId)) {
       if (intent !== undefined && (session.intents & intent) === 0) continue;
       this.send(session, { op: OP.DISPATCH, t: event, s: ++session.seq, d: data });
       sent++;
@@ -96,8 +96,8 @@ export class Gateway {
     return sent > 0;
   }
 
-  private receivers(): Session[] {
-    const guildId = this.world.guild.id;
+  /** Sessions of the shard that owns `guildId` (a DM goes to shard 0, as on Discord). */
+  private receivers(guildId = this.world.guild.id): Session[] {
     return [...this.sessions].filter((s) => s.ready && s.ws.readyState === s.ws.OPEN && shardOf(guildId, s.shard[1]) === s.shard[0]);
   }
 
@@ -167,6 +167,8 @@ export class Gateway {
     session.shard = [shard[0], shard[1]];
     // Only the shard that owns the guild is told about it (READY's guilds, GUILD_CREATE), as on Discord.
     const ownsGuild = shardOf(this.world.guild.id, session.shard[1]) === session.shard[0];
+    // Other servers the bot was added to (the tests' intruders), by the same rule.
+    const foreign = this.joinedForeign().filter((g) => shardOf(g.id, session.shard[1]) === session.shard[0]);
     const url = this.url;
     this.send(session, {
       op: OP.DISPATCH,
@@ -179,7 +181,7 @@ export class Gateway {
         session_id: session.id,
         session_type: "normal",
         resume_gateway_url: url,
-        guilds: ownsGuild ? [{ id: this.world.guild.id, unavailable: true }] : [],
+        guilds: [...(ownsGuild ? [this.world.guild.id] : []), ...foreign.map((g) => g.id)].map((id) => ({ id, unavailable: true })),
         shard: session.shard,
         private_channels: [],
         relationships: [],
@@ -197,11 +199,16 @@ export class Gateway {
       guild.members = [this.world.apiMember(this.world.botMember())];
       this.send(session, { op: OP.DISPATCH, t: "GUILD_CREATE", s: ++session.seq, d: guild });
     }
+    for (const g of foreign) this.send(session, { op: OP.DISPATCH, t: "GUILD_CREATE", s: ++session.seq, d: this.world.apiForeignGuild(g) });
     this.log(`gateway: bot identified (session ${session.id.slice(0, 8)}, shard ${session.shard.join("/")}, intents ${session.intents})`);
     if (!this.isReady()) return;
     const waiters = this.readyWaiters;
     this.readyWaiters = [];
     for (const w of waiters) w();
+  }
+
+  private joinedForeign() {
+    return [...this.world.foreignGuilds.values()].filter((g) => g.joined);
   }
 
   private send(session: Session, payload: Record<string, unknown>): void {

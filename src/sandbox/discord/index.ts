@@ -2,6 +2,9 @@
 export { DiscordEmulator, startDiscordEmulator } from "./emulator.js";
 export { ACK_DEADLINE_MS } from "./interactions.js";
 export type { DiscordFault } from "./faults.js";
+export type { ForgeInput, ForgeOrigin } from "./forge.js";
+export type { ForeignGuild } from "./world.js";
+export { P as Permission } from "./permissions.js";
 export type {
   AddMemberInput,
   ApiUser,

@@ -50,6 +50,11 @@ export interface StartInput {
   label: string;
   message?: StoredMessage;
   timeoutMs: number;
+  /**
+   * Where the interaction comes from when it is not a channel of the campaign's server: another server
+   * the bot was added to, or a DM. Replaces guild_id, guild, channel, member/user and app_permissions.
+   */
+  origin?: Record<string, unknown>;
 }
 
 export class Interactions {
@@ -66,7 +71,7 @@ export class Interactions {
     this.prune();
     const { world } = this;
     const channel = world.channels.get(input.channelId);
-    if (!channel?.guildId) return Promise.reject(new Error(`Discord emulator: ${input.channelId} is not a guild channel`));
+    if (!input.origin && !channel?.guildId) return Promise.reject(new Error(`Discord emulator: ${input.channelId} is not a guild channel`));
     return new Promise<InteractionResult>((resolve, reject) => {
       const p: Pending = {
         id: snowflake(),
@@ -85,30 +90,24 @@ export class Interactions {
         resolve,
         reject,
       };
-      const perms = world.permissionsIn(input.member, channel.id);
+      const where = input.origin ?? this.campaignOrigin(input.member, channel!);
       const payload = {
         id: p.id,
         application_id: world.applicationId,
         type: p.type,
         token: p.token,
         version: 1,
-        guild_id: world.guild.id,
-        guild: { id: world.guild.id, locale: "en-US", features: [] },
-        channel_id: channel.id,
-        channel: { ...world.apiChannel(channel), permissions: perms.toString() },
-        member: { ...world.apiMember(input.member), permissions: perms.toString() },
-        app_permissions: world.permissionsIn(world.botMember(), channel.id).toString(),
+        channel_id: input.channelId,
         locale: "en-US",
-        guild_locale: "en-US",
         entitlements: [],
-        authorizing_integration_owners: { "0": world.guild.id },
-        context: 0,
         attachment_size_limit: 10 * 1024 * 1024,
+        ...where,
         data: input.data,
         ...(input.message ? { message: world.apiMessage(input.message) } : {}),
       };
       p.sentAt = performance.now();
-      if (!this.gateway.dispatch("INTERACTION_CREATE", payload)) {
+      // Routed to the shard of the guild it comes from (a DM: shard 0).
+      if (!this.gateway.dispatch("INTERACTION_CREATE", payload, undefined, typeof where.guild_id === "string" ? where.guild_id : "0")) {
         return reject(new Error(`Discord emulator: ${input.label}: no bot is connected (await waitForReady() first)`));
       }
       this.byId.set(p.id, p);
@@ -117,6 +116,22 @@ export class Interactions {
         this.settle(p, new Error(`Discord emulator: ${input.label}: ${state} within ${input.timeoutMs} ms`));
       }, input.timeoutMs);
     });
+  }
+
+  /** The guild fields of an interaction from a channel of the campaign's server. */
+  private campaignOrigin(member: Member, channel: { id: string }): Record<string, unknown> {
+    const { world } = this;
+    const perms = world.permissionsIn(member, channel.id);
+    return {
+      guild_id: world.guild.id,
+      guild: { id: world.guild.id, locale: "en-US", features: [] },
+      guild_locale: "en-US",
+      channel: { ...world.apiChannel(world.channels.get(channel.id)!), permissions: perms.toString() },
+      member: { ...world.apiMember(member), permissions: perms.toString() },
+      app_permissions: world.permissionsIn(world.botMember(), channel.id).toString(),
+      authorizing_integration_owners: { "0": world.guild.id },
+      context: 0,
+    };
   }
 
   /** POST /interactions/:id/:token/callback */

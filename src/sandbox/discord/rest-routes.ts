@@ -1,12 +1,12 @@
 // REST routes other than channels: gateway discovery, the bot's user and application, application
 // commands, guild members and roles, interaction callbacks and webhooks, attachment downloads.
-import { HttpError, ok, route, type Reply, type Route } from "./http.js";
+import { HttpError, noContent, ok, route, type Reply, type Route } from "./http.js";
 import type { Interactions } from "./interactions.js";
 import { snowflake } from "./snowflake.js";
 import { validateCommandList } from "./validate-commands.js";
 import type { World } from "./world.js";
 
-export function coreRoutes(world: World, interactions: Interactions, gatewayUrl: () => string): Route[] {
+export function coreRoutes(world: World, interactions: Interactions, gatewayUrl: () => string, dispatch: (event: string, data: unknown, intent?: number, guildId?: string) => void): Route[] {
   const checkApp = (app: string) => {
     if (app !== world.applicationId) throw new HttpError(403, 50001, "Missing Access");
   };
@@ -57,10 +57,21 @@ export function coreRoutes(world: World, interactions: Interactions, gatewayUrl:
     ),
     route("GET", "/gateway", () => ok({ url: gatewayUrl() })),
     route("GET", "/users/@me", () => ok({ ...world.botUser, verified: true, mfa_enabled: false, flags: 0 })),
-    // The guilds the bot is in, as partial guilds (a bot is in one here), for a client that does not hold the gateway.
+    // The guilds the bot is in, as partial guilds, for a client that does not hold the gateway.
     route("GET", "/users/@me/guilds", () => {
       const { id, name } = world.guild;
-      return ok([{ id, name, icon: null, banner: null, owner: false, permissions: world.guildPermissions(world.botMember()).toString(), features: [] }]);
+      const foreign = [...world.foreignGuilds.values()].filter((g) => g.joined).map((g) => ({ id: g.id, name: g.name, icon: null, banner: null, owner: false, permissions: "0", features: [] }));
+      return ok([{ id, name, icon: null, banner: null, owner: false, permissions: world.guildPermissions(world.botMember()).toString(), features: [] }, ...foreign]);
+    }),
+    // The bot leaves a server: Discord answers 204 and sends GUILD_DELETE.
+    route("DELETE", "/users/@me/guilds/:guild", ({ params }) => {
+      const foreign = world.foreignGuilds.get(params.guild!);
+      if (params.guild === world.guild.id) throw new HttpError(400, 50001, "The emulated campaign server cannot be left");
+      if (!foreign?.joined) throw new HttpError(404, 10004, "Unknown Guild");
+      foreign.joined = false;
+      world.leftGuilds.push(foreign.id);
+      dispatch("GUILD_DELETE", { id: foreign.id }, undefined, foreign.id);
+      return noContent();
     }),
     route("GET", "/users/:user", ({ params }) => {
       const member = world.member(params.user!);

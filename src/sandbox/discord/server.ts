@@ -25,7 +25,7 @@ export interface RestDeps {
 
 export function createRestServer(deps: RestDeps): Server {
   const routes: Route[] = [
-    ...coreRoutes(deps.world, deps.interactions, deps.gatewayUrl),
+    ...coreRoutes(deps.world, deps.interactions, deps.gatewayUrl, deps.dispatch),
     ...channelRoutes(deps.world),
     ...eventRoutes(deps.world, deps.dispatch),
   ];

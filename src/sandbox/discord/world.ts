@@ -12,6 +12,17 @@ import {
 } from "./permissions.js";
 import type { AddMemberInput, ApiUser, GuildInfo, Member, StoredAttachment, StoredMessage } from "./types.js";
 
+/** A server other than the campaign's that someone added the bot to (anyone can invite a public bot). */
+export interface ForeignGuild {
+  id: string;
+  name: string;
+  channelId: string;
+  /** Its owner: an outsider to the campaign's server, with every permission in their own. */
+  owner: Member;
+  /** Whether the bot is still in it (false once it left with DELETE /users/@me/guilds/:id). */
+  joined: boolean;
+}
+
 export interface Role {
   id: string;
   name: string;
@@ -61,6 +72,9 @@ export class World {
   readonly scheduledEvents = new Map<string, any>();
   bulkOverwriteCount = 0;
   baseUrl = "";
+  readonly foreignGuilds = new Map<string, ForeignGuild>();
+  /** Guilds the bot left, in order. */
+  readonly leftGuilds: string[] = [];
 
   constructor() {
     const guildId = snowflake();
@@ -122,6 +136,35 @@ export class World {
     };
     this.members.set(id, member);
     return member;
+  }
+
+  /** A server of someone else's with the bot in it; its owner is a user unknown to the campaign's server. */
+  addForeignGuild(name: string, ownerName: string): ForeignGuild {
+    const id = snowflake();
+    const ownerId = snowflake();
+    const owner: Member = { id: ownerId, username: ownerName, displayName: ownerName, roles: [], dmsOpen: true, joinedAt: new Date().toISOString(), user: makeUser(ownerId, ownerName, ownerName) };
+    const guild: ForeignGuild = { id, name, channelId: snowflake(), owner, joined: true };
+    this.foreignGuilds.set(id, guild);
+    return guild;
+  }
+
+  /** GUILD_CREATE of a foreign guild: its owner, one text channel, the @everyone role. */
+  apiForeignGuild(g: ForeignGuild): Record<string, unknown> {
+    const everyone = { ...this.apiRole({ id: g.id, name: "@everyone", permissions: EVERYONE_PERMS, position: 0, managed: false }) };
+    const channel = { id: g.channelId, type: 0, guild_id: g.id, name: "general", position: 0, permission_overwrites: [], topic: null, nsfw: false, last_message_id: null, rate_limit_per_user: 0, parent_id: null, flags: 0 };
+    const { id: _id, name: _name, owner_id: _owner, roles: _roles, channels: _channels, guild_scheduled_events: _events, member_count: _count, ...rest } = this.apiGuild();
+    return {
+      ...rest,
+      id: g.id,
+      name: g.name,
+      owner_id: g.owner.id,
+      system_channel_id: g.channelId,
+      member_count: 2,
+      roles: [everyone],
+      channels: [channel],
+      guild_scheduled_events: [],
+      members: [{ ...this.apiMember(this.botMember()), roles: [] }],
+    };
   }
 
   member(id: string): Member | undefined {
