@@ -9,6 +9,7 @@ import { TX_BOUND_MS } from "./db/transaction.js";
 import { createDiscordClient } from "./discord/client.js";
 import { COMMANDS_DIR, loadCommands, registerCommands } from "./discord/commands.js";
 import { createDmSender } from "./discord/dmSender.js";
+import { leaveOtherGuilds } from "./discord/guilds.js";
 import { createCoalescer } from "./discord/liveMessages.js";
 import { createGatewayHolder, gatewayLeaseName, type GatewayConnection } from "./discord/gatewayHolder.js";
 import { createRouter } from "./discord/router.js";
@@ -96,7 +97,10 @@ export async function startBot(config: Config, log: Logger, options: BotOptions 
       });
       await gateway.login(config.DISCORD_TOKEN);
       const readyClient = await ready;
-      const registered = await registerCommands(readyClient, db, commands, config.DISCORD_GUILD_ID);
+      // The bot serves DISCORD_GUILD_ID only: any other server it is in (or is added to) is left.
+      leaveOtherGuilds(readyClient, config.DISCORD_GUILD_ID, log);
+      const { registered, removedGlobal } = await registerCommands(readyClient, db, commands, config.DISCORD_GUILD_ID);
+      if (removedGlobal > 0) log.warn({ removed: removedGlobal }, "removed global commands: the bot's commands live on DISCORD_GUILD_ID only");
       log.info({ user: readyClient.user.tag, commands: commands.length, registered }, "logged in to the gateway");
     } catch (err) {
       await gateway.destroy();

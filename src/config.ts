@@ -46,7 +46,9 @@ function isTimeZone(name: string): boolean {
 const schema = z
   .object({
     DISCORD_TOKEN: z.string({ error: "is missing: the bot token from the Discord developer portal (your application > Bot > Reset Token)" }).regex(/^[^\s"']+$/, "must be the token alone, without spaces or quotes"),
-    DISCORD_GUILD_ID: snowflake("the server (guild) to register commands on").optional(),
+    DISCORD_GUILD_ID: z
+      .string({ error: "is missing: the id of your campaign's server, the one server the bot serves (Discord: Developer Mode on, right-click the server > Copy Server ID)" })
+      .regex(/^\d{17,20}$/, "must be a Discord id (17 to 20 digits): the server (guild) the bot serves"),
     DISCORD_API_URL: httpUrl.optional(),
     DATABASE_URL: z
       .string()
@@ -71,6 +73,8 @@ const schema = z
     MAX_SHIFTS_PER_VOLUNTEER: z.coerce.number({ error: "must be a whole number of at least 1" }).int("must be a whole number of at least 1").min(1, "must be a whole number of at least 1").optional(),
     SHIFT_SUMMARY_CRON: cronExpression("0 9 * * *"),
     REQUEST_COOLDOWN_SECONDS: integer(0, 86_400, 120),
+    MEMBER_RATE_LIMIT: integer(1, 1_000_000, 10),
+    MEMBER_RATE_WINDOW_SECONDS: integer(1, 3_600, 10),
     REQUEST_MAX_OPEN_PER_SET: integer(1, 100, 3),
     REQUEST_BLOCKED_WORDS: z
       .string()
@@ -113,6 +117,11 @@ const schema = z
     }
   });
 
+/** `scheme://user:password@host` becomes `scheme://user:***@host`, whatever the scheme (even a mistyped one). */
+function hidePassword(value: string): string {
+  return value.replace(/^([a-z][\w+.-]*:\/\/[^:/@\s]*):[^@\s]*@/i, "$1:***@");
+}
+
 export type Env = z.infer<typeof schema>;
 
 /** Every variable the bot reads (the README's table and .env.example list each one). */
@@ -145,7 +154,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     const problems = parsed.error.issues.flatMap((issue) => {
       const name = String(issue.path[0] ?? "configuration");
       const value = present[name];
-      const shown = value === undefined || /TOKEN|SECRET|KEY|PASSWORD/.test(name) ? "" : ` (got "${value}")`;
+      // Secrets are never echoed, nor the password inside a URL (a mistyped DATABASE_URL still carries it).
+      const shown = value === undefined || /TOKEN|SECRET|KEY|PASSWORD/.test(name) ? "" : ` (got "${hidePassword(value)}")`;
       // One line per variable: its first problem is the one to fix.
       if (seen.has(name)) return [];
       seen.add(name);

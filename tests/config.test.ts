@@ -3,6 +3,9 @@ import fs from "node:fs";
 import { CONFIG_KEYS, ConfigError, loadConfig } from "../src/config.js";
 
 const TOKEN = "MTIz.fake-token-for-tests.abcdefghijklmnop";
+const GUILD = "123456789012345678";
+/** The two variables every configuration needs. */
+const BASE = { DISCORD_TOKEN: TOKEN, DISCORD_GUILD_ID: GUILD };
 
 function problems(env: Record<string, string>): string[] {
   try {
@@ -22,13 +25,14 @@ describe("configuration", () => {
     } catch (err) {
       const message = (err as Error).message;
       expect(message).toContain("DISCORD_TOKEN is missing");
+      expect(message).toContain("DISCORD_GUILD_ID is missing: the id of your campaign's server");
       expect(message).toContain(".env.example");
       expect(message).not.toMatch(/at .*\.ts:\d+/); // no stack trace
     }
   });
 
   it("fills in defaults", () => {
-    const config = loadConfig({ DISCORD_TOKEN: TOKEN });
+    const config = loadConfig(BASE);
     expect(config.DATABASE_URL).toBe("file:./data/keep-dancing.db");
     expect(config.CAMPAIGN_TIMEZONE).toBe("UTC");
     expect(config.LOG_LEVEL).toBe("info");
@@ -38,10 +42,24 @@ describe("configuration", () => {
     expect(config.HTTP_HOST).toBe("127.0.0.1");
     expect(config.PUBLIC_URL).toBeUndefined();
     expect(config.twitter).toBeNull();
+    expect(config.MEMBER_RATE_LIMIT).toBe(10);
+    expect(config.MEMBER_RATE_WINDOW_SECONDS).toBe(10);
+  });
+
+  it("requires the campaign's server: the bot serves that one server only", () => {
+    expect(problems({ DISCORD_TOKEN: TOKEN })).toEqual([expect.stringMatching(/^DISCORD_GUILD_ID is missing: the id of your campaign's server/)]);
+    expect(problems({ DISCORD_TOKEN: TOKEN, DISCORD_GUILD_ID: " " })[0]).toMatch(/^DISCORD_GUILD_ID is missing/);
+  });
+
+  it("never echoes the password of a mistyped DATABASE_URL", () => {
+    const found = problems({ ...BASE, DATABASE_URL: "postgress://keep:hunter2secret@db.example.org:5432/keep" });
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(/^DATABASE_URL \(got "postgress:\/\/keep:\*\*\*@db\.example\.org:5432\/keep"\) must be file:/);
+    expect(found.join("\n")).not.toContain("hunter2secret");
   });
 
   it("treats empty values as unset", () => {
-    expect(loadConfig({ DISCORD_TOKEN: TOKEN, DISCORD_GUILD_ID: "", TWITTER_API_KEY: " " }).DISCORD_GUILD_ID).toBeUndefined();
+    expect(loadConfig({ ...BASE, ANNOUNCE_CHANNEL_ID: "", TWITTER_API_KEY: " " }).ANNOUNCE_CHANNEL_ID).toBeUndefined();
   });
 
   const malformed: [string, string, RegExp][] = [
@@ -63,26 +81,28 @@ describe("configuration", () => {
     ["PUBLIC_URL", "party.example.org", /PUBLIC_URL .* must be an http\(s\) URL/],
     ["DISCORD_INVITE_URL", "discord.gg/x", /DISCORD_INVITE_URL .* must be an http\(s\) URL/],
     ["METRICS_TOKEN", "short", /METRICS_TOKEN must be at least 16 characters/],
+    ["MEMBER_RATE_LIMIT", "0", /MEMBER_RATE_LIMIT .* must be a whole number from 1 to/],
+    ["MEMBER_RATE_WINDOW_SECONDS", "soon", /MEMBER_RATE_WINDOW_SECONDS .* must be a whole number from 1 to 3600/],
   ];
   for (const [name, value, expected] of malformed) {
     it(`names a malformed ${name} with what is expected`, () => {
-      const found = problems({ DISCORD_TOKEN: TOKEN, [name]: value });
+      const found = problems({ ...BASE, [name]: value });
       expect(found).toHaveLength(1);
       expect(found[0]).toMatch(expected);
     });
   }
 
   it("wants the X credentials as a set of four, naming the missing ones, and never echoes a secret", () => {
-    const found = problems({ DISCORD_TOKEN: TOKEN, TWITTER_API_KEY: "key-value-secret", TWITTER_ACCESS_TOKEN: "tok-secret" });
+    const found = problems({ ...BASE, TWITTER_API_KEY: "key-value-secret", TWITTER_ACCESS_TOKEN: "tok-secret" });
     expect(found.map((p) => p.split(" ")[0])).toEqual(["TWITTER_API_SECRET", "TWITTER_ACCESS_SECRET"]);
     expect(found.join("\n")).not.toContain("key-value-secret");
-    const all = loadConfig({ DISCORD_TOKEN: TOKEN, TWITTER_API_KEY: "a", TWITTER_API_SECRET: "b", TWITTER_ACCESS_TOKEN: "c", TWITTER_ACCESS_SECRET: "d" });
+    const all = loadConfig({ ...BASE, TWITTER_API_KEY: "a", TWITTER_API_SECRET: "b", TWITTER_ACCESS_TOKEN: "c", TWITTER_ACCESS_SECRET: "d" });
     expect(all.twitter).toEqual({ appKey: "a", appSecret: "b", accessToken: "c", accessSecret: "d" });
   });
 
   it("reports several problems at once", () => {
     const found = problems({ CAMPAIGN_TIMEZONE: "Nowhere", LOG_LEVEL: "x" });
-    expect(found.map((p) => p.split(" ")[0]).sort()).toEqual(["CAMPAIGN_TIMEZONE", "DISCORD_TOKEN", "LOG_LEVEL"]);
+    expect(found.map((p) => p.split(" ")[0]).sort()).toEqual(["CAMPAIGN_TIMEZONE", "DISCORD_GUILD_ID", "DISCORD_TOKEN", "LOG_LEVEL"]);
   });
 });
 
@@ -95,9 +115,9 @@ describe(".env.example and the README", () => {
     for (const key of CONFIG_KEYS) expect(readme, `README should document ${key}`).toContain(`\`${key}\``);
   });
 
-  it("is a valid configuration once the token is filled in", () => {
+  it("is a valid configuration once the token and the server are filled in", () => {
     const example = fs.readFileSync(".env.example", "utf8");
     const env = Object.fromEntries([...example.matchAll(/^([A-Z_]+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
-    expect(() => loadConfig({ ...env, DISCORD_TOKEN: TOKEN })).not.toThrow();
+    expect(() => loadConfig({ ...env, ...BASE })).not.toThrow();
   });
 });

@@ -41,15 +41,18 @@ export function definitionsHash(commands: CommandModule[]): string {
   return crypto.createHash("sha256").update(JSON.stringify(canonical(defs))).digest("hex");
 }
 
-/** Registers the commands if they changed; returns whether a bulk overwrite was sent. */
-export async function registerCommands(client: Client<true>, db: Db, commands: CommandModule[], guildId?: string): Promise<boolean> {
-  const scope = guildId ?? "global";
+/**
+ * Registers the commands on the campaign's server if they changed; returns whether a bulk overwrite was sent.
+ * Commands live on that one server only: global ones (left by an older registration) would reach every
+ * server the bot is added to, so any are removed (one read at start, one overwrite when some exist).
+ */
+export async function registerCommands(client: Client<true>, db: Db, commands: CommandModule[], guildId: string): Promise<{ registered: boolean; removedGlobal: number }> {
+  const global = await client.application.commands.fetch();
+  if (global.size > 0) await client.application.commands.set([]);
   const hash = definitionsHash(commands);
-  const last = await db.commandRegistration.findUnique({ where: { scope } });
-  if (last?.hash === hash) return false;
-  const defs = commands.map((c) => c.data);
-  if (guildId) await client.application.commands.set(defs, guildId);
-  else await client.application.commands.set(defs);
-  await db.commandRegistration.upsert({ where: { scope }, create: { scope, hash }, update: { hash, registeredAt: new Date() } });
-  return true;
+  const last = await db.commandRegistration.findUnique({ where: { scope: guildId } });
+  if (last?.hash === hash) return { registered: false, removedGlobal: global.size };
+  await client.application.commands.set(commands.map((c) => c.data), guildId);
+  await db.commandRegistration.upsert({ where: { scope: guildId }, create: { scope: guildId, hash }, update: { hash, registeredAt: new Date() } });
+  return { registered: true, removedGlobal: global.size };
 }
