@@ -51,6 +51,9 @@ export async function startBenchStack(options: StackOptions): Promise<BenchStack
     // A burst of members each asking for several tracks: the per-member limits would refuse most of the load.
     REQUEST_COOLDOWN_SECONDS: "0",
     REQUEST_MAX_OPEN_PER_SET: "100",
+    // The driver is a machine sending each member's interactions back to back: per-member fairness would
+    // measure itself, not the bot.
+    MEMBER_RATE_LIMIT: "1000000",
     KEEP_DANCING_EXTRA_COMMANDS: FIXTURE_COMMANDS,
     // Node 20 refuses --cpu-prof in NODE_OPTIONS; a preload starts the same profiler (see the fixture).
     ...(options.profileDir ? { NODE_OPTIONS: `--import ${pathToFileURL(CPU_PROFILER).href}`, BENCH_CPU_PROFILE_DIR: options.profileDir } : {}),

@@ -5,6 +5,7 @@
 import crypto from "node:crypto";
 import { MessageFlags, type BaseMessageOptions, type Interaction, type RepliableInteraction } from "discord.js";
 import { scrubTokens } from "../log.js";
+import { createAdmission } from "./admission.js";
 import { claimInteraction } from "./claims.js";
 import { deferOnce, deferralOf } from "./defer.js";
 import { NO_LONGER_ACTIVE, UserError } from "../errors.js";
@@ -40,6 +41,7 @@ export function createRouter(commands: CommandModule[], ctx: BotContext, observe
   const modalHandlers = new Map(commands.flatMap((c) => Object.entries(c.modals ?? {})));
   const inFlight = new Set<Promise<void>>();
 
+  const admission = createAdmission(ctx.config, ctx.log);
   const limiter = createLimiter(MAX_CONCURRENT);
   let dropped = 0;
   let lastDropReport = 0;
@@ -174,16 +176,24 @@ export function createRouter(commands: CommandModule[], ctx: BotContext, observe
         return Promise.resolve();
       }
       const arrived = Date.now();
-      const done = limiter
-        .run(async () => {
+      // Outsiders and members past their fair share are answered here, cheaply, and never queue.
+      const entry = admission.admit(interaction, arrived);
+      if (!entry.admitted) return entry.answered;
+      const queued = () =>
+        limiter.run(async () => {
           if (Date.now() - arrived > GIVE_UP_AFTER_MS) return reportDrop();
           // Several processes may receive this interaction (a gateway handover): only the first to claim it answers.
           const claimed = await claimInteraction(ctx.db, interaction.id).catch((err: unknown) => ({ err }));
           if (claimed === false) return;
           await route(interaction, arrived, claimed === true ? undefined : claimed.err);
-        })
+        });
+      // A member's second interaction waits for their first (one in flight each).
+      const done = (entry.ready ? entry.ready.then(queued) : queued())
         .catch((err: unknown) => ctx.log.error({ err, ref: reference() }, "interaction routing failed"))
-        .finally(() => inFlight.delete(done));
+        .finally(() => {
+          entry.release();
+          inFlight.delete(done);
+        });
       inFlight.add(done);
       return done;
     },

@@ -49,6 +49,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     // Any free port: test files run side by side, each with its own bot and HTTP server.
     HTTP_PORT: "0",
     LOG_LEVEL: "info",
+    // Tests act faster than any person (an organizer sets up ten events in a second): the per-member rate
+    // limit is tested with its defaults in tests/hostile.e2e.test.ts, and kept out of the way elsewhere.
+    MEMBER_RATE_LIMIT: "10000",
     ...(options.withX
       ? {
           TWITTER_API_KEY: x.credentials.appKey,
