@@ -129,3 +129,20 @@ describe("one member cannot crowd out the others", () => {
     expect((await stack.discord.autocomplete(ben, "rsvp", { event: "Flo" }, "event", { subcommand: "going" })).length).toBeGreaterThan(0);
   });
 });
+
+describe("member text plants nothing", () => {
+  it("a track titled as a masked link shows as text in every /dj queue, and a bare URL is not clickable", async () => {
+    const offer = await stack.db.djOffer.findFirstOrThrow({ where: { userId: ben.id, status: "approved" } });
+    const starts = new Date(Date.now() - 10 * 60_000).toISOString();
+    const placed = await stack.discord.runCommand(ava, "dj", { offer: offer.id, starts, ends: "120", stage: "Main stage" }, { group: "lineup", subcommand: "set", ignoreDefaultPermissions: true });
+    expect(text(placed)).toMatch(/Placed/);
+    const requested = await stack.discord.runCommand(mallory, "dj", { title: "[Free Nitro](https://evil.example)", artist: "# https://evil.example/claim" }, { subcommand: "request" });
+    expect(text(requested)).toMatch(/^Requested/);
+    const queue = await stack.discord.runCommand(ben, "dj", {}, { subcommand: "queue" });
+    const shown = String(queue.message?.embeds[0]?.description ?? queue.embeds[0]?.description);
+    expect(shown).toContain("Free Nitro");
+    expect(shown).not.toMatch(/(?<!\\)\[Free Nitro(?<!\\)\]\(/); // no masked link
+    expect(shown).not.toMatch(/https?:\/\//); // no clickable URL
+    expect(shown.replace(/[\\\u200b]/g, "")).toContain("[Free Nitro](https://evil.example)"); // shown as typed
+  });
+});
