@@ -4,6 +4,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { addDonation, setRaisedTotal, setupCampaign } from "../src/services/campaign.js";
 import { adjustMetric, readMetrics, setMetric } from "../src/services/metrics.js";
 import { addMilestone, checkMilestones, milestoneSummary, parseThreshold, removeMilestone } from "../src/services/milestones.js";
+import { createLogger } from "../src/log.js";
+import { announceMilestones } from "../src/x/announce.js";
+import { flushTweets, type AnnouncedPost, type OutboxConfig } from "../src/x/outbox.js";
 import { freshDb, type TestDb } from "./support/db.js";
 
 let t: TestDb;
@@ -190,5 +193,48 @@ describe("organizer milestones", () => {
     await t.db.$transaction((tx) => adjustMetric(tx, "volunteers", 10, NOW));
     await expect(removeMilestone(t.db, reached.id)).rejects.toThrow(/already reached/);
     await expect(removeMilestone(t.db, m.id)).rejects.toThrow(/no longer exists/);
+  });
+});
+
+describe("a milestone whose number falls back before it goes out", () => {
+  beforeEach(async () => {
+    await reset();
+    await setupCampaign(t.db, { name: "A dance party for the dancing man", goalCents: 2_000_000, userId: ORGANIZER });
+  });
+  const log = createLogger({ level: "silent", format: "json" });
+  const config: OutboxConfig = { CAMPAIGN_TIMEZONE: "UTC", TWEET_QUIET_HOURS: undefined, TWEET_DAILY_CAP: 10, TWEET_MONTHLY_CAP: 100, TWEET_ALLOW_LINKS: false, DJ_REVIEW_CHANNEL_ID: undefined, TWEET_RETRY_HOURS: 48 };
+  const shown: string[] = [];
+  const announcer = { milestone: async (p: AnnouncedPost) => void shown.push(`milestone:${p.text}`), dryRun: async (p: AnnouncedPost) => void shown.push(`dry:${p.text}`) };
+  const deps = () => ({ db: t.db, config, log, publisher: null, announcer });
+  // Rows are due from when the change wrote them (the crossing reads the clock): flush after that.
+  const at = (ms: number) => new Date(Date.now() + 1_000 + ms);
+
+  it("guests pushed RSVPs over 100 and then declined: held, not posted nor announced, until 100 are going again", async () => {
+    shown.length = 0;
+    await adjustMetric(t.db, "rsvps_going", 120); // one member going with guests to many events
+    const [row] = await outbox();
+    expect(row).toMatchObject({ kind: "milestone", status: "pending" });
+    await adjustMetric(t.db, "rsvps_going", -90); // ...then declining everything
+    expect(await announceMilestones({ db: t.db, log, announcer })).toBe(0);
+    expect(await flushTweets(deps(), at(1_000))).toEqual({ posted: 0, dryRuns: 0, retrying: 0, failed: 0 });
+    expect(shown).toEqual([]);
+    const held = await t.db.tweetOutbox.findUniqueOrThrow({ where: { id: row!.id } });
+    expect(held).toMatchObject({ status: "pending", attempts: 0 });
+    expect(held.lastError).toMatch(/held: rsvps_going is 30, back under 100/);
+
+    await adjustMetric(t.db, "rsvps_going", 75); // 105: reached again
+    expect(await announceMilestones({ db: t.db, log, announcer })).toBe(1);
+    expect((await flushTweets(deps(), at(2 * 60_000))).dryRuns).toBe(1);
+    expect(shown).toHaveLength(2);
+    expect(await outbox()).toHaveLength(1); // the same post, once
+  });
+
+  it("a refund that takes the total back under holds a money milestone too", async () => {
+    shown.length = 0;
+    await setRaisedTotal(t.db, 1_100_000, ORGANIZER, null); // crosses 50 %
+    await setRaisedTotal(t.db, 900_000, ORGANIZER, "refund");
+    expect((await flushTweets(deps(), at(1_000))).dryRuns).toBe(0);
+    await setRaisedTotal(t.db, 1_000_000, ORGANIZER, null);
+    expect((await flushTweets(deps(), at(2 * 60_000))).dryRuns).toBe(1);
   });
 });

@@ -98,6 +98,24 @@ export function attemptsSince(db: DbOrTx, from: Date): Promise<number> {
   return db.tweetOutbox.count({ where: { firstAttemptAt: { gte: from } } });
 }
 
+/**
+ * Whether the milestone a row announces is still met by its metric right now. Counters go down as well as
+ * up (a member going with guests declines, a refund lowers the total), and a crowd can push one over a
+ * threshold and back on purpose; so "100 people are going" goes out only while at least 100 are. Returns
+ * null when the row is not a milestone's (or it was removed): nothing to check.
+ */
+export async function milestoneShortfall(db: DbOrTx, row: { milestoneId: number | null }): Promise<{ metric: string; threshold: number; value: number } | null> {
+  if (row.milestoneId === null) return null;
+  const milestone = await db.milestone.findUnique({ where: { id: row.milestoneId }, select: { metric: true, threshold: true } });
+  if (!milestone) return null;
+  const metric = await db.metric.findUnique({ where: { name: milestone.metric }, select: { value: true } });
+  const value = metric?.value ?? 0;
+  return value >= milestone.threshold ? null : { ...milestone, value };
+}
+
+/** How long a post whose milestone fell back under waits before it is looked at again. */
+export const HOLD_RECHECK_MS = 60_000;
+
 export function parseCard(row: { card: string }): CardData {
   return JSON.parse(row.card) as CardData;
 }

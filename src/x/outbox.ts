@@ -21,7 +21,7 @@ import { queueDm } from "../services/directMessages.js";
 import { classifyXError, describeXError } from "./client.js";
 import type { Publisher } from "./publisher.js";
 import { capWindows, inQuietHours } from "./schedule.js";
-import { attemptsSince, markAttempt, markFailed, markPosted, nextDueTweet, parseCard, retryTweetAt, type TweetRow } from "../services/tweetOutbox.js";
+import { attemptsSince, HOLD_RECHECK_MS, markAttempt, markFailed, markPosted, milestoneShortfall, nextDueTweet, parseCard, retryTweetAt, type TweetRow } from "../services/tweetOutbox.js";
 import { tweetProblem } from "../services/postText.js";
 
 const BACKOFF_BASE_MS = 60_000;
@@ -85,6 +85,17 @@ export async function flushTweets(deps: OutboxDeps, now: Date): Promise<FlushRes
   for (let n = 0; n < (deps.perTick ?? 2); n++) {
     const row = await nextDueTweet(deps.db, now);
     if (!row) break;
+    // A milestone whose metric fell back under waits until it is reached again. Only before the first
+    // attempt: once an attempt started, X may have it, and the retry's duplicate check must settle that.
+    if (row.attempts === 0) {
+      const short = await milestoneShortfall(deps.db, row);
+      if (short) {
+        await retryTweetAt(deps.db, row.id, new Date(now.getTime() + HOLD_RECHECK_MS), `held: ${short.metric} is ${short.value}, back under ${short.threshold}; posted once it is reached again`, false);
+        deps.log.info({ tweet: row.id, ...short }, "milestone held: its metric fell back under the threshold");
+        n--; // a held row is not a post: look at the next one
+        continue;
+      }
+    }
     // A row already attempted was counted when it was first tried: retrying it spends nothing new on the cap.
     if (!row.firstAttemptAt) {
       const held = await capReached(deps, campaign, now);
