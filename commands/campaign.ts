@@ -1,5 +1,6 @@
 // /campaign: the goal and money raised, the status card, milestones, and what goes to X.
 // Thin handlers: parse, one service call, build the reply. The rules live in src/services and src/x.
+import { parseId } from "../src/services/ids.js";
 import { AttachmentBuilder, EmbedBuilder, SlashCommandBuilder, type ChatInputCommandInteraction, type RepliableInteraction } from "discord.js";
 import { isCardCached, renderCardCached } from "../src/card/card.js";
 import { cardData, type CardData } from "../src/services/cardData.js";
@@ -252,8 +253,8 @@ const campaign: CommandModule = {
     if (group === "milestone") {
       if (sub === "add") return addMilestoneFromOptions(interaction, ctx);
       if (sub === "list") return list(ctx);
-      const id = Number(interaction.options.getString("milestone", true));
-      if (!Number.isSafeInteger(id)) throw new UserError("Pick a milestone from the list as you type.");
+      const id = parseId(interaction.options.getString("milestone", true));
+      if (id === null) throw new UserError("Pick a milestone from the list as you type.");
       const removed = await removeMilestone(ctx.db, id);
       const { currency } = await requireCampaign(ctx.db);
       return { content: `Removed the milestone: ${milestoneSummary(removed, currency)}.` };

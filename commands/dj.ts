@@ -3,6 +3,8 @@
 import { SlashCommandBuilder, type AutocompleteInteraction, type ChatInputCommandInteraction } from "discord.js";
 import { notifyOrganizers, postReview, refreshReviewPost } from "../src/discord/notices.js";
 import { UserError, NO_LONGER_ACTIVE } from "../src/errors.js";
+import { idArg, pageArg } from "../src/discord/ids.js";
+import { parseId } from "../src/services/ids.js";
 import { isOrganizer, requireOrganizer } from "../src/discord/permissions.js";
 import type { AutocompleteChoice, BotContext, CommandModule, Response } from "../src/discord/types.js";
 import { DJ_PREFIXES, lineupEmbed, offerModal, queueView, reviewMessage, setChoiceName } from "../src/discord/views/dj.js";
@@ -73,6 +75,12 @@ const data = new SlashCommandBuilder()
   )
   .toJSON();
 
+/** An id option filled from autocomplete: any other number (a modified client's 1e15) is refused in words. */
+function idOption<T extends number | null>(value: T, what: string): T {
+  if (value !== null && parseId(value) === null) throw new UserError(`Pick a ${what} from the list that appears as you type.`);
+  return value;
+}
+
 const actor = (interaction: Parameters<typeof isOrganizer>[0], ctx: BotContext) => ({ userId: interaction.user.id, organizer: isOrganizer(interaction, ctx.config) });
 const cut = (text: string) => (text.length > 100 ? `${text.slice(0, 99)}…` : text);
 
@@ -101,7 +109,7 @@ async function execute(interaction: ChatInputCommandInteraction, ctx: BotContext
       const result = await requestTrack(
         ctx.db,
         ctx.config,
-        { userId: interaction.user.id, title: interaction.options.getString("title", true), artist: interaction.options.getString("artist", true), setId: interaction.options.getInteger("set"), notify: interaction.options.getBoolean("notify") ?? false },
+        { userId: interaction.user.id, title: interaction.options.getString("title", true), artist: interaction.options.getString("artist", true), setId: idOption(interaction.options.getInteger("set"), "set"), notify: interaction.options.getBoolean("notify") ?? false },
         now,
       );
       const track = `**${showMemberText(result.request.title)}** by ${showMemberText(result.request.artist)}`;
@@ -112,7 +120,7 @@ async function execute(interaction: ChatInputCommandInteraction, ctx: BotContext
         : { content: `${track} was already requested for ${where}, so your request counts as a vote: ${result.request.votes} votes now.${notify}` };
     }
     case "queue": {
-      const setId = interaction.options.getInteger("set");
+      const setId = idOption(interaction.options.getInteger("set"), "set");
       const set = setId ? await getSet(ctx.db, setId) : await currentOrNextSet(ctx.db, now);
       if (!set) throw new UserError(setId ? "That set is not in the lineup. Pick one from the list." : "No set is playing or coming up yet. See /dj lineup show.", "not_found");
       return queueView(set, await queuePage(ctx.db, set.id, 0), now);
@@ -120,7 +128,7 @@ async function execute(interaction: ChatInputCommandInteraction, ctx: BotContext
     case "played":
     case "skip": {
       const outcome = sub === "played" ? "played" : "skipped";
-      const { request, notified } = await closeRequest(ctx.db, actor(interaction, ctx), interaction.options.getInteger("request", true), outcome, now);
+      const { request, notified } = await closeRequest(ctx.db, actor(interaction, ctx), idOption(interaction.options.getInteger("request", true), "request")!, outcome, now);
       ctx.wakeDmQueue();
       const told = notified ? ` ${notified} member${notified === 1 ? "" : "s"} who asked will get a DM.` : "";
       return { content: `Marked **${showMemberText(request.title)}** by ${showMemberText(request.artist)} ${outcome}.${told}` };
@@ -133,7 +141,7 @@ async function execute(interaction: ChatInputCommandInteraction, ctx: BotContext
 async function placeInLineup(interaction: ChatInputCommandInteraction, ctx: BotContext, now: Date): Promise<Response> {
   requireOrganizer(interaction, ctx.config);
   const slot = parseSlot(interaction.options.getString("starts", true), interaction.options.getString("ends", true), ctx.config.CAMPAIGN_TIMEZONE, now);
-  const set = await placeSet(ctx.db, { offerId: interaction.options.getInteger("offer", true), stage: interaction.options.getString("stage"), ...slot }, now);
+  const set = await placeSet(ctx.db, { offerId: idOption(interaction.options.getInteger("offer", true), "offer")!, stage: interaction.options.getString("stage"), ...slot }, now);
   ctx.wakeDmQueue();
   return {
     content: `Placed **${showMemberText(set.offer.djName, 60)}** on ${showMemberText(set.stage, 40)}: ${discordTime(set.startsAt, "F")} to ${discordTime(set.endsAt, "t")} (read in ${ctx.config.CAMPAIGN_TIMEZONE}). The DJ gets a DM.`,
@@ -142,8 +150,8 @@ async function placeInLineup(interaction: ChatInputCommandInteraction, ctx: BotC
 
 async function withdraw(interaction: ChatInputCommandInteraction, ctx: BotContext, now: Date): Promise<Response> {
   const [kind, idText] = interaction.options.getString("what", true).split(":");
-  const id = Number(idText);
-  if (!Number.isInteger(id) || (kind !== "offer" && kind !== "set")) throw new UserError("Pick your offer or set from the list that /dj withdraw shows.");
+  const id = parseId(idText);
+  if (id === null || (kind !== "offer" && kind !== "set")) throw new UserError("Pick your offer or set from the list that /dj withdraw shows.");
   const who = `<@${interaction.user.id}>`;
   if (kind === "offer") {
     const { offer, sets } = await withdrawOffer(ctx.db, interaction.user.id, id, now);
@@ -210,8 +218,8 @@ const dj: CommandModule = {
     // Approve / Decline: organizers only, checked here on the server side (buttons carry no permissions).
     async [DJ_PREFIXES.review](interaction, id, ctx) {
       requireOrganizer(interaction, ctx.config);
-      const offerId = Number(id.args[0]);
-      if (!Number.isInteger(offerId) || (id.action !== "approve" && id.action !== "decline")) return { content: NO_LONGER_ACTIVE };
+      if (id.action !== "approve" && id.action !== "decline") return { content: NO_LONGER_ACTIVE };
+      const offerId = idArg(id.args[0], "offer");
       const offer = await reviewOffer(ctx.db, offerId, id.action, interaction.user.id, ctx.now());
       ctx.wakeDmQueue();
       // Reviewed from /dj review: the channel post shows the decision too.
@@ -221,11 +229,11 @@ const dj: CommandModule = {
     async [DJ_PREFIXES.queue](interaction, id, ctx) {
       const now = ctx.now();
       const [first = "", second = "0"] = id.args;
-      let setId = Number(first);
-      let page = Number(second);
+      let setId = id.action === "page" ? idArg(first, "set") : 0;
+      let page = pageArg(second);
       let content = "";
       if (id.action === "vote") {
-        const vote = await toggleVote(ctx.db, interaction.user.id, Number(first), now);
+        const vote = await toggleVote(ctx.db, interaction.user.id, idArg(first, "request"), now);
         setId = vote.setId;
         content = vote.voted ? `Your vote for **${showMemberText(vote.title)}** counts (${vote.votes} in all). Press again to take it back.` : `You took back your vote for **${showMemberText(vote.title)}**.`;
       } else if (id.action !== "page") {

@@ -10,6 +10,7 @@ import {
   type ChatInputCommandInteraction,
 } from "discord.js";
 import { UserError } from "../src/errors.js";
+import { pageArg } from "../src/discord/ids.js";
 import { requireOrganizer } from "../src/discord/permissions.js";
 import { refreshAnnouncement } from "../src/discord/notices.js";
 import { eventOption } from "../src/discord/options.js";
@@ -221,7 +222,7 @@ const eventCommand: CommandModule = {
   components: {
     async [EVENT_PREFIX](_interaction, id, ctx) {
       if (id.action !== "list") return { content: "This button is no longer active. Run /event list again." };
-      return { kind: "update", message: await listPage(ctx, Math.max(0, Number(id.args[0]) || 0)) };
+      return { kind: "update", message: await listPage(ctx, pageArg(id.args[0])) };
     },
   },
 };

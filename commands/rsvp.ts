@@ -4,6 +4,9 @@ import { EmbedBuilder, SlashCommandBuilder, type Interaction } from "discord.js"
 import { memberDisplayName } from "../src/discord/members.js";
 import { refreshAnnouncement } from "../src/discord/notices.js";
 import { eventOption } from "../src/discord/options.js";
+import { ForgedInput } from "../src/errors.js";
+import { idArg, pageArg } from "../src/discord/ids.js";
+import { parseSmallInt } from "../src/services/ids.js";
 import { isOrganizer, requireOrganizer } from "../src/discord/permissions.js";
 import type { BotContext, CommandModule, ComponentInteraction, ParsedCustomId, Response } from "../src/discord/types.js";
 import { guestsText, people, RSVP_PREFIX } from "../src/discord/views/announcement.js";
@@ -128,9 +131,7 @@ async function mine(ctx: BotContext, userId: string): Promise<Response> {
 }
 
 function eventIdArg(id: ParsedCustomId): number {
-  const eventId = Number(id.args[0]);
-  if (!Number.isInteger(eventId) || eventId < 1) throw new Error(`bad customId ${id.prefix}:${id.action}`);
-  return eventId;
+  return idArg(id.args[0], "event");
 }
 
 const rsvp: CommandModule = {
@@ -199,13 +200,15 @@ const rsvp: CommandModule = {
         case "decline":
           return answer(ctx, interaction, eventId, "declined");
         case "guests": {
-          const value = interaction.isStringSelectMenu() ? Number(interaction.values[0]) : 0;
+          // A value outside the menu ("51", "-1", "1.5") comes from a modified client: nothing we offered.
+          const value = interaction.isStringSelectMenu() ? parseSmallInt(interaction.values[0], 0, ctx.config.RSVP_MAX_GUESTS) : null;
+          if (value === null) throw new ForgedInput(`guests ${JSON.stringify(String(interaction.isStringSelectMenu() ? interaction.values[0] : "").slice(0, 20))}`);
           return answer(ctx, interaction, eventId, "going", value);
         }
         case "page": {
           requireOrganizer(interaction, ctx.config);
           const event = await requireEvent(ctx.db, eventId);
-          return { kind: "update", message: await listPage(ctx, event, Number(id.args[1]) || 0) };
+          return { kind: "update", message: await listPage(ctx, event, pageArg(id.args[1])) };
         }
       }
       return { content: "This button is no longer active. Run the command again to get a fresh one." };

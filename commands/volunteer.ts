@@ -1,5 +1,6 @@
 // /volunteer: browse open shifts, claim (or wait for) one, drop or offer it, see mine, check in.
 // Thin handlers: parse, one service call, build the reply. The rules live in src/services.
+import { idArg, pageArg } from "../src/discord/ids.js";
 import {
   ActionRowBuilder,
   ButtonBuilder,
@@ -205,12 +206,16 @@ const volunteer: CommandModule = {
           return { content: `You are on the waitlist of the ${shiftLine(result.shift)} shift, place ${result.position}. I will DM you if a slot opens; \`/volunteer drop\` takes you off it.` };
         }
         case "page": {
-          const [page, roleId, from, to] = id.args.map(Number) as [number, number, number, number];
-          const message = await listPage(ctx, { roleId: roleId || undefined, from: from ? new Date(from * 1000) : undefined, to: to ? new Date(to * 1000) : undefined }, page || 0);
+          // Every part is checked: a forged "vol:page:0:0:99999999999999:0" is an invalid date, not a query.
+          const [pageText, roleText = "0", fromText = "0", toText = "0"] = id.args;
+          const page = pageArg(pageText);
+          const roleId = roleText === "0" ? undefined : idArg(roleText, "role");
+          const when = (text: string) => (text === "0" ? undefined : new Date(idArg(text, "time") * 1000));
+          const message = await listPage(ctx, { roleId, from: when(fromText), to: when(toText) }, page);
           return { kind: "update", message };
         }
         case "take": {
-          const { shift, fromUserId } = await takeOffer(ctx.db, ctx.config, Number(id.args[0]), memberOf(interaction), now);
+          const { shift, fromUserId } = await takeOffer(ctx.db, ctx.config, idArg(id.args[0], "shift offer"), memberOf(interaction), now);
           ctx.wakeDmQueue();
           return {
             kind: "update",

@@ -35,6 +35,18 @@ export class UserError extends Error {
 /** A component whose customId no longer leads anywhere (an old button, a deleted event). */
 export const NO_LONGER_ACTIVE = "This button is no longer active. Run the command again to get a fresh one.";
 
+/**
+ * A customId, select value or autocomplete value that cannot be ours: forged by a modified client, or from
+ * a message of an older version. The member reads "no longer active"; the router logs it at debug only
+ * (every click of a forged button must not become an error line).
+ */
+export class ForgedInput extends UserError {
+  constructor(readonly detail: string) {
+    super(NO_LONGER_ACTIVE, "stale");
+    this.name = "ForgedInput";
+  }
+}
+
 // Member text inside a sentence the bot writes (a refusal, a DM) is wrapped in two private-use characters:
 // the rule says "this part was typed by a member" and the view that shows it escapes exactly that part
 // (src/discord/views/escape.ts), so one escaper serves every message and the rules stay free of Discord.

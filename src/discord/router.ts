@@ -8,7 +8,7 @@ import { scrubTokens } from "../log.js";
 import { createAdmission } from "./admission.js";
 import { claimInteraction } from "./claims.js";
 import { deferOnce, deferralOf } from "./defer.js";
-import { NO_LONGER_ACTIVE, UserError } from "../errors.js";
+import { ForgedInput, NO_LONGER_ACTIVE, UserError } from "../errors.js";
 import { showMessage } from "./views/text.js";
 import type { BotContext, CommandModule, ParsedCustomId, Reply, Response } from "./types.js";
 
@@ -126,6 +126,7 @@ export function createRouter(commands: CommandModule[], ctx: BotContext, observe
   }
 
   function failure(err: unknown, interaction: RepliableInteraction): Response {
+    if (err instanceof ForgedInput) ctx.log.debug({ ...logFields(interaction), forged: err.detail }, "forged or stale input");
     if (err instanceof UserError) return { content: showMessage(err.marked), ephemeral: true };
     const ref = reference();
     ctx.log.error({ err, ref, ...logFields(interaction) }, "interaction failed");

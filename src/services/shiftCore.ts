@@ -1,5 +1,6 @@
 // What claims, drops, promotions, offers and edits share: the per-member lock row, the overlap rule,
 // taking and giving back a slot with the counters that move with it, and how a shift reads in text.
+import { parseId } from "./ids.js";
 import { DateTime } from "luxon";
 import type { Config } from "../config.js";
 import type { Db, Tx } from "../db/client.js";
@@ -73,8 +74,8 @@ export async function loadShift(db: Db | Tx, shiftId: number): Promise<ShiftView
 
 /** Reads a shift option chosen from autocomplete (its value is the id). */
 export function parseShiftId(value: string | null | undefined): number {
-  const id = Number(value);
-  if (!value || !Number.isSafeInteger(id) || id <= 0) throw new UserError("Pick a shift from the suggestions that appear as you type (I could not read that one).");
+  const id = parseId(value);
+  if (id === null) throw new UserError("Pick a shift from the suggestions that appear as you type (I could not read that one).");
   return id;
 }
 
