@@ -9,6 +9,7 @@ import { loadConfigOrExit } from "./config.js";
 import { SHUTDOWN_BOUND_MS } from "./db/transaction.js";
 import { EXIT_FAILURE, EXIT_GATEWAY_REFUSED } from "./exitCodes.js";
 import { createLogger } from "./log.js";
+import { ignoredTestHooks, testHook } from "./testHooks.js";
 
 const config = loadConfigOrExit();
 
@@ -22,9 +23,11 @@ function die(code: number, err: unknown, msg: string): never {
 process.on("uncaughtException", (err) => die(EXIT_FAILURE, err, "uncaught exception: exiting so a supervisor restarts the bot"));
 process.on("unhandledRejection", (err) => die(EXIT_FAILURE, err, "unhandled promise rejection: exiting so a supervisor restarts the bot"));
 
-const extra = process.env.KEEP_DANCING_EXTRA_COMMANDS; // a test hook: fixture commands, never needed in production
-// A test hook too: every process connects to the gateway, as if the lease's overlap window never closed.
-const gatewayLease = process.env.KEEP_DANCING_GATEWAY_LEASE !== "off";
+const ignored = ignoredTestHooks();
+if (ignored.length) log.warn({ ignored }, "test hooks are honoured only when NODE_ENV=test: ignored");
+const extra = testHook("KEEP_DANCING_EXTRA_COMMANDS"); // fixture commands: tests only (src/testHooks.ts)
+// Every process connects to the gateway, as if the lease's overlap window never closed (tests only).
+const gatewayLease = testHook("KEEP_DANCING_GATEWAY_LEASE") !== "off";
 let bot: Awaited<ReturnType<typeof startBot>> | undefined;
 try {
   bot = await startBot(config, log, {

@@ -1,6 +1,7 @@
 // A hostile crowd, end to end: the real bot process against the Discord emulator, with the attacker as a
 // Discord client: someone who adds the bot to their own server, a member with Manage Events on one
 // channel, a flooder, a modified client forging customIds, select values and modal answers.
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Permission, type InteractionResult, type Member, type OptionValue } from "../src/sandbox/discord/index.js";
 import { startStack, type Stack } from "./support/stack.js";
@@ -144,5 +145,19 @@ describe("member text plants nothing", () => {
     expect(shown).not.toMatch(/(?<!\\)\[Free Nitro(?<!\\)\]\(/); // no masked link
     expect(shown).not.toMatch(/https?:\/\//); // no clickable URL
     expect(shown.replace(/[\\\u200b]/g, "")).toContain("[Free Nitro](https://evil.example)"); // shown as typed
+  });
+});
+
+describe("test hooks outside tests", () => {
+  it("a production bot ignores KEEP_DANCING_EXTRA_COMMANDS and KEEP_DANCING_CRASH_AT, and says so", async () => {
+    const hooked = await stack.startBot({ NODE_ENV: "production", KEEP_DANCING_EXTRA_COMMANDS: path.resolve("tests/fixtures/commands"), KEEP_DANCING_CRASH_AT: "before-post" });
+    try {
+      const warned = await hooked.waitForLog((l) => typeof l.msg === "string" && l.msg.startsWith("test hooks are honoured only when NODE_ENV=test"));
+      expect(warned.ignored).toEqual(["KEEP_DANCING_EXTRA_COMMANDS", "KEEP_DANCING_CRASH_AT"]);
+      // The fixture folder's /boom and /slow were not loaded, so not registered either.
+      expect(stack.discord.commands("guild").map((c: { name: string }) => c.name)).not.toContain("boom");
+    } finally {
+      await hooked.stop();
+    }
   });
 });

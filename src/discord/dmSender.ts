@@ -46,6 +46,17 @@ export function classifyDmError(err: unknown, now: Date): DmFailure {
   return { kind: "transient", why: e?.name === "AbortError" ? "Discord did not answer in time" : `${e?.message ?? String(err)}${e?.cause?.code ? ` (${e.cause.code})` : ""}` };
 }
 
+/**
+ * What a failed send is worth logging: discord.js's DiscordAPIError carries the request body (the DM's
+ * text, private to its reader), so only its name, code, status and message go to the log. The sender
+ * itself logs only classifyDmError's `why` (a status and message, never the body).
+ */
+export function withoutContent(err: unknown): Record<string, unknown> {
+  if (err instanceof DiscordAPIError) return { type: err.name, code: err.code, status: err.status, message: err.message, method: err.method };
+  const e = err as { name?: string; message?: string; code?: unknown } | undefined;
+  return { type: e?.name ?? typeof err, message: String(e?.message ?? err).slice(0, 200), ...(e?.code !== undefined ? { code: e.code } : {}) };
+}
+
 export interface DmSenderDeps {
   db: Db;
   client: Client;

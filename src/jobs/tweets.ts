@@ -5,6 +5,7 @@ import { announceMilestones } from "../x/announce.js";
 import { queueDigest } from "../x/digest.js";
 import { flushTweets, type OutboxDeps } from "../x/outbox.js";
 import { createPublisher } from "../x/publisher.js";
+import { testHook } from "../testHooks.js";
 
 export function createTweetJobs(ctx: BotContext) {
   const announcer = createDiscordAnnouncer(ctx.client, ctx.config.ANNOUNCE_CHANNEL_ID, ctx.log);
@@ -15,7 +16,7 @@ export function createTweetJobs(ctx: BotContext) {
     publisher: createPublisher(ctx.config),
     announcer,
     wakeDms: () => ctx.wakeDmQueue(),
-    crashAt: process.env.KEEP_DANCING_CRASH_AT, // test hook: see OutboxDeps.crashAt
+    crashAt: testHook("KEEP_DANCING_CRASH_AT"), // test hook (tests only: src/testHooks.ts); see OutboxDeps.crashAt
   };
   if (!deps.publisher) ctx.log.info("no X credentials: posts to X are dry runs, shown in the announce channel");
   return {

@@ -58,7 +58,7 @@ export interface OutboxDeps {
   /** Posts per run at most: followers see a steady trickle, not a burst. */
   perTick?: number;
   /**
-   * TEST HOOK, read only here (env KEEP_DANCING_CRASH_AT): "before-post" or "after-post" kills the process
+   * TEST HOOK (env KEEP_DANCING_CRASH_AT, honoured only when NODE_ENV=test: src/testHooks.ts): "before-post" or "after-post" kills the process
    * with SIGKILL at that point of a row's first attempt, so end-to-end tests prove exactly-once across crashes.
    */
   crashAt?: string;
