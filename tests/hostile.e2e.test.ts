@@ -148,6 +148,18 @@ describe("member text plants nothing", () => {
   });
 });
 
+describe("exports", () => {
+  it("a display name built as a formula is neutralised in the CSV an organizer opens", async () => {
+    const eve = stack.discord.addMember({ username: "eve", displayName: " ＝HYPERLINK(\"https://evil.example\")" });
+    const going = await stack.discord.runCommand(eve, "rsvp", {}, { subcommand: "going" });
+    expect(text(going)).toMatch(/going/i);
+    const exported = await stack.discord.runCommand(ava, "rsvp", {}, { subcommand: "export", ignoreDefaultPermissions: true });
+    const csv = exported.attachments[0]!.data.toString("utf8");
+    const line = csv.split("\n").find((l) => l.includes(eve.id))!;
+    expect(line).toMatch(new RegExp(`^${eve.id},"?'\\s*＝HYPERLINK\\(`));
+  });
+});
+
 describe("test hooks outside tests", () => {
   it("a production bot ignores KEEP_DANCING_EXTRA_COMMANDS and KEEP_DANCING_CRASH_AT, and says so", async () => {
     const hooked = await stack.startBot({ NODE_ENV: "production", KEEP_DANCING_EXTRA_COMMANDS: path.resolve("tests/fixtures/commands"), KEEP_DANCING_CRASH_AT: "before-post" });

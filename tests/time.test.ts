@@ -57,13 +57,20 @@ describe("times typed by members", () => {
 
 describe("CSV cells", () => {
   it("neutralises what a spreadsheet would run as a formula", () => {
-    for (const evil of ["=HYPERLINK(\"x\")", "+1", "-1+2", "@SUM(A1)", "\tx", "\rx"]) expect(safeCell(evil).startsWith("'")).toBe(true);
+    for (const evil of ["=HYPERLINK(\"x\")", "+1", "-1+2", "@SUM(A1)", "\tx", "\t=1+1", "  =1+1", " \t@SUM(A1)", "\u00a0-2+3", "\u3000=1", "＝HYPERLINK(\"x\")", "＋1", "－1", "＠SUM(A1)", "\r=1", "\n+1"]) {
+      expect(safeCell(evil), JSON.stringify(evil)).toMatch(/^'/);
+    }
+    expect(safeCell("Ava")).toBe("Ava");
+    expect(safeCell(" Ava")).toBe(" Ava");
+    expect(safeCell(-3)).toBe("-3");
     expect(safeCell("Ava")).toBe("Ava");
     expect(safeCell(null)).toBe("");
     expect(safeCell(new Date("2026-12-05T20:00:00Z"))).toBe("2026-12-05T20:00:00.000Z");
   });
 
-  it("escapes separators, quotes and new lines", () => {
-    expect(toCsv(["name", "note"], [["Chloe, \"DJ\"", "line1\nline2"]])).toBe('name,note\n"Chloe, ""DJ""","line1\nline2"\n');
+  it("escapes separators and quotes, and turns line breaks inside a cell into spaces", () => {
+    expect(toCsv(["name", "note"], [["Chloe, \"DJ\"", "line1\nline2"]])).toBe('name,note\n"Chloe, ""DJ""",line1 line2\n');
+    // A line break would start a new row in some importers, and that row with a formula.
+    expect(toCsv(["name"], [["Ava\r\n=cmd|' /C calc'!A0"]])).toBe("name\nAva =cmd|' /C calc'!A0\n");
   });
 });

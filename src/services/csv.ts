@@ -1,15 +1,21 @@
-// CSV exports: escaped by csv-stringify, and safe to open in a spreadsheet: a cell that begins with
-// = + - @ (or a tab or carriage return) would run as a formula, so it is prefixed with a quote mark.
+// CSV exports: escaped by csv-stringify, and safe to open in a spreadsheet. A spreadsheet runs a cell as a
+// formula when it begins with = + - @ (or their full-width forms ＝ ＋ － ＠, which some spreadsheets
+// normalise), even after leading spaces or tabs; so such a cell is prefixed with a quote mark. Line breaks
+// inside a cell become spaces: some importers split rows on them, and the next "row" would start a formula.
 import { stringify } from "csv-stringify";
 import { stringify as stringifySync } from "csv-stringify/sync";
 import { Readable } from "node:stream";
 
 export type Cell = string | number | boolean | Date | null | undefined;
 
+const FORMULA_START = /^[\s\u00a0\u3000]*[=+\-@\uff1d\uff0b\uff0d\uff20]/;
+
 export function safeCell(value: Cell): string {
   if (value === null || value === undefined) return "";
-  const text = value instanceof Date ? value.toISOString() : String(value);
-  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+  // Numbers are written by us, not typed: -3 is a number, not a formula.
+  if (typeof value === "number") return String(value);
+  const text = (value instanceof Date ? value.toISOString() : String(value)).replace(/\r\n?|\n|\u2028|\u2029/g, " ");
+  return FORMULA_START.test(text) || /^[\t\r]/.test(text) ? `'${text}` : text;
 }
 
 export function toCsv(header: string[], rows: Cell[][]): string {
