@@ -154,7 +154,11 @@ async function post(ctx: BotContext, interaction: ChatInputCommandInteraction, e
   const channelId = interaction.options.getChannel("channel")?.id ?? ctx.config.ANNOUNCE_CHANNEL_ID ?? interaction.channelId;
   const channel = await ctx.client.channels.fetch(channelId).catch(() => null);
   if (!channel?.isSendable()) throw new UserError(`I cannot post in <#${channelId}>. Pick another channel, or give me Send Messages there.`);
-  const message = await channel.send({ ...announcement(event, ctx.config.RSVP_MAX_GUESTS), allowedMentions: { parse: [] } }).catch((err: unknown) => {
+  // The router may run this handler again after a write conflict (see CommandModule in src/discord/types.ts).
+  // The nonce, the interaction's own id, makes a second run get Discord's earlier message back instead of
+  // posting again; recording it is then the same write twice.
+  const send = { ...announcement(event, ctx.config.RSVP_MAX_GUESTS), allowedMentions: { parse: [] }, nonce: interaction.id, enforceNonce: true };
+  const message = await channel.send(send).catch((err: unknown) => {
     ctx.log.warn({ err, channelId }, "could not post an event announcement");
     throw new UserError(`I cannot post in <#${channelId}>. Pick another channel, or give me Send Messages and Embed Links there.`);
   });

@@ -14,6 +14,7 @@ export const COMMANDS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.
 /** Imports every command file of the given folders; a name defined twice is refused. */
 export async function loadCommands(dirs: string[] = [COMMANDS_DIR]): Promise<CommandModule[]> {
   const commands: CommandModule[] = [];
+  const owners = new Map<string, string>();
   for (const dir of dirs) {
     const files = fs.readdirSync(dir).filter((f) => /\.(ts|js)$/.test(f) && !f.endsWith(".d.ts")).sort();
     for (const file of files) {
@@ -23,10 +24,27 @@ export async function loadCommands(dirs: string[] = [COMMANDS_DIR]): Promise<Com
         throw new Error(`${path.join(dir, file)} must export default a command (data, help, execute).`);
       }
       if (commands.some((c) => c.data.name === command.data.name)) throw new Error(`Two commands are named /${command.data.name}.`);
+      checkPrefixes(command, path.join(dir, file), owners);
       commands.push(command);
     }
   }
   return commands;
+}
+
+/**
+ * The router finds a component's handler by the prefix of its customId: two files claiming one prefix
+ * would let one feature's buttons run the other's handler. A prefix is refused when already taken (by a
+ * component or a modal of any command), or when it holds ":" (it could never match).
+ */
+function checkPrefixes(command: CommandModule, file: string, owners: Map<string, string>): void {
+  for (const [kind, handlers] of [["component", command.components], ["modal", command.modals]] as const) {
+    for (const prefix of Object.keys(handlers ?? {})) {
+      if (!prefix || prefix.includes(":")) throw new Error(`${file}: the ${kind} prefix "${prefix}" must be non-empty and contain no ":".`);
+      const owner = owners.get(prefix);
+      if (owner) throw new Error(`${file}: the customId prefix "${prefix}" is already used by ${owner}; pick another.`);
+      owners.set(prefix, `${file} (${kind})`);
+    }
+  }
 }
 
 /** A stable fingerprint of the definitions: key order and command order do not change it. */

@@ -59,6 +59,17 @@ export interface HelpLine {
   organizer?: boolean;
 }
 
+/**
+ * A command file's exports. Every handler may run more than once for one interaction: when the database
+ * aborts a transaction for a write conflict or a deadlock (PostgreSQL under contention), the router runs
+ * the handler again (withConflictRetry in router.ts). So a handler must be safe to run twice: its database
+ * work in one transaction (rolled back whole before a retry), and anything it does outside the database
+ * (a message posted, a scheduled event created) either after that transaction commits, or idempotent
+ * (a Discord nonce with enforceNonce, an upsert keyed by the interaction), never "send, then record".
+ *
+ * customId prefixes (the keys of `components` and `modals`) are unique across all commands and contain no
+ * ":" (loadCommands refuses a collision at start: two features answering one button would be a takeover).
+ */
 export interface CommandModule {
   data: RESTPostAPIChatInputApplicationCommandsJSONBody;
   /** One line per thing a member can do with this command; /help shows the ones the caller may use. */
