@@ -6,6 +6,7 @@ import { UserError, NO_LONGER_ACTIVE } from "../src/errors.js";
 import { idArg, pageArg } from "../src/discord/ids.js";
 import { parseId } from "../src/services/ids.js";
 import { isOrganizer, requireOrganizer } from "../src/discord/permissions.js";
+import { claimPublicPost } from "../src/discord/publicPosts.js";
 import type { AutocompleteChoice, BotContext, CommandModule, Response } from "../src/discord/types.js";
 import { DJ_PREFIXES, lineupEmbed, offerModal, queueView, reviewMessage, setChoiceName } from "../src/discord/views/dj.js";
 import { showMemberText } from "../src/discord/views/text.js";
@@ -92,7 +93,9 @@ async function execute(interaction: ChatInputCommandInteraction, ctx: BotContext
   if (group === "lineup") {
     const day = interaction.options.getString("day");
     const sets = await lineup(ctx.db, day ? dayRange(day, ctx.config.CAMPAIGN_TIMEZONE, now) : null, now);
-    return { embeds: [lineupEmbed(sets, now, ctx.config.CAMPAIGN_TIMEZONE, day ?? undefined)], ephemeral: false };
+    // Public where members talk, at most once per channel and day asked every few minutes; else for the member alone.
+    const open = claimPublicPost(interaction, `lineup:${day ?? ""}`, now).ok;
+    return { embeds: [lineupEmbed(sets, now, ctx.config.CAMPAIGN_TIMEZONE, day ?? undefined)], ephemeral: !open };
   }
   switch (sub) {
     case "offer":

@@ -1,6 +1,7 @@
 // /volunteer: browse open shifts, claim (or wait for) one, drop or offer it, see mine, check in.
 // Thin handlers: parse, one service call, build the reply. The rules live in src/services.
 import { idArg, pageArg } from "../src/discord/ids.js";
+import { claimPublicPost } from "../src/discord/publicPosts.js";
 import {
   ActionRowBuilder,
   ButtonBuilder,
@@ -156,7 +157,18 @@ const volunteer: CommandModule = {
         return { content: `You dropped the ${shiftLine(result.shift)} shift. Thank you for telling us in time.${passed}` };
       }
       case "offer": {
-        const { offer, shift, again } = await offerShift(ctx.db, parseShiftId(interaction.options.getString("shift", true)), userId, now);
+        const shiftId = parseShiftId(interaction.options.getString("shift", true));
+        // A public post in the bot's name: only where members write, once per shift every few minutes.
+        const post = claimPublicPost(interaction, `shift-offer:${shiftId}:${userId}`, now);
+        if (!post.ok) {
+          throw new UserError(
+            post.reason === "read-only"
+              ? "Members cannot write in this channel, so I will not post your offer here. Run /volunteer offer in a channel where members talk."
+              : `Your offer of this shift was posted here a moment ago and its button still works. You can post it again ${discordTime(post.again, "R")}.`,
+            post.reason === "read-only" ? "forbidden" : "limited",
+          );
+        }
+        const { offer, shift, again } = await offerShift(ctx.db, shiftId, userId, now);
         const button = new ButtonBuilder().setCustomId(`${VOLUNTEER_PREFIX}:take:${offer.id}`).setLabel("Take this shift").setStyle(ButtonStyle.Success);
         return {
           ephemeral: false,

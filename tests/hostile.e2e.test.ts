@@ -148,6 +148,55 @@ describe("member text plants nothing", () => {
   });
 });
 
+describe("loops that spam channels", () => {
+  const reviewPosts = () => stack.discord.messages(stack.discord.guild.channels.review).length;
+
+  it("offer, withdraw, offer again: the second offer waits, and posts nothing for review", async () => {
+    const looper = stack.discord.addMember({ username: "looper" });
+    const form = await stack.discord.runCommand(looper, "dj", {}, { subcommand: "offer" });
+    expect(text(await stack.discord.submitModal(looper, form.modal.custom_id, { djName: "Loop", genres: "noise", minutes: "30" }))).toMatch(/Thank you/);
+    const offer = await stack.db.djOffer.findFirstOrThrow({ where: { userId: looper.id } });
+    await stack.discord.waitFor(() => stack.discord.messages(stack.discord.guild.channels.review).some((m) => m.embeds[0]?.title?.includes("Loop")));
+    expect(text(await stack.discord.runCommand(looper, "dj", { what: `offer:${offer.id}` }, { subcommand: "withdraw" }))).toMatch(/withdrawn/);
+    await new Promise((r) => setTimeout(r, 300)); // the withdrawal notice reaches the review channel
+    const posts = reviewPosts();
+    const again = await stack.discord.runCommand(looper, "dj", {}, { subcommand: "offer" });
+    const refused = await stack.discord.submitModal(looper, again.modal.custom_id, { djName: "Loop again", genres: "noise", minutes: "30" });
+    expect(refused.ephemeral).toBe(true);
+    expect(text(refused)).toMatch(/withdrew an offer a moment ago\. You can offer a set again <t:\d+:R>/);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(reviewPosts()).toBe(posts);
+    expect(await stack.db.djOffer.count({ where: { userId: looper.id } })).toBe(1);
+  });
+
+  it("the lineup is public where members talk, once every few minutes, and never in a read-only channel", async () => {
+    const { general, announce } = stack.discord.guild.channels;
+    const inAnnouncements = await stack.discord.runCommand(mallory, "dj", {}, { group: "lineup", subcommand: "show", channelId: announce });
+    expect(inAnnouncements.ephemeral).toBe(true);
+    const first = await stack.discord.runCommand(mallory, "dj", { day: "today" }, { group: "lineup", subcommand: "show", channelId: general });
+    expect(first.ephemeral).toBe(false);
+    const second = await stack.discord.runCommand(mallory, "dj", { day: "today" }, { group: "lineup", subcommand: "show", channelId: general });
+    expect(second.ephemeral).toBe(true);
+  });
+
+  it("a shift offer is posted once, where members talk", async () => {
+    const { general, announce } = stack.discord.guild.channels;
+    const day = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
+    await stack.discord.runCommand(ava, "shifts", { role: "Bar", starts: `${day}T18:00:00Z`, ends: `${day}T20:00:00Z`, capacity: 2 }, { subcommand: "add", ignoreDefaultPermissions: true });
+    const shift = await stack.db.shift.findFirstOrThrow({ orderBy: { id: "desc" } });
+    expect(text(await stack.discord.runCommand(ben, "volunteer", { shift: String(shift.id) }, { subcommand: "claim" }))).toMatch(/You hold/);
+    const readOnly = await stack.discord.runCommand(ben, "volunteer", { shift: String(shift.id) }, { subcommand: "offer", channelId: announce });
+    expect(readOnly.ephemeral).toBe(true);
+    expect(text(readOnly)).toMatch(/Members cannot write in this channel/);
+    const posted = await stack.discord.runCommand(ben, "volunteer", { shift: String(shift.id) }, { subcommand: "offer", channelId: general });
+    expect(posted.ephemeral).toBe(false);
+    const again = await stack.discord.runCommand(ben, "volunteer", { shift: String(shift.id) }, { subcommand: "offer", channelId: general });
+    expect(again.ephemeral).toBe(true);
+    expect(text(again)).toMatch(/posted here a moment ago/);
+    expect(stack.discord.messages(announce).some((m) => JSON.stringify(m.components).includes("vol:take"))).toBe(false);
+  });
+});
+
 describe("exports", () => {
   it("a display name built as a formula is neutralised in the CSV an organizer opens", async () => {
     const eve = stack.discord.addMember({ username: "eve", displayName: " ＝HYPERLINK(\"https://evil.example\")" });

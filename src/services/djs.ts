@@ -1,5 +1,6 @@
 // DJ offers: a member offers a set, organizers approve or decline it, the DJ is told by DM, and the DJ may
 // withdraw. One active offer (pending or approved) per member, enforced by a unique key, not by a read.
+import { discordTime } from "./time.js";
 import type { DbOrTx, Db } from "../db/client.js";
 import { memberText, UserError } from "../errors.js";
 import { queueDm } from "./directMessages.js";
@@ -66,9 +67,21 @@ function statusWords(status: string): string {
   return status === "pending" ? "waiting for review" : status;
 }
 
-/** Stores a new pending offer; refuses a second active one from the same member. */
+/**
+ * After withdrawing an offer, a member waits this long before offering again: every offer is a post in
+ * the review channel and every withdrawal a notice there, so offer-withdraw-offer must not become a loop
+ * that floods the organizers. (A declined DJ may offer again at once: that took an organizer's decision.)
+ */
+export const REOFFER_COOLDOWN_MS = 30 * 60_000;
+
+/** Stores a new pending offer; refuses a second active one from the same member, or one right after a withdrawal. */
 export async function createOffer(db: Db, userId: string, input: OfferInput, now: Date) {
   const offer = validateOffer(input);
+  const last = await db.djOffer.findFirst({ where: { userId }, orderBy: { id: "desc" }, select: { status: true, createdAt: true } });
+  if (last?.status === "withdrawn" && now.getTime() - last.createdAt.getTime() < REOFFER_COOLDOWN_MS) {
+    const again = new Date(last.createdAt.getTime() + REOFFER_COOLDOWN_MS);
+    throw new UserError(`You withdrew an offer a moment ago. You can offer a set again ${discordTime(again, "R")}.`);
+  }
   const rows = await db.$queryRaw<{ id: number | bigint }[]>`
     INSERT INTO "DjOffer" ("userId", "djName", "genres", "minutes", "links", "note", "status", "activeKey", "createdAt", "updatedAt")
     VALUES (${userId}, ${offer.djName}, ${offer.genres}, ${offer.minutes}, ${offer.links.join("\n")}, ${offer.note}, 'pending', ${userId}, ${now}, ${now})
