@@ -199,22 +199,21 @@ describe("organizer milestones", () => {
 describe("a milestone whose number falls back before it goes out", () => {
   beforeEach(async () => {
     await reset();
-    await setupCampaign(t.db, { name: "A dance party for the dancing man", goalCents: 2_000_000, userId: ORGANIZER });
+    await setupCampaign(t.db, { name: "A dance party for the dancing man", goalCents: 2_000_000, userId: ORGANIZER }, NOW);
   });
   const log = createLogger({ level: "silent", format: "json" });
   const config: OutboxConfig = { CAMPAIGN_TIMEZONE: "UTC", TWEET_QUIET_HOURS: undefined, TWEET_DAILY_CAP: 10, TWEET_MONTHLY_CAP: 100, TWEET_ALLOW_LINKS: false, DJ_REVIEW_CHANNEL_ID: undefined, TWEET_RETRY_HOURS: 48 };
   const shown: string[] = [];
   const announcer = { milestone: async (p: AnnouncedPost) => void shown.push(`milestone:${p.text}`), dryRun: async (p: AnnouncedPost) => void shown.push(`dry:${p.text}`) };
   const deps = () => ({ db: t.db, config, log, publisher: null, announcer });
-  // Rows are due from when the change wrote them (the crossing reads the clock): flush after that.
-  const at = (ms: number) => new Date(Date.now() + 1_000 + ms);
+  const at = (ms: number) => new Date(NOW.getTime() + ms);
 
   it("guests pushed RSVPs over 100 and then declined: held, not posted nor announced, until 100 are going again", async () => {
     shown.length = 0;
-    await adjustMetric(t.db, "rsvps_going", 120); // one member going with guests to many events
+    await adjustMetric(t.db, "rsvps_going", 120, NOW); // one member going with guests to many events
     const [row] = await outbox();
     expect(row).toMatchObject({ kind: "milestone", status: "pending" });
-    await adjustMetric(t.db, "rsvps_going", -90); // ...then declining everything
+    await adjustMetric(t.db, "rsvps_going", -90, NOW); // ...then declining everything
     expect(await announceMilestones({ db: t.db, log, announcer })).toBe(0);
     expect(await flushTweets(deps(), at(1_000))).toEqual({ posted: 0, dryRuns: 0, retrying: 0, failed: 0 });
     expect(shown).toEqual([]);
@@ -222,7 +221,7 @@ describe("a milestone whose number falls back before it goes out", () => {
     expect(held).toMatchObject({ status: "pending", attempts: 0 });
     expect(held.lastError).toMatch(/held: rsvps_going is 30, back under 100/);
 
-    await adjustMetric(t.db, "rsvps_going", 75); // 105: reached again
+    await adjustMetric(t.db, "rsvps_going", 75, NOW); // 105: reached again
     expect(await announceMilestones({ db: t.db, log, announcer })).toBe(1);
     expect((await flushTweets(deps(), at(2 * 60_000))).dryRuns).toBe(1);
     expect(shown).toHaveLength(2);
@@ -231,10 +230,10 @@ describe("a milestone whose number falls back before it goes out", () => {
 
   it("a refund that takes the total back under holds a money milestone too", async () => {
     shown.length = 0;
-    await setRaisedTotal(t.db, 1_100_000, ORGANIZER, null); // crosses 50 %
-    await setRaisedTotal(t.db, 900_000, ORGANIZER, "refund");
+    await setRaisedTotal(t.db, 1_100_000, ORGANIZER, null, NOW); // crosses 50 %
+    await setRaisedTotal(t.db, 900_000, ORGANIZER, "refund", NOW);
     expect((await flushTweets(deps(), at(1_000))).dryRuns).toBe(0);
-    await setRaisedTotal(t.db, 1_000_000, ORGANIZER, null);
+    await setRaisedTotal(t.db, 1_000_000, ORGANIZER, null, NOW);
     expect((await flushTweets(deps(), at(2 * 60_000))).dryRuns).toBe(1);
   });
 });
