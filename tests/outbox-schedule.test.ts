@@ -8,7 +8,7 @@ const iso = (dates: Date[]) => dates.map((d) => d.toISOString());
 
 describe("cron schedules in the campaign's time zone", () => {
   it("uses the defaults: posts every 15 minutes, the digest at 18:00", () => {
-    const config = loadConfig({ DISCORD_TOKEN: "x".repeat(30) });
+    const config = loadConfig({ DISCORD_TOKEN: "x".repeat(30), DISCORD_GUILD_ID: "123456789012345678" });
     expect(config.TWEET_CRON).toBe("*/15 * * * *");
     expect(config.DIGEST_CRON).toBe("0 18 * * *");
   });
