@@ -1,6 +1,5 @@
 // /campaign: the goal and money raised, the status card, milestones, and what goes to X.
 // Thin handlers: parse, one service call, build the reply. The rules live in src/services and src/x.
-import { parseId } from "../src/services/ids.js";
 import { AttachmentBuilder, EmbedBuilder, SlashCommandBuilder, type ChatInputCommandInteraction, type RepliableInteraction } from "discord.js";
 import { isCardCached, renderCardCached } from "../src/card/card.js";
 import { cardData, type CardData } from "../src/services/cardData.js";
@@ -11,6 +10,7 @@ import type { BotContext, CommandModule, Response } from "../src/discord/types.j
 import { COLORS } from "../src/discord/views/palette.js";
 import { formatCount, formatMoney, percentOf, requireAmount } from "../src/services/amounts.js";
 import { addDonation, campaignNumbers, MAX_NOTE, pausePosting, requireCampaign, resumePosting, setRaisedTotal, setupCampaign } from "../src/services/campaign.js";
+import { parseId } from "../src/services/ids.js";
 import { METRICS } from "../src/services/metricNames.js";
 import { addMilestone, listMilestones, milestoneSummary, nextMilestones, openMilestones, parseThreshold, removeMilestone } from "../src/services/milestones.js";
 import { discordTime } from "../src/services/time.js";

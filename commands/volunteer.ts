@@ -1,7 +1,5 @@
 // /volunteer: browse open shifts, claim (or wait for) one, drop or offer it, see mine, check in.
 // Thin handlers: parse, one service call, build the reply. The rules live in src/services.
-import { idArg, pageArg } from "../src/discord/ids.js";
-import { claimPublicPost } from "../src/discord/publicPosts.js";
 import {
   ActionRowBuilder,
   ButtonBuilder,
@@ -13,7 +11,9 @@ import {
   type SlashCommandStringOption,
 } from "discord.js";
 import { UserError } from "../src/errors.js";
+import { idArg, pageArg } from "../src/discord/ids.js";
 import { memberDisplayName, memberRoleIds } from "../src/discord/members.js";
+import { claimPublicPost } from "../src/discord/publicPosts.js";
 import type { AutocompleteChoice, BotContext, CommandModule, ComponentInteraction, ParsedCustomId, Response } from "../src/discord/types.js";
 import { pagerRows } from "../src/discord/views/pager.js";
 import { COLORS } from "../src/discord/views/palette.js";

@@ -1,12 +1,12 @@
 // DJ offers: a member offers a set, organizers approve or decline it, the DJ is told by DM, and the DJ may
 // withdraw. One active offer (pending or approved) per member, enforced by a unique key, not by a read.
-import { discordTime } from "./time.js";
 import type { DbOrTx, Db } from "../db/client.js";
 import { memberText, UserError } from "../errors.js";
 import { queueDm } from "./directMessages.js";
 import { adjustMetric } from "./metrics.js";
 import { cleanLine, foldText } from "./trackMatch.js";
 import { releaseSets } from "./lineup.js";
+import { discordTime } from "./time.js";
 
 export const OFFER_LIMITS = {
   djName: 60,

@@ -1,12 +1,12 @@
 // What claims, drops, promotions, offers and edits share: the per-member lock row, the overlap rule,
 // taking and giving back a slot with the counters that move with it, and how a shift reads in text.
-import { parseId } from "./ids.js";
 import { DateTime } from "luxon";
 import type { Config } from "../config.js";
 import type { Db, Tx } from "../db/client.js";
 import { TX_MAX_WAIT_MS, TX_TIMEOUT_MS } from "../db/transaction.js";
 import { UserError } from "../errors.js";
 import { queueDm } from "./directMessages.js";
+import { parseId } from "./ids.js";
 import { adjustMetric } from "./metrics.js";
 import { discordTime } from "./time.js";
 
