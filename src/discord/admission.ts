@@ -37,10 +37,7 @@ export function createAdmission(config: Pick<Config, "DISCORD_GUILD_ID" | "MEMBE
       const decision = fairness.admit(interaction.user.id, lane, now);
       if (decision.ok) return { admitted: true, release: decision.release, ...(decision.ready ? { ready: decision.ready } : {}) };
       const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
-      const content =
-        decision.reason === "busy"
-          ? `Slow down: your previous action is still being answered. Try again in ${seconds} s.`
-          : `Slow down: that is a lot at once. Try again in ${seconds} s.`;
+      const content = `Slow down: that is a lot at once. Try again in ${seconds} s.`;
       return { admitted: false, answered: refuse(interaction, content) };
     },
   };

@@ -1,10 +1,9 @@
 // Per-member fairness, in front of the router's global queue. The global queue (MAX_CONCURRENT handlers,
 // dropped past GIVE_UP_AFTER_MS) protects the process; it does not protect members from each other: a
 // modified client firing 50 clicks a second would hold every slot. So each member gets at most one
-// interaction in flight and a token bucket (`limit` interactions, refilled evenly over `windowMs`);
-// autocomplete, which Discord sends on keystrokes, has its own bucket and its own in-flight slot.
-// One interaction may wait behind the member's running one (a quick second click, a modal submitted
-// the moment it shows): it starts when that one ends. A third at the same time is refused.
+// interaction in flight (the others wait their turn, in order, behind it) and a token bucket (`limit`
+// interactions, refilled evenly over `windowMs`) that also bounds how many can wait; autocomplete, which
+// Discord sends on keystrokes, has its own bucket and its own in-flight slot.
 // Everything here is memory and arithmetic: a refusal costs no database work. The state is per process
 // (replicas each keep their own), which only makes the limit more generous, never stricter.
 
@@ -19,21 +18,19 @@ export interface FairnessOptions {
 }
 
 export type Admission =
-  /** `ready`, when present, resolves once the member's previous interaction is done: start after it. */
+  /** `ready`, when present, resolves once the member's earlier interactions are done: start then. */
   | { ok: true; release: () => void; ready?: Promise<void> }
-  | { ok: false; reason: "busy" | "rate"; retryAfterMs: number };
+  | { ok: false; reason: "rate"; retryAfterMs: number };
 
 interface Bucket {
   tokens: number;
   at: number;
   /** One of the member's interactions is running. */
   busy: boolean;
-  /** Starts the one waiting behind it. */
-  next?: () => void;
+  /** Starts the ones waiting behind it, oldest first. */
+  waiting: (() => void)[];
 }
 
-/** How long a member whose previous interaction is still running is asked to wait. */
-const BUSY_RETRY_MS = 1_000;
 /** Forget members whose bucket is full again, every this many admissions: memory stays bounded by recent activity. */
 const SWEEP_EVERY = 5_000;
 
@@ -57,14 +54,13 @@ export function createFairness(options: FairnessOptions) {
   }
 
   return {
-    /** Admits one interaction of `memberId` at `now` (ms), or says why not and when to try again. */
+    /** Admits one interaction of `memberId` at `now` (ms), or says when to try again. */
     admit(memberId: string, lane: Lane, now: number): Admission {
       if (++admissions % SWEEP_EVERY === 0) sweep(now);
       const key = `${lane === "autocomplete" ? "a" : "i"}:${memberId}`;
       let b = buckets.get(key);
-      if (!b) buckets.set(key, (b = { tokens: capacity[lane], at: now, busy: false }));
+      if (!b) buckets.set(key, (b = { tokens: capacity[lane], at: now, busy: false, waiting: [] }));
       refill(b, lane, now);
-      if (b.busy && b.next) return { ok: false, reason: "busy", retryAfterMs: BUSY_RETRY_MS };
       if (b.tokens < 1) return { ok: false, reason: "rate", retryAfterMs: Math.ceil((1 - b.tokens) * (options.windowMs / capacity[lane])) };
       b.tokens -= 1;
       const bucket = b;
@@ -72,16 +68,15 @@ export function createFairness(options: FairnessOptions) {
       const release = () => {
         if (released) return;
         released = true;
-        const next = bucket.next;
-        bucket.next = undefined;
-        if (next) next(); // the slot passes to the one waiting: still one running
+        const next = bucket.waiting.shift();
+        if (next) next(); // the slot passes to the next one waiting: still one running
         else bucket.busy = false;
       };
       if (!b.busy) {
         b.busy = true;
         return { ok: true, release };
       }
-      const ready = new Promise<void>((resolve) => (b.next = resolve));
+      const ready = new Promise<void>((resolve) => bucket.waiting.push(resolve));
       return { ok: true, release, ready };
     },
     /** Members with state kept (for tests of the sweep). */
