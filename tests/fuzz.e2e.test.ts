@@ -15,6 +15,8 @@ const errors = () => stack.bot.logs.filter((l) => (l.level ?? 0) >= 50);
 
 beforeAll(async () => {
   stack = await startStack();
+  // On a loaded machine the gateway may connect (and register the commands) a little after "ready".
+  await stack.discord.waitFor(() => stack.discord.commands("guild").length > 0, 60_000);
   const d = stack.discord;
   ava = d.addMember({ username: "ava", organizer: true });
   ben = d.addMember({ username: "ben" });

@@ -12,6 +12,8 @@ let ava: Member, ben: Member, mallory: Member;
 beforeAll(async () => {
   // The per-member limit at its defaults (the shared stack raises it for tests that act faster than people).
   stack = await startStack({ env: { MEMBER_RATE_LIMIT: "" } });
+  // On a loaded machine the gateway may connect (and register the commands) a little after "ready".
+  await stack.discord.waitFor(() => stack.discord.commands("guild").length > 0, 60_000);
   ava = stack.discord.addMember({ username: "ava", organizer: true });
   ben = stack.discord.addMember({ username: "ben" });
   mallory = stack.discord.addMember({ username: "mallory" });
