@@ -5,7 +5,7 @@
 // - every character that can start or end a style, a quote, a heading, a list, a masked link or a spoiler is
 //   escaped (so masked links `[Free Nitro](https://evil.example)`, headings `# `, subtext `-# `, lists `- `,
 //   `* `, block quotes `> `, `>>> `), and a leading `1.` cannot start a numbered list;
-// - bare URLs are shown but never clickable: a zero-width space after the scheme (`https​://`) is enough for
+// - bare URLs are shown but never clickable: a zero-width space after the scheme (`https\u200b://`) is enough for
 //   Discord not to link it, and the text still reads the same;
 // - mention and timestamp syntax (`<@id>`, `<@&role>`, `<#channel>`, `<t:…>`, `</cmd:id>`, `<:emoji:id>`)
 //   shows as text: replies never ping (allowedMentions parse []), but a rendered mention could still impersonate.
