@@ -20,7 +20,7 @@ afterAll(async () => stack?.close());
 describe("the gateway lease of one bot", () => {
   it("holds it and is the one session", async () => {
     const row = await stack.db.jobLease.findUniqueOrThrow({ where: { name: LEASE } });
-    expect(row.holder).toContain(`:${stack.bot.child.pid}:`);
+    expect(row.holder).toContain(`|${stack.bot.child.pid}|`);
     expect(stack.discord.sessionCount).toBe(1);
     expect((await stack.discord.runCommand(ava, "help")).embeds[0].title).toBe("What you can do here");
   });
@@ -35,7 +35,7 @@ describe("the gateway lease of one bot", () => {
     await stack.discord.waitFor(() => stack.discord.sessionCount === 1, 4_000 + GATEWAY_LEASE.pollMs + 10_000);
     expect(stack.discord.identifyCount).toBe(identified + 1);
     expect((await stack.discord.runCommand(ava, "help")).embeds[0].title).toBe("What you can do here");
-    expect((await stack.db.jobLease.findUniqueOrThrow({ where: { name: LEASE } })).holder).toContain(`:${stack.bot.child.pid}:`);
+    expect((await stack.db.jobLease.findUniqueOrThrow({ where: { name: LEASE } })).holder).toContain(`|${stack.bot.child.pid}|`);
     // The second login did not register the commands again: their hash had not changed.
     expect(stack.discord.bulkOverwriteCount).toBe(1);
   }, 30_000);

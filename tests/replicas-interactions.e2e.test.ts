@@ -119,7 +119,7 @@ async function twoHundredAnswers(stack: Stack, organizer: Member, name: string, 
 /** The process holding the gateway lease, from its holder id (`host:pid:random`). */
 async function gatewayHolder(stack: Stack, bots: BotProcess[]): Promise<BotProcess | undefined> {
   const lease = await stack.db.jobLease.findFirst({ where: { name: { startsWith: "discord-gateway:" } } });
-  const pid = Number(/:(\d+):[0-9a-f]+$/.exec(lease?.holder ?? "")?.[1]);
+  const pid = Number(/\|(\d+)\|[0-9a-f]+$/.exec(lease?.holder ?? "")?.[1]); // holders are host|boot|ns|pid|random
   return bots.find((b) => b.child.pid === pid && b.child.exitCode === null && b.child.signalCode === null);
 }
 
