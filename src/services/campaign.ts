@@ -5,6 +5,7 @@ import type { Db, DbOrTx } from "../db/client.js";
 import { UserError } from "../errors.js";
 import { validateCampaignName, validateHashtag } from "./postText.js";
 import { isCurrency, MAX_CENTS } from "./amounts.js";
+import { insertLedgerRow } from "./ledger.js";
 import type { MetricName } from "./metricNames.js";
 import { applyMetric, readMetrics, setMetric } from "./metrics.js";
 import { installDefaultMilestones, retargetMoneyMilestones } from "./milestones.js";
@@ -61,9 +62,14 @@ export interface AmountChange {
 /** Sets the running total (read off the fundraising page). */
 export async function setRaisedTotal(db: Db, totalCents: number, userId: string, note: string | null, now: Date): Promise<AmountChange> {
   return db.$transaction(async (tx) => {
-    await requireCampaign(tx);
+    const campaign = await requireCampaign(tx);
     const change = await setMetric(tx, "raised_cents", totalCents, now);
-    await recordChange(tx, "total", totalCents, change.before, change.after, note, userId, now);
+    const record = await recordChange(tx, "total", totalCents, change.before, change.after, note, userId, now);
+    // The ledger gets the difference as an adjustment row, so its counted rows still add up to the total.
+    const delta = change.after - change.before;
+    if (delta !== 0) {
+      await insertLedgerRow(tx, { source: "adjustment", sourceId: `change-${record.id}`, amountCents: delta, currency: campaign.currency, counted: true, receivedAt: now });
+    }
     return { beforeCents: change.before, afterCents: change.after };
   });
 }
@@ -72,7 +78,7 @@ export async function setRaisedTotal(db: Db, totalCents: number, userId: string,
 export async function addDonation(db: Db, amountCents: number, userId: string, note: string | null, now: Date): Promise<AmountChange> {
   if (amountCents <= 0) throw new UserError("A donation must be more than zero, such as 250 or 1,000.50.");
   return db.$transaction(async (tx) => {
-    await requireCampaign(tx);
+    const campaign = await requireCampaign(tx);
     const tooMuch = () => new UserError("That would take the total past 21,474,836.47, the most this bot can count.");
     // Checked before (PostgreSQL's integer column would refuse it less kindly) and again after the update,
     // in its transaction, for a concurrent donation in between (throwing rolls it back).
@@ -80,14 +86,15 @@ export async function addDonation(db: Db, amountCents: number, userId: string, n
     if ((current?.value ?? 0) + amountCents > MAX_CENTS) throw tooMuch();
     const change = await applyMetric(tx, "raised_cents", amountCents, now);
     if (change.after > MAX_CENTS) throw tooMuch();
-    await recordChange(tx, "donation", amountCents, change.before, change.after, note, userId, now);
+    const record = await recordChange(tx, "donation", amountCents, change.before, change.after, note, userId, now);
+    await insertLedgerRow(tx, { source: "manual", sourceId: `change-${record.id}`, amountCents, currency: campaign.currency, counted: true, receivedAt: now });
     return { beforeCents: change.before, afterCents: change.after };
   });
 }
 
 async function recordChange(tx: DbOrTx, kind: string, amountCents: number, before: number, after: number, note: string | null, userId: string, now: Date) {
   const text = note?.trim() ? note.trim().slice(0, MAX_NOTE) : null;
-  await tx.campaignAmountChange.create({ data: { kind, amountCents, beforeCents: before, afterCents: after, note: text, userId, createdAt: now } });
+  return tx.campaignAmountChange.create({ data: { kind, amountCents, beforeCents: before, afterCents: after, note: text, userId, createdAt: now } });
 }
 
 /** Recent changes of the total, newest first. */
