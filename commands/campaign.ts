@@ -4,16 +4,21 @@ import { AttachmentBuilder, EmbedBuilder, SlashCommandBuilder, type ChatInputCom
 import { isCardCached, renderCardCached } from "../src/card/card.js";
 import { cardData, type CardData } from "../src/services/cardData.js";
 import { deferOnce } from "../src/discord/defer.js";
-import { UserError } from "../src/errors.js";
+import { NO_LONGER_ACTIVE, UserError } from "../src/errors.js";
 import { isOrganizer, requireOrganizer } from "../src/discord/permissions.js";
 import type { BotContext, CommandModule, Response } from "../src/discord/types.js";
 import { COLORS } from "../src/discord/views/palette.js";
 import { formatCount, formatMoney, percentOf, requireAmount } from "../src/services/amounts.js";
 import { addDonation, campaignNumbers, MAX_NOTE, pausePosting, requireCampaign, resumePosting, setRaisedTotal, setupCampaign } from "../src/services/campaign.js";
 import { parseId } from "../src/services/ids.js";
+import { MAX_IMPORT_BYTES } from "../src/services/donationCsv.js";
+import { cancelImport, confirmImport, previewImport } from "../src/services/donationImports.js";
+import { latestDonations, ledgerTotal, sourceTotals } from "../src/services/donations.js";
 import { METRICS } from "../src/services/metricNames.js";
 import { addMilestone, listMilestones, milestoneSummary, nextMilestones, openMilestones, parseThreshold, removeMilestone } from "../src/services/milestones.js";
+import { readMetrics } from "../src/services/metrics.js";
 import { discordTime } from "../src/services/time.js";
+import { donationsView, importPreviewView, importResultText, IMPORT_PREFIX, sourcesView } from "../src/discord/views/donations.js";
 import { inQuietHours, nextCronRuns } from "../src/x/schedule.js";
 import { failedTweets, nextWaitingTweet, parseCard, recentTweets, requeueFailedTweet } from "../src/services/tweetOutbox.js";
 import { MAX_CAMPAIGN_NAME, MAX_TEMPLATE, PLACEHOLDERS, weightedLength } from "../src/services/postText.js";
@@ -47,6 +52,14 @@ const data = new SlashCommandBuilder()
       .addStringOption((o) => o.setName("amount").setDescription("The amount, such as 250 or 1,000.50").setRequired(true).setMaxLength(20))
       .addStringOption((o) => o.setName("note").setDescription("A note for the record, such as cash at the bake sale").setMaxLength(MAX_NOTE)),
   )
+  .addSubcommand((s) =>
+    s
+      .setName("import")
+      .setDescription("Organizers: add donations from a GoFundMe, Givebutter or Donorbox export (CSV)")
+      .addAttachmentOption((o) => o.setName("file").setDescription("The export as downloaded, or a CSV of date,name,amount[,currency,id]").setRequired(true)),
+  )
+  .addSubcommand((s) => s.setName("sources").setDescription("Organizers: money per source (Stripe, Ko-fi, imports...) and the last of each"))
+  .addSubcommand((s) => s.setName("donations").setDescription("Organizers: the latest donations, newest first"))
   .addSubcommandGroup((g) =>
     g
       .setName("milestone")
@@ -137,6 +150,32 @@ async function recordMoney(interaction: ChatInputCommandInteraction, ctx: BotCon
   return {
     content: `Total raised: ${amount(change.beforeCents)} → **${amount(change.afterCents)}** of ${amount(campaign.goalCents)} (${formatCount(percentOf(change.afterCents, campaign.goalCents))}%). Recorded with your name and the time.`,
   };
+}
+
+async function importFile(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<Response> {
+  const campaign = await requireCampaign(ctx.db);
+  const file = interaction.options.getAttachment("file", true);
+  if (file.size > MAX_IMPORT_BYTES) throw new UserError(`That file is ${Math.ceil(file.size / 1024)} KB; exports up to ${MAX_IMPORT_BYTES / 1024} KB are read. Split it and import each part.`);
+  if (!/\.(csv|txt)$/i.test(file.name)) throw new UserError("Attach the export as a .csv file, as the fundraising page downloads it.");
+  await deferOnce(interaction); // downloading and reading the file may take longer than Discord's 3 s
+  const response = await fetch(file.url).catch(() => null);
+  if (!response?.ok) throw new UserError("I could not download the file from Discord. Try again in a moment.");
+  const bytes = Buffer.from(await response.arrayBuffer());
+  if (bytes.length > MAX_IMPORT_BYTES) throw new UserError(`That file is larger than ${MAX_IMPORT_BYTES / 1024} KB. Split it and import each part.`);
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new UserError("That file is not UTF-8 text. Export it again as CSV (UTF-8).");
+  }
+  const preview = await previewImport(ctx.db, { text, fileName: file.name, userId: interaction.user.id, timeZone: ctx.config.CAMPAIGN_TIMEZONE }, ctx.now());
+  return importPreviewView(preview, campaign.currency);
+}
+
+async function sources(ctx: BotContext): Promise<Response> {
+  const campaign = await requireCampaign(ctx.db);
+  const [totals, metrics, ledger] = await Promise.all([sourceTotals(ctx.db), readMetrics(ctx.db), ledgerTotal(ctx.db)]);
+  return sourcesView(totals, campaign.currency, metrics.raised_cents, ledger);
 }
 
 async function addMilestoneFromOptions(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<Response> {
@@ -239,6 +278,8 @@ const campaign: CommandModule = {
     { usage: "/campaign setup name goal [currency] [hashtag]", summary: "start the campaign or change its goal", organizer: true },
     { usage: "/campaign raised total [note]", summary: "set the running total from the fundraising page", organizer: true },
     { usage: "/campaign donation amount [note]", summary: "add a donation to the total", organizer: true },
+    { usage: "/campaign import file", summary: "add donations from a GoFundMe, Givebutter or Donorbox export", organizer: true },
+    { usage: "/campaign sources | donations", summary: "money per source; the latest donations", organizer: true },
     { usage: "/campaign milestone add|list|remove", summary: "the numbers posted when reached", organizer: true },
     { usage: "/campaign preview", summary: "the next post to X, with its card", organizer: true },
     { usage: "/campaign pause | resume", summary: "hold or restart posting to X", organizer: true },
@@ -277,9 +318,31 @@ const campaign: CommandModule = {
         return history(ctx);
       case "retry":
         return retry(interaction, ctx);
+      case "import":
+        return importFile(interaction, ctx);
+      case "sources":
+        return sources(ctx);
+      case "donations":
+        return donationsView(await latestDonations(ctx.db, 15));
       default:
         throw new UserError("That subcommand is no longer available. Type /campaign to see the current ones.", "stale");
     }
+  },
+  components: {
+    // Confirm / Cancel under an import preview: organizers only, checked again here (buttons carry no rights).
+    async [IMPORT_PREFIX](interaction, id, ctx) {
+      requireOrganizer(interaction, ctx.config);
+      const importId = Number(id.args[0]);
+      if (!Number.isSafeInteger(importId) || (id.action !== "confirm" && id.action !== "cancel")) return { content: NO_LONGER_ACTIVE };
+      if (id.action === "cancel") {
+        const cancelled = await cancelImport(ctx.db, importId);
+        return { kind: "update", message: { content: cancelled ? "Import cancelled: nothing was added." : "This import was already confirmed or cancelled.", embeds: [], components: [] } };
+      }
+      await deferOnce(interaction);
+      const result = await confirmImport(ctx.db, importId, ctx.now());
+      const { currency } = await requireCampaign(ctx.db);
+      return { kind: "update", message: { content: importResultText(result, currency), embeds: [], components: [] } };
+    },
   },
   async autocomplete(interaction, ctx) {
     if (!isOrganizer(interaction, ctx.config)) return [];

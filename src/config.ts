@@ -99,6 +99,15 @@ const schema = z
     PUBLIC_URL: httpUrl.optional(),
     DISCORD_INVITE_URL: httpUrl.optional(),
     METRICS_TOKEN: z.string().min(16, "must be at least 16 characters (a random secret, such as the output of openssl rand -hex 24)").regex(/^[^\s"']+$/, "must be the token alone, without spaces or quotes").optional(),
+    // Donations that count themselves (README, "Money that counts itself"): each webhook route exists only
+    // when its secret is set.
+    STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9_]+$/, "must be the signing secret of your Stripe webhook endpoint, starting with whsec_").optional(),
+    KOFI_VERIFICATION_TOKEN: z.string().min(8, "must be the verification token from Ko-fi's webhook settings (at least 8 characters)").regex(/^[^\s"']+$/, "must be the token alone, without spaces or quotes").optional(),
+    DONATION_WEBHOOK_SECRET: z
+      .string()
+      .refine((s) => /^whsec_[A-Za-z0-9+/]+={0,2}$/.test(s) && Buffer.from(s.slice(6), "base64").length >= 24, "must be whsec_ followed by at least 24 random bytes in base64, such as the output of: echo whsec_$(openssl rand -base64 32)")
+      .optional(),
+    DONATION_CHANNEL_ID: snowflake("the channel where each donation gets a short thank-you line").optional(),
 
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], { error: "must be one of fatal, error, warn, info, debug, trace, silent" }).default("info"),
     LOG_FORMAT: z.enum(["json", "pretty"], { error: "must be json or pretty" }).default("json"),

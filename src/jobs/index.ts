@@ -6,6 +6,7 @@ import type { Scheduler } from "./scheduler.js";
 import { sendDueRsvpReminders } from "../services/rsvpReminders.js";
 import { postShiftSummary, sendDueShiftReminders } from "../services/shiftReminders.js";
 import { createTweetJobs } from "./tweets.js";
+import { createThanksJob } from "../discord/donationThanks.js";
 
 export interface Jobs {
   /** Sends the DM outbox now (called when rows were written, besides the schedule). */
@@ -35,4 +36,7 @@ export function startJobs(scheduler: Scheduler, ctx: BotContext, jobs: Jobs): vo
   scheduler.schedule("milestone-announce", "*/5 * * * * *", () => tweets.announce(), { leaseMs: 60_000 });
   // Claims on interaction ids (src/discord/claims.ts) are needed for minutes; forget those older than an hour.
   scheduler.schedule("interaction-claims-prune", "*/10 * * * *", (now) => pruneClaims(ctx.db, now));
+  // Donations: thank-you lines in DONATION_CHANNEL_ID, coalesced every few seconds.
+  const thanks = createThanksJob({ db: ctx.db, client: ctx.client, log: ctx.log, channelId: ctx.config.DONATION_CHANNEL_ID });
+  if (ctx.config.DONATION_CHANNEL_ID) scheduler.schedule("donation-thanks", "*/5 * * * * *", () => thanks(), { leaseMs: 60_000 });
 }
