@@ -1,6 +1,7 @@
 // The donation ledger on a real database (SQLite, or PostgreSQL with TEST_DATABASE_URL): each delivery writes
 // its row and moves raised_cents in one transaction, replays change nothing, milestones fire once, another
 // currency is recorded but not added, and the ledger's counted rows always add up to the total.
+import fs from "node:fs";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { addDonation, setRaisedTotal, setupCampaign } from "../src/services/campaign.js";
 import { verifyKofi } from "../src/services/donationSources/kofi.js";
@@ -9,7 +10,7 @@ import { verifyStripe } from "../src/services/donationSources/stripe.js";
 import { latestDonations, ledgerTotal, NoCampaignError, recordDonation, sourceTotals, type DonationInput } from "../src/services/donations.js";
 import { readMetrics } from "../src/services/metrics.js";
 import { checkoutSession, kofiRequest, newStandardSecret, refundedCharge, standardRequest, stripeRequest } from "../src/sandbox/donations.js";
-import { freshDb, type TestDb } from "./support/db.js";
+import { freshDb, testPostgresUrl, type TestDb } from "./support/db.js";
 
 let t: TestDb;
 beforeAll(async () => {
@@ -130,6 +131,21 @@ describe("deliveries", () => {
       ["webhook", 2_500],
     ]);
     expect(await t.db.campaignAmountChange.count()).toBe(4); // the audit trail keeps every command
+  });
+});
+
+describe("the migration", () => {
+  it("turns the total kept before the ledger into its opening row, in the campaign's currency", async () => {
+    await setupCampaign(t.db, { name: "A dance party", goalCents: 2_000_000, currency: "EUR", userId: ORGANIZER }, NOW);
+    await t.db.metric.create({ data: { name: "raised_cents", value: 1_234_500, updatedAt: NOW } });
+    // The data statement of the migration, as each database runs it.
+    const folder = testPostgresUrl() ? "prisma/postgres/migrations" : "prisma/migrations";
+    const sql = fs.readFileSync(`${folder}/20261201235000_donations/migration.sql`, "utf8");
+    await t.db.$executeRawUnsafe(sql.slice(sql.indexOf('INSERT INTO "Donation"')).trim().replace(/;$/, ""));
+    const rows = await t.db.donation.findMany();
+    expect(rows.map((r) => [r.source, r.sourceId, r.amountCents, r.currency, r.counted])).toEqual([["adjustment", "opening-balance", 1_234_500, "EUR", true]]);
+    expect(rows[0]!.receivedAt.toISOString()).toBe(NOW.toISOString());
+    expect(await ledgerTotal(t.db)).toBe(await raised());
   });
 });
 
