@@ -19,7 +19,16 @@ const campaign = (member: Member, subcommand: string, options: Record<string, Op
   stack.discord.runCommand(member, "campaign", options, { subcommand, ignoreDefaultPermissions: true });
 const text = (r: InteractionResult) => String(r.message?.content ?? r.content ?? "");
 const embed = (r: InteractionResult) => (r.message?.embeds[0] ?? r.embeds[0]) as { title?: string; description?: string; fields?: { name: string; value: string }[]; footer?: { text: string } };
-const file = (name: string) => ({ name, data: fs.readFileSync(`tests/fixtures/imports/${name}`), contentType: "text/csv" });
+// The fixtures' November dates moved to two months before the bot's clock (the one the test shares with it),
+// so the rows are in the past on any day the suite runs (an export's future date is refused).
+const file = (name: string) => {
+  const past = new Date();
+  past.setUTCDate(1);
+  past.setUTCMonth(past.getUTCMonth() - 2);
+  const month = past.toISOString().slice(0, 7);
+  const text = fs.readFileSync(`tests/fixtures/imports/${name}`, "utf8").replaceAll("2026-11-", `${month}-`);
+  return { name, data: Buffer.from(text), contentType: "text/csv" };
+};
 
 describe("/campaign import end to end", () => {
   it("previews a Givebutter export with its refused and left-out rows; Confirm adds it once", async () => {
