@@ -7,6 +7,7 @@ import { addDonation, setRaisedTotal, setupCampaign } from "../src/services/camp
 import { verifyKofi } from "../src/services/donationSources/kofi.js";
 import { verifyStandardWebhook } from "../src/services/donationSources/standard.js";
 import { verifyStripe } from "../src/services/donationSources/stripe.js";
+import { createDonationBatcher } from "../src/services/donationBatcher.js";
 import { latestDonations, ledgerTotal, NoCampaignError, recordDonation, sourceTotals, type DonationInput } from "../src/services/donations.js";
 import { readMetrics } from "../src/services/metrics.js";
 import { checkoutSession, kofiRequest, newStandardSecret, refundedCharge, standardRequest, stripeRequest } from "../src/sandbox/donations.js";
@@ -181,5 +182,22 @@ describe("a burst from the three sources", () => {
     const posts = await t.db.tweetOutbox.findMany();
     expect(posts.length).toBe(milestones.filter((m) => m.status === "reached").length);
     expect(new Set(posts.map((p) => p.dedupeKey)).size).toBe(posts.length);
+  });
+
+  it("group commit: 200 submitted at once, a third repeated, each caller told its own outcome, the exact sum", async () => {
+    await setupCampaign(t.db, { name: "A dance party", goalCents: 2_000_000, userId: ORGANIZER }, NOW);
+    const batcher = createDonationBatcher(t.db, { maxBatch: 50 });
+    const inputs = Array.from({ length: 200 }, (_, i) => donation({ source: (["stripe", "kofi", "webhook"] as const)[i % 3], sourceId: `g-${i}`, amountCents: 1_000 + i * 3 }));
+    const all = [...inputs, ...inputs.filter((_, i) => i % 3 === 1)];
+    const outcomes = await Promise.all(all.map((d) => batcher.submit(d, NOW)));
+    expect(outcomes.slice(0, 200).every((o) => o.status === "recorded")).toBe(true);
+    expect(outcomes.slice(200).every((o) => o.status === "duplicate")).toBe(true);
+    const expected = inputs.reduce((s, d) => s + d.amountCents, 0);
+    expect(await raised()).toBe(expected);
+    expect(await ledgerTotal(t.db)).toBe(expected);
+    // No campaign: every caller of the batch is refused, nothing stored.
+    await t.db.campaign.deleteMany();
+    await expect(batcher.submit(donation({ sourceId: "late" }), NOW)).rejects.toBeInstanceOf(NoCampaignError);
+    expect(await t.db.donation.count({ where: { sourceId: "late" } })).toBe(0);
   });
 });

@@ -1,7 +1,8 @@
 // The donation webhooks: POST /webhooks/stripe, /webhooks/kofi and /webhooks/donations. Each route exists only
 // when its secret is configured (otherwise the server's 404). The body is kept as raw bytes in this plugin's
 // scope, because signatures are computed over exactly what was sent; verification and parsing are the plain
-// functions of src/services/donationSources, and each donation is one transaction (src/services/donations.ts).
+// functions of src/services/donationSources, and deliveries that arrive together are written in one transaction
+// (src/services/donationBatcher.ts).
 // A refusal (bad or missing signature or token, malformed body) stores nothing and logs one warn line with the
 // reason and the client's address, never the body. A repeat answers 200 and changes nothing.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
@@ -12,7 +13,8 @@ import { WebhookRefusal, type Delivery } from "../services/donationSources/commo
 import { verifyKofi } from "../services/donationSources/kofi.js";
 import { verifyStandardWebhook } from "../services/donationSources/standard.js";
 import { verifyStripe } from "../services/donationSources/stripe.js";
-import { NoCampaignError, recordDonation } from "../services/donations.js";
+import { createDonationBatcher, type DonationBatcher } from "../services/donationBatcher.js";
+import { NoCampaignError } from "../services/donations.js";
 
 /** What the routes need of the bot (a subset of the HTTP server's deps). */
 export interface DonationRouteDeps {
@@ -27,6 +29,8 @@ type Verify = (raw: Buffer, headers: Headers, now: Date) => Delivery;
 
 export async function donationRoutes(app: FastifyInstance, deps: DonationRouteDeps): Promise<void> {
   const { config } = deps;
+  // One batcher for the three routes: a burst from all sources at once is still one transaction at a time.
+  const batcher = createDonationBatcher(deps.db, { thank: true });
   const routes: { path: string; source: string; verify: Verify | null }[] = [
     { path: "/webhooks/stripe", source: "stripe", verify: config.STRIPE_WEBHOOK_SECRET ? (raw, h, now) => verifyStripe(raw, h, config.STRIPE_WEBHOOK_SECRET!, now) : null },
     { path: "/webhooks/kofi", source: "kofi", verify: config.KOFI_VERIFICATION_TOKEN ? (raw, _h, now) => verifyKofi(raw, config.KOFI_VERIFICATION_TOKEN!, now) : null },
@@ -43,12 +47,12 @@ export async function donationRoutes(app: FastifyInstance, deps: DonationRouteDe
     for (const route of routes) {
       const verify = route.verify;
       if (!verify) continue; // not configured: the server's 404, as for any unknown address
-      scope.post(route.path, (request, reply) => receive(deps, route.source, verify, request, reply));
+      scope.post(route.path, (request, reply) => receive(deps, batcher, route.source, verify, request, reply));
     }
   });
 }
 
-async function receive(deps: DonationRouteDeps, source: string, verify: Verify, request: FastifyRequest, reply: FastifyReply) {
+async function receive(deps: DonationRouteDeps, batcher: DonationBatcher, source: string, verify: Verify, request: FastifyRequest, reply: FastifyReply) {
   const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
   const now = deps.now();
   let delivery: Delivery;
@@ -63,7 +67,7 @@ async function receive(deps: DonationRouteDeps, source: string, verify: Verify, 
   let duplicates = 0;
   for (const donation of delivery.donations) {
     try {
-      const outcome = await recordDonation(deps.db, donation, now, { thank: true });
+      const outcome = await batcher.submit(donation, now);
       if (outcome.status === "recorded") recorded++;
       else duplicates++;
     } catch (err) {

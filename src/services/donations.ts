@@ -64,6 +64,36 @@ export async function recordDonation(db: Db, input: DonationInput, now: Date, op
   }, TX_OPTIONS);
 }
 
+/**
+ * Several deliveries in one transaction (group commit): each row as recordDonation writes it, then the money
+ * metric moved once by what was counted, so a burst meets the metric's row once instead of in turns. Each
+ * delivery gets its own outcome; a repeat (even within the batch) is a duplicate. Milestones are checked on
+ * the batch's move, as on any jump: the highest one crossed is posted, the others passed over.
+ */
+export async function recordDonations(db: Db, inputs: DonationInput[], now: Date, options: RecordOptions = {}): Promise<DeliveryOutcome[]> {
+  return db.$transaction(async (tx) => {
+    const campaign = await getCampaign(tx);
+    if (!campaign) throw new NoCampaignError();
+    const outcomes: DeliveryOutcome[] = [];
+    let delta = 0;
+    for (const input of inputs) {
+      const row = await writeDonationRow(tx, campaign, input, now, options);
+      if (row.id === null) {
+        outcomes.push({ status: "duplicate" });
+        continue;
+      }
+      if (row.counted) delta += row.amountCents;
+      outcomes.push({ status: "recorded", id: row.id, counted: row.counted, amountCents: row.amountCents, currency: row.currency, totalCents: null });
+    }
+    if (delta !== 0) {
+      const change = await applyMetric(tx, "raised_cents", delta, now);
+      if (change.after > MAX_CENTS) throw new Error("the total would pass 21,474,836.47, the most this bot can count");
+      for (const o of outcomes) if (o.status === "recorded" && o.counted) o.totalCents = change.after;
+    }
+    return outcomes;
+  }, TX_OPTIONS);
+}
+
 /** recordDonation inside the caller's transaction (an import writes many rows, then moves the metric once). */
 export async function writeDonationRow(tx: DbOrTx, campaign: Campaign, input: DonationInput, now: Date, options: RecordOptions = {}) {
   const currency = input.currency.trim().toUpperCase();
