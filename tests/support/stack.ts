@@ -9,8 +9,8 @@ import { startXEmulator, type XEmulator } from "../../src/sandbox/x/index.js";
 import { dropDatabase, tempDir, uniqueDatabaseUrl } from "./db.js";
 
 export interface StackOptions {
-  /** More environment for the bot (overrides the defaults below). */
-  env?: Record<string, string>;
+  /** More environment for the bot (overrides the defaults below); a function receives the emulated guild's ids. */
+  env?: Record<string, string> | ((guild: DiscordEmulator["guild"]) => Record<string, string>);
   /** Give the bot the X emulator's credentials (default: none, so posts are dry runs). */
   withX?: boolean;
   /** Load the fixture commands of tests/fixtures/commands (a slow one, a failing one). */
@@ -61,7 +61,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         }
       : {}),
     ...(options.fixtures ? { KEEP_DANCING_EXTRA_COMMANDS: path.resolve("tests/fixtures/commands") } : {}),
-    ...options.env,
+    ...(typeof options.env === "function" ? options.env(discord.guild) : options.env),
   };
   const bots: BotProcess[] = [];
   const startBot = async (extraEnv: Record<string, string> = {}) => {
