@@ -12,6 +12,7 @@ import { groundChapter } from "./tour/ground.js";
 import { pageChapter } from "./tour/page.js";
 import { rsvpChapter } from "./tour/rsvp.js";
 import { shiftsChapter } from "./tour/shifts.js";
+import { DEMO_WEBHOOKS } from "./tour/donations.js";
 import { createTour } from "./tour/tour.js";
 import type { Tour } from "./tour/types.js";
 import { startXEmulator } from "./x/index.js";
@@ -45,6 +46,11 @@ const bot = spawnBot(
     HTTP_PORT: "0",
     // The tour's members click faster than people do; the default (10 per 10 s) is for people.
     MEMBER_RATE_LIMIT: "1000",
+    // Donations that count themselves: this run's webhook secrets (the tour signs with them) and the
+    // channel for thank-you lines.
+    STRIPE_WEBHOOK_SECRET: DEMO_WEBHOOKS.stripe,
+    KOFI_VERIFICATION_TOKEN: DEMO_WEBHOOKS.kofi,
+    DONATION_CHANNEL_ID: discord.guild.channels.general,
     LOG_LEVEL: "info",
   },
   {

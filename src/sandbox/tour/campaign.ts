@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { StoredMessage } from "../discord/index.js";
+import { donationsArrive } from "./donations.js";
 import type { Tour } from "./types.js";
 
 /** Money comes in; milestones are crossed (one passed over), announced with the card, and mirrored to X as dry runs. */
@@ -16,6 +17,7 @@ export async function campaignChapter(tour: Tour): Promise<void> {
   await tour.command(ava, "campaign", { amount: "10,400", note: "the first weekend" }, { subcommand: "donation" });
   tour.narrate("That one jump passed 25 % and 50 %: only 50 % is posted, 25 % is marked passed over.");
   await tour.waitFor(milestone("Milestone: 50% of the goal"), 20_000);
+  await donationsArrive(tour);
 
   tour.chapter("Past the goal");
   await tour.command(ava, "campaign", { total: "20,150", note: "fundraising page" }, { subcommand: "raised" });

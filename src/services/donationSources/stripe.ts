@@ -18,7 +18,7 @@ export function verifyStripe(raw: Buffer, headers: Record<string, string | strin
   try {
     event = Stripe.webhooks.constructEvent(raw, signature, secret, STRIPE_TOLERANCE_SECONDS, undefined, now.getTime());
   } catch (err) {
-    throw new WebhookRefusal(400, `Stripe signature refused: ${(err as Error).message.split("\n")[0]!.slice(0, 120)}`);
+    throw new WebhookRefusal(400, `Stripe signature refused: ${(err as Error).message.split(/\.\s|\n/)[0]!.slice(0, 120)}`);
   }
   return { event: event.type, donations: donationsOf(event, now) };
 }
