@@ -19,6 +19,7 @@ describe.skipIf(testPostgresUrl())("npm run demo", () => {
       "so you are on the **waitlist**",
       "You hold the **Door**",
       "Placed **Lumen**",
+      "Thank you, **Dana**, for $250!",
       "just passed 150% of the goal",
       "The dry-run post, as it would appear on X",
       "The card of that post is saved to",
