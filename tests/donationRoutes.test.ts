@@ -22,7 +22,7 @@ let bare: FastifyInstance;
 const lines: Record<string, unknown>[] = [];
 
 async function server(env: Record<string, string>): Promise<FastifyInstance> {
-  const config = loadConfig({ DISCORD_TOKEN: "MTIz.fake-token-for-tests.abcdefghijklmnop", ...env });
+  const config = loadConfig({ DISCORD_TOKEN: "MTIz.fake-token-for-tests.abcdefghijklmnop", DISCORD_GUILD_ID: "100000000000000099", ...env });
   const log = pino({ level: "info" }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
   const instance = Fastify({ bodyLimit: 64 * 1024 });
   await donationRoutes(instance, { db: t.db, config, log, now: () => NOW });
