@@ -162,17 +162,21 @@ export async function startBot(config: Config, log: Logger, options: BotOptions 
     /** Where the HTTP server listens (HTTP_PORT=0 picks a free port). */
     httpUrl: listening.url,
     /**
-     * The shutdown order: take no new interactions and start no new job runs; close the HTTP server (open live
-     * streams are ended, so this is quick); let the interactions and jobs under way finish (at most TX_BOUND_MS,
-     * the longest a transaction may wait and run); then hand the gateway over, give the job leases back (the
-     * scheduler does, once its runs ended), send the pending announcement edits, and close the database.
+     * The shutdown order: first hand the gateway over (give its lease back and keep answering until a standby
+     * holds it, at most a couple of seconds; a lone process just disconnects), so a planned restart of one replica
+     * loses no interaction; from then on nothing new arrives, and the router takes nothing new either. Then close
+     * the HTTP server (open live streams are ended, so this is quick), let the interactions and jobs under way
+     * finish (at most TX_BOUND_MS, the longest a transaction may wait and run; their answers go by REST with the
+     * interaction's own token), give the job leases back (the scheduler does, once its runs ended), send the
+     * pending announcement edits, and close the database.
      */
     async stop(): Promise<void> {
+      await gateway.stop();
       router.close();
+      log.info("no longer taking interactions");
       await Promise.race([http.close(), new Promise((r) => setTimeout(r, 1_000).unref())]);
       const [left] = await Promise.all([router.drain(TX_BOUND_MS), scheduler.stop(TX_BOUND_MS)]);
       if (left) log.warn({ left }, "interactions still running at the shutdown deadline");
-      await gateway.stop();
       await coalescer.flush();
       await client.destroy();
       await db.$disconnect();
