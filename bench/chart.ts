@@ -7,7 +7,10 @@ import type { LoadResult } from "./loadSection.js";
 import type { StageStats } from "./stats.js";
 
 const FONT = "BenchSans";
-GlobalFonts.registerFromPath(path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "src", "card", "fonts", "DejaVuSans.ttf"), FONT);
+GlobalFonts.registerFromPath(
+  path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "src", "card", "fonts", "DejaVuSans.ttf"),
+  FONT,
+);
 
 const W = 960;
 const H = 560;
@@ -75,7 +78,11 @@ export async function latencyChart(loads: LoadResult[]): Promise<Buffer> {
     ctx.stroke();
     ctx.fillText(`${x}/s`, X - 14, H - PAD.bottom + 18);
   }
-  ctx.fillText("interactions offered per second (log); 3000 ms: over 1 % (p99) or half (p50) unanswered within 3 s", PAD.left, H - 18);
+  ctx.fillText(
+    "interactions offered per second (log); 3000 ms: over 1 % (p99) or half (p50) unanswered within 3 s",
+    PAD.left,
+    H - 18,
+  );
   series.forEach((s, i) => {
     const color = COLORS[i % COLORS.length]!;
     ctx.strokeStyle = color;

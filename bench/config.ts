@@ -24,8 +24,14 @@ export interface BenchConfig {
 }
 
 const list = (text: string | undefined, fallback: number[]) =>
-  text?.trim() ? text.split(",").map((s) => Number(s.trim())).filter((n) => Number.isFinite(n) && n > 0) : fallback;
-const num = (text: string | undefined, fallback: number) => (text?.trim() && Number.isFinite(Number(text)) ? Number(text) : fallback);
+  text?.trim()
+    ? text
+        .split(",")
+        .map((s) => Number(s.trim()))
+        .filter((n) => Number.isFinite(n) && n > 0)
+    : fallback;
+const num = (text: string | undefined, fallback: number) =>
+  text?.trim() && Number.isFinite(Number(text)) ? Number(text) : fallback;
 
 export function benchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
   const quick = env.BENCH_QUICK === "1" || env.BENCH_QUICK === "true";

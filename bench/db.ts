@@ -8,7 +8,10 @@ import * as migrations from "../src/db/migrate.js";
 type Migrate = (url: string) => string[] | Promise<string[]>;
 // Looked up by name, so this file compiles before and after PostgreSQL support lands in src/db.
 const POSTGRES_MODULE = "../src/db/postgres.js";
-const mods: Record<string, unknown> = { ...migrations, ...((await import(POSTGRES_MODULE).catch(() => ({}))) as Record<string, unknown>) };
+const mods: Record<string, unknown> = {
+  ...migrations,
+  ...((await import(POSTGRES_MODULE).catch(() => ({}))) as Record<string, unknown>),
+};
 
 export interface BenchDatabase {
   kind: "sqlite" | "postgresql";

@@ -39,7 +39,11 @@ export async function runGrowth(config: BenchConfig, log: (line: string) => void
     const stack = await startBenchStack({ dbUrl: database.url, members: repeats });
     try {
       const t0 = performance.now();
-      const scenario = await seedScenario(stack.db, stack.organizer.id, stack.members.map((m) => m.id));
+      const scenario = await seedScenario(
+        stack.db,
+        stack.organizer.id,
+        stack.members.map((m) => m.id),
+      );
       await seedSize(stack.db, scenario, size);
       const seedSeconds = Math.round((performance.now() - t0) / 100) / 10;
       const { discord, organizer, db } = stack;
@@ -53,11 +57,17 @@ export async function runGrowth(config: BenchConfig, log: (line: string) => void
       const value = Number((await db.metric.findUniqueOrThrow({ where: { name: "rsvps_going" } })).value);
       const milestoneCheck = await times(repeats, async () => {
         const t = performance.now();
-        await db.$transaction((tx) => checkMilestones(tx, { name: "rsvps_going", before: value, after: value + 1 }, new Date()));
+        await db.$transaction((tx) =>
+          checkMilestones(tx, { name: "rsvps_going", before: value, after: value + 1 }, new Date()),
+        );
         return performance.now() - t;
       });
-      const campaignStatus = await times(repeats, async () => ackMs(await discord.runCommand(organizer, "campaign", {}, { subcommand: "status" })));
-      const rsvpList = await times(repeats, async () => answerMs(await discord.runCommand(organizer, "rsvp", { event }, { subcommand: "list" })));
+      const campaignStatus = await times(repeats, async () =>
+        ackMs(await discord.runCommand(organizer, "campaign", {}, { subcommand: "status" })),
+      );
+      const rsvpList = await times(repeats, async () =>
+        answerMs(await discord.runCommand(organizer, "rsvp", { event }, { subcommand: "list" })),
+      );
       let exportRows = 0;
       let exportBytes = 0;
       const rsvpExport = await times(Math.max(2, Math.ceil(repeats / 5)), async () => {
@@ -67,9 +77,25 @@ export async function runGrowth(config: BenchConfig, log: (line: string) => void
         exportRows = file.toString("utf8").split("\n").filter(Boolean).length - 1;
         return answerMs(r);
       });
-      const rsvpGoing = await times(repeats, async (i) => ackMs(await discord.runCommand(stack.members[i]!, "rsvp", { event }, { subcommand: "going" })));
-      const row: GrowthRow = { size, seedSeconds, milestoneCheck, campaignStatus, rsvpList, rsvpExport, rsvpGoing, exportRows, exportBytes, botPeakRssMb: stack.peakRssMb(), botReadyRssMb: stack.readyRssMb };
-      log(`  ${size} rows: seeded in ${seedSeconds} s; milestone check ${milestoneCheck} ms, status ${campaignStatus} ms, list ${rsvpList} ms, export ${rsvpExport} ms (${exportRows} rows), going ${rsvpGoing} ms, bot peak ${row.botPeakRssMb} MB (${row.botReadyRssMb} MB when ready)`);
+      const rsvpGoing = await times(repeats, async (i) =>
+        ackMs(await discord.runCommand(stack.members[i]!, "rsvp", { event }, { subcommand: "going" })),
+      );
+      const row: GrowthRow = {
+        size,
+        seedSeconds,
+        milestoneCheck,
+        campaignStatus,
+        rsvpList,
+        rsvpExport,
+        rsvpGoing,
+        exportRows,
+        exportBytes,
+        botPeakRssMb: stack.peakRssMb(),
+        botReadyRssMb: stack.readyRssMb,
+      };
+      log(
+        `  ${size} rows: seeded in ${seedSeconds} s; milestone check ${milestoneCheck} ms, status ${campaignStatus} ms, list ${rsvpList} ms, export ${rsvpExport} ms (${exportRows} rows), going ${rsvpGoing} ms, bot peak ${row.botPeakRssMb} MB (${row.botReadyRssMb} MB when ready)`,
+      );
       rows.push(row);
     } finally {
       await stack.close();

@@ -25,7 +25,13 @@ function recorder(): Recorder {
       const done: Promise<void> = op
         .send()
         .then(
-          (result) => void r.samples.push({ kind: op.kind, sentAt: result.timing.sentAt, ackedAt: result.timing.ackedAt, ok: op.ok(result) }),
+          (result) =>
+            void r.samples.push({
+              kind: op.kind,
+              sentAt: result.timing.sentAt,
+              ackedAt: result.timing.ackedAt,
+              ok: op.ok(result),
+            }),
           (err: unknown) => void r.errors.push(`${op.kind}: ${String((err as Error)?.message ?? err).slice(0, 160)}`),
         )
         .finally(() => r.pending.delete(done));
@@ -70,7 +76,13 @@ export async function untilIdle(botPid: number, maxSeconds = 90): Promise<void> 
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 1));
 
-export async function openLoop(label: string, mix: Mix, rate: number, seconds: number, botPid: number): Promise<StageStats> {
+export async function openLoop(
+  label: string,
+  mix: Mix,
+  rate: number,
+  seconds: number,
+  botPid: number,
+): Promise<StageStats> {
   const r = recorder();
   const cpu = cpuMeter(botPid);
   const start = performance.now();
@@ -85,7 +97,13 @@ export async function openLoop(label: string, mix: Mix, rate: number, seconds: n
   return summarize(label, rate, r.samples, r.sent, r.errors, cpu());
 }
 
-export async function closedLoop(label: string, mix: Mix, concurrency: number, seconds: number, botPid: number): Promise<StageStats> {
+export async function closedLoop(
+  label: string,
+  mix: Mix,
+  concurrency: number,
+  seconds: number,
+  botPid: number,
+): Promise<StageStats> {
   const r = recorder();
   const cpu = cpuMeter(botPid);
   const end = performance.now() + seconds * 1000;

@@ -39,15 +39,31 @@ export interface LoadResult {
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 100) / 100 : NaN);
 
-export async function runLoad(config: BenchConfig, database: BenchDatabase, log: (line: string) => void, profileDir?: string): Promise<LoadResult> {
-  const stack = await startBenchStack({ dbUrl: database.url, members: config.members, ...(profileDir ? { profileDir } : {}) });
+export async function runLoad(
+  config: BenchConfig,
+  database: BenchDatabase,
+  log: (line: string) => void,
+  profileDir?: string,
+): Promise<LoadResult> {
+  const stack = await startBenchStack({
+    dbUrl: database.url,
+    members: config.members,
+    ...(profileDir ? { profileDir } : {}),
+  });
   try {
     const pid = stack.bot.child.pid!;
-    const scenario = await seedScenario(stack.db, stack.organizer.id, stack.members.map((m) => m.id));
+    const scenario = await seedScenario(
+      stack.db,
+      stack.organizer.id,
+      stack.members.map((m) => m.id),
+    );
     const queue = await stack.discord.runCommand(stack.organizer, "dj", {}, { subcommand: "queue" });
     if (!queue.message) throw new Error(`/dj queue gave no message: ${queue.content}`);
     const state = mixState(stack.members);
-    const mixes: Record<"floor" | "full", Mix> = { floor: floorMix(stack), full: fullMix(stack, scenario, queue.message, state) };
+    const mixes: Record<"floor" | "full", Mix> = {
+      floor: floorMix(stack),
+      full: fullMix(stack, scenario, queue.message, state),
+    };
     let profiles = 0;
     /** Runs a stage under the bot's CPU profiler (SIGUSR2 starts and stops it) and reads the profile. */
     const profiled = async <T>(run: () => Promise<T>): Promise<[T, ProfileSummary | undefined]> => {
@@ -60,19 +76,34 @@ export async function runLoad(config: BenchConfig, database: BenchDatabase, log:
       return [result, fs.existsSync(file) ? summarizeProfile(file) : undefined];
     };
 
-    for (const name of ["floor", "full"] as const) await openLoop(`warm-up ${name}`, mixes[name], 100, config.warmupSeconds, pid);
-    const costs = await kindCosts(config, pid, { ping: floorMix(stack), ...Object.fromEntries(FULL_KINDS.map((k) => [k, fullMix(stack, scenario, queue.message!, state, [k])])) }, log);
+    for (const name of ["floor", "full"] as const)
+      await openLoop(`warm-up ${name}`, mixes[name], 100, config.warmupSeconds, pid);
+    const costs = await kindCosts(
+      config,
+      pid,
+      {
+        ping: floorMix(stack),
+        ...Object.fromEntries(FULL_KINDS.map((k) => [k, fullMix(stack, scenario, queue.message!, state, [k])])),
+      },
+      log,
+    );
 
     const stage = async (name: "floor" | "full", rate: number) => {
       await untilIdle(pid);
       const s = await openLoop(`${name} ${rate}/s`, mixes[name], rate, config.seconds, pid);
-      log(`  ${database.kind} ${s.label}: ${s.throughput}/s acked, p50 ${s.p50} p99 ${s.p99} max ${s.max} ms, failed ${s.failed}, ok ${s.okShare}, bot cpu ${s.botCpu}%${s.errors.length ? `\n    ${s.errors.join("\n    ")}` : ""}`);
+      log(
+        `  ${database.kind} ${s.label}: ${s.throughput}/s acked, p50 ${s.p50} p99 ${s.p99} max ${s.max} ms, failed ${s.failed}, ok ${s.okShare}, bot cpu ${s.botCpu}%${s.errors.length ? `\n    ${s.errors.join("\n    ")}` : ""}`,
+      );
       return s;
     };
     const pair = async (rate: number) => {
       const floor = await stage("floor", rate);
       const full = await stage("full", rate);
-      return { floor, full, ratios: { throughput: ratio(full.throughput, floor.throughput), p99: ratio(full.p99, floor.p99) } };
+      return {
+        floor,
+        full,
+        ratios: { throughput: ratio(full.throughput, floor.throughput), p99: ratio(full.p99, floor.p99) },
+      };
     };
     const stages = [];
     for (const rate of config.rates) stages.push(await pair(rate));
@@ -80,7 +111,9 @@ export async function runLoad(config: BenchConfig, database: BenchDatabase, log:
     const probe = async (name: "floor" | "full") => {
       await untilIdle(pid);
       const label = `${name} closed loop (${config.probeConcurrency} in flight)`;
-      const [s, profile] = await profiled(() => closedLoop(label, mixes[name], config.probeConcurrency, config.seconds, pid));
+      const [s, profile] = await profiled(() =>
+        closedLoop(label, mixes[name], config.probeConcurrency, config.seconds, pid),
+      );
       log(`  ${database.kind} ${s.label}: ${s.throughput}/s, p99 ${s.p99} ms, bot cpu ${s.botCpu}%`);
       return { s, profile };
     };
@@ -92,14 +125,21 @@ export async function runLoad(config: BenchConfig, database: BenchDatabase, log:
     return {
       database: database.kind,
       members: config.members,
-      capacity: { floor: floorProbe.s.throughput, full: fullProbe.s.throughput, ratio: ratio(fullProbe.s.throughput, floorProbe.s.throughput) },
+      capacity: {
+        floor: floorProbe.s.throughput,
+        full: fullProbe.s.throughput,
+        ratio: ratio(fullProbe.s.throughput, floorProbe.s.throughput),
+      },
       stages,
       probes: { floor: floorProbe.s, full: fullProbe.s },
       costs,
       botPeakRssMb: stack.peakRssMb(),
       botReadyRssMb: stack.readyRssMb,
       botWarnings: warnings(stack.bot.logs),
-      profiles: { ...(floorProbe.profile ? { floor: floorProbe.profile } : {}), ...(fullProbe.profile ? { full: fullProbe.profile } : {}) },
+      profiles: {
+        ...(floorProbe.profile ? { floor: floorProbe.profile } : {}),
+        ...(fullProbe.profile ? { full: fullProbe.profile } : {}),
+      },
     };
   } finally {
     await stack.close();
@@ -114,21 +154,37 @@ function warnings(logs: { level?: number; msg?: string; err?: unknown }[]): stri
     const key = `${l.msg ?? ""}${err?.message ? `: ${err.message.split("\n")[0]!.slice(0, 200)}` : ""}`;
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
-  return [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, n]) => `${n} × ${k}`);
+  return [...counts.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 8)
+    .map(([k, n]) => `${n} × ${k}`);
 }
 
 /** Each kind alone at a low rate: the bot's CPU per interaction, its own idle use taken out. */
-async function kindCosts(config: BenchConfig, pid: number, mixes: Record<string, Mix>, log: (line: string) => void): Promise<KindCost[]> {
+async function kindCosts(
+  config: BenchConfig,
+  pid: number,
+  mixes: Record<string, Mix>,
+  log: (line: string) => void,
+): Promise<KindCost[]> {
   const rate = 50;
   const seconds = Math.max(2, Math.round(config.seconds / 2));
-  const idle = await openLoop("idle", () => ({ kind: "none", send: () => Promise.reject(new Error("idle")), ok: () => false }), 0.001, 1, pid);
+  const idle = await openLoop(
+    "idle",
+    () => ({ kind: "none", send: () => Promise.reject(new Error("idle")), ok: () => false }),
+    0.001,
+    1,
+    pid,
+  );
   const costs: KindCost[] = [];
   for (const [kind, mix] of Object.entries(mixes)) {
     await untilIdle(pid);
     const s = await openLoop(`${kind} alone`, mix, rate, seconds, pid);
     const cpuMs = Math.round((((s.botCpu - idle.botCpu) / 100) * 1000 * 100) / Math.max(1, s.throughput)) / 100;
     costs.push({ kind, cpuMs, p50: s.p50, p99: s.p99, okShare: s.okShare });
-    log(`  ${kind} alone at ${rate}/s: bot cpu ${cpuMs} ms per interaction, p50 ${s.p50} p99 ${s.p99} ms, ok ${s.okShare}`);
+    log(
+      `  ${kind} alone at ${rate}/s: bot cpu ${cpuMs} ms per interaction, p50 ${s.p50} p99 ${s.p99} ms, ok ${s.okShare}`,
+    );
   }
   return costs;
 }

@@ -25,7 +25,15 @@ export function floorMix(stack: BenchStack): Mix {
   };
 }
 
-export const FULL_KINDS = ["rsvp-going", "rsvp-decline", "shift-claim", "shift-drop", "track-request", "track-upvote", "campaign-status"] as const;
+export const FULL_KINDS = [
+  "rsvp-going",
+  "rsvp-decline",
+  "shift-claim",
+  "shift-drop",
+  "track-request",
+  "track-upvote",
+  "campaign-status",
+] as const;
 
 export type FullKind = (typeof FULL_KINDS)[number];
 
@@ -45,7 +53,13 @@ export function mixState(members: Member[]): MixState {
 }
 
 /** The full mix (or only some of its kinds); `queue` is a /dj queue message whose upvote buttons members press. */
-export function fullMix(stack: BenchStack, scenario: Scenario, queue: StoredMessage, state: MixState, kinds: readonly FullKind[] = FULL_KINDS): Mix {
+export function fullMix(
+  stack: BenchStack,
+  scenario: Scenario,
+  queue: StoredMessage,
+  state: MixState,
+  kinds: readonly FullKind[] = FULL_KINDS,
+): Mix {
   const { discord, members } = stack;
   const { going, free, held, cycles } = state;
   const index = new Map(members.map((m, i) => [m.id, i]));
@@ -65,16 +79,21 @@ export function fullMix(stack: BenchStack, scenario: Scenario, queue: StoredMess
       const m = nextMember("going");
       return {
         kind: "rsvp-going",
-        send: () => discord.runCommand(m, "rsvp", { event }, { subcommand: "going" }).then((r) => {
-          going.push(m);
-          return r;
-        }),
+        send: () =>
+          discord.runCommand(m, "rsvp", { event }, { subcommand: "going" }).then((r) => {
+            going.push(m);
+            return r;
+          }),
         ok: (r) => /You are \*\*going\*\*|\*\*waitlist\*\*/.test(text(r)),
       };
     },
     "rsvp-decline": () => {
       const m = going.shift() ?? nextMember("decline");
-      return { kind: "rsvp-decline", send: () => discord.runCommand(m, "rsvp", { event }, { subcommand: "decline" }), ok: (r) => /can't go/.test(text(r)) };
+      return {
+        kind: "rsvp-decline",
+        send: () => discord.runCommand(m, "rsvp", { event }, { subcommand: "decline" }),
+        ok: (r) => /can't go/.test(text(r)),
+      };
     },
     "shift-claim": () => {
       const m = free.shift();
@@ -83,16 +102,17 @@ export function fullMix(stack: BenchStack, scenario: Scenario, queue: StoredMess
       // Every member has a claim or drop in flight (an overloaded bot): claim anyway, the answer may be a refusal.
       if (!m) return { kind: "shift-claim", send: () => claim(nextMember("claim")), ok };
       // A claim that timed out may still have gone through: "already hold" puts the member back in step.
-      const send = () => claim(m).then(
-        (r) => {
-          (ok(r) || /You already hold this/.test(text(r)) ? held : free).push(m);
-          return r;
-        },
-        (err: unknown) => {
-          free.push(m);
-          return Promise.reject(err);
-        },
-      );
+      const send = () =>
+        claim(m).then(
+          (r) => {
+            (ok(r) || /You already hold this/.test(text(r)) ? held : free).push(m);
+            return r;
+          },
+          (err: unknown) => {
+            free.push(m);
+            return Promise.reject(err);
+          },
+        );
       return { kind: "shift-claim", send, ok };
     },
     "shift-drop": () => {
@@ -105,16 +125,28 @@ export function fullMix(stack: BenchStack, scenario: Scenario, queue: StoredMess
     "track-request": () => {
       const m = nextMember("request");
       const title = `Bench track ${n}`;
-      return { kind: "track-request", send: () => discord.runCommand(m, "dj", { title, artist: "The Load" }, { subcommand: "request" }), ok: (r) => /^Requested|counts as a vote/.test(text(r)) };
+      return {
+        kind: "track-request",
+        send: () => discord.runCommand(m, "dj", { title, artist: "The Load" }, { subcommand: "request" }),
+        ok: (r) => /^Requested|counts as a vote/.test(text(r)),
+      };
     },
     "track-upvote": () => {
       const m = nextMember("upvote");
       const id = scenario.requestIds[n % scenario.requestIds.length];
-      return { kind: "track-upvote", send: () => discord.clickButton(m, queue, `djqueue:vote:${id}:0`), ok: (r) => r.callbackType === 7 && /vote/.test(text(r)) };
+      return {
+        kind: "track-upvote",
+        send: () => discord.clickButton(m, queue, `djqueue:vote:${id}:0`),
+        ok: (r) => r.callbackType === 7 && /vote/.test(text(r)),
+      };
     },
     "campaign-status": () => {
       const m = nextMember("status");
-      return { kind: "campaign-status", send: () => discord.runCommand(m, "campaign", {}, { subcommand: "status" }), ok: (r) => r.embeds.length > 0 };
+      return {
+        kind: "campaign-status",
+        send: () => discord.runCommand(m, "campaign", {}, { subcommand: "status" }),
+        ok: (r) => r.embeds.length > 0,
+      };
     },
   };
   return () => ops[kinds[n++ % kinds.length]!]();

@@ -60,8 +60,18 @@ const pid = stack.bot.child.pid!;
 try {
   const base = String((await stack.bot.waitForLog((l) => l.msg === "http server listening")).url);
   const ava = stack.organizer;
-  await stack.discord.runCommand(ava, "campaign", { name: "A dance party for the dancing man", goal: "20,000" }, { subcommand: "setup", ignoreDefaultPermissions: true });
-  await stack.discord.runCommand(ava, "campaign", { amount: "10,000" }, { subcommand: "donation", ignoreDefaultPermissions: true });
+  await stack.discord.runCommand(
+    ava,
+    "campaign",
+    { name: "A dance party for the dancing man", goal: "20,000" },
+    { subcommand: "setup", ignoreDefaultPermissions: true },
+  );
+  await stack.discord.runCommand(
+    ava,
+    "campaign",
+    { amount: "10,000" },
+    { subcommand: "donation", ignoreDefaultPermissions: true },
+  );
   // One page view first, so the card and page renderers are loaded before measuring.
   await fetch(`${base}/`);
   const rssBefore = procMemoryMb(pid, "VmRSS");
@@ -70,7 +80,11 @@ try {
   const opening = performance.now();
   const watchers: Watcher[] = [];
   for (let i = 0; i < WATCHERS; i += 200) {
-    watchers.push(...(await Promise.all(Array.from({ length: Math.min(200, WATCHERS - i) }, (_, j) => openWatcher(base, i + j, received)))));
+    watchers.push(
+      ...(await Promise.all(
+        Array.from({ length: Math.min(200, WATCHERS - i) }, (_, j) => openWatcher(base, i + j, received)),
+      )),
+    );
   }
   const openSeconds = (performance.now() - opening) / 1000;
   const rssOpen = procMemoryMb(pid, "VmRSS");
@@ -81,24 +95,42 @@ try {
 
   const cpu1 = cpuSeconds(pid);
   const sent = performance.now();
-  await stack.discord.runCommand(ava, "campaign", { amount: "5,000" }, { subcommand: "donation", ignoreDefaultPermissions: true });
+  await stack.discord.runCommand(
+    ava,
+    "campaign",
+    { amount: "5,000" },
+    { subcommand: "donation", ignoreDefaultPermissions: true },
+  );
   const target = "$15,000";
   const deadline = Date.now() + 30_000;
-  while (watchers.some((w) => w.sawRaised(target) === undefined) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  const delays = watchers.map((w) => w.sawRaised(target)).filter((t): t is number => t !== undefined).map((t) => (t - sent) / 1000).sort((a, b) => a - b);
+  while (watchers.some((w) => w.sawRaised(target) === undefined) && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 50));
+  const delays = watchers
+    .map((w) => w.sawRaised(target))
+    .filter((t): t is number => t !== undefined)
+    .map((t) => (t - sent) / 1000)
+    .sort((a, b) => a - b);
   const pushCpu = cpuSeconds(pid) - cpu1;
   const rssAfter = procMemoryMb(pid, "VmRSS");
 
   const rows = [
     ["open streams", `${watchers.length} (opened in ${openSeconds.toFixed(1)} s)`],
-    ["bot memory (RSS) before / with the streams open", `${rssBefore} MB / ${rssOpen} MB (+${(rssOpen - rssBefore).toFixed(1)} MB, ${(((rssOpen - rssBefore) * 1024) / Math.max(1, watchers.length)).toFixed(1)} KB a stream)`],
+    [
+      "bot memory (RSS) before / with the streams open",
+      `${rssBefore} MB / ${rssOpen} MB (+${(rssOpen - rssBefore).toFixed(1)} MB, ${(((rssOpen - rssBefore) * 1024) / Math.max(1, watchers.length)).toFixed(1)} KB a stream)`,
+    ],
     [`bot CPU while they sit open (${IDLE_SECONDS} s, no change)`, `${(idleCpu * 100).toFixed(1)} % of one core`],
     ["a donation reached", `${delays.length} of ${watchers.length} streams`],
-    ["…after (p50 / p99 / max)", `${delays[Math.floor(delays.length * 0.5)]?.toFixed(2)} s / ${delays[Math.floor(delays.length * 0.99)]?.toFixed(2)} s / ${delays.at(-1)?.toFixed(2)} s`],
+    [
+      "…after (p50 / p99 / max)",
+      `${delays[Math.floor(delays.length * 0.5)]?.toFixed(2)} s / ${delays[Math.floor(delays.length * 0.99)]?.toFixed(2)} s / ${delays.at(-1)?.toFixed(2)} s`,
+    ],
     ["bot CPU from the donation to the last stream", `${pushCpu.toFixed(2)} s`],
     ["bot memory (RSS) after", `${rssAfter} MB`],
   ];
-  console.log(`\n| ${new Date().toISOString().slice(0, 10)}, SQLite, ${WATCHERS} watchers | |\n| --- | --- |\n${rows.map(([k, v]) => `| ${k} | ${v} |`).join("\n")}`);
+  console.log(
+    `\n| ${new Date().toISOString().slice(0, 10)}, SQLite, ${WATCHERS} watchers | |\n| --- | --- |\n${rows.map(([k, v]) => `| ${k} | ${v} |`).join("\n")}`,
+  );
   for (const w of watchers) w.req.destroy();
 } finally {
   await stack.close();

@@ -30,7 +30,12 @@ function packageOf(url: string, fn: string): string {
 }
 
 export function summarizeProfile(file: string, top = 15): ProfileSummary {
-  const profile = JSON.parse(fs.readFileSync(file, "utf8")) as { nodes: ProfileNode[]; startTime: number; endTime: number; samples: number[] };
+  const profile = JSON.parse(fs.readFileSync(file, "utf8")) as {
+    nodes: ProfileNode[];
+    startTime: number;
+    endTime: number;
+    samples: number[];
+  };
   const hits = new Map<number, number>();
   for (const id of profile.samples) hits.set(id, (hits.get(id) ?? 0) + 1);
   const total = profile.samples.length || 1;
@@ -42,18 +47,31 @@ export function summarizeProfile(file: string, top = 15): ProfileSummary {
     const { functionName, url, lineNumber } = node.callFrame;
     const pkg = packageOf(url, functionName);
     byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + n);
-    const where = url ? `${url.replace(/^.*node_modules\//, "").replace(/^file:\/\/.*?\/(src|commands)\//, "$1/")}:${lineNumber + 1}` : "";
+    const where = url
+      ? `${url.replace(/^.*node_modules\//, "").replace(/^file:\/\/.*?\/(src|commands)\//, "$1/")}:${lineNumber + 1}`
+      : "";
     const key = `${functionName || "(anonymous)"} ${where}`.trim();
     byFunction.set(key, (byFunction.get(key) ?? 0) + n);
   }
   const share = (m: Map<string, number>) =>
-    [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, top).map(([name, n]) => ({ name, share: Math.round((n / total) * 1000) / 10 }));
-  return { file, totalMs: Math.round((profile.endTime - profile.startTime) / 1000), byPackage: share(byPackage), topFunctions: share(byFunction) };
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([name, n]) => ({ name, share: Math.round((n / total) * 1000) / 10 }));
+  return {
+    file,
+    totalMs: Math.round((profile.endTime - profile.startTime) / 1000),
+    byPackage: share(byPackage),
+    topFunctions: share(byFunction),
+  };
 }
 
 /** The newest .cpuprofile of a folder. */
 export function latestProfile(dir: string): string | undefined {
   if (!fs.existsSync(dir)) return undefined;
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith(".cpuprofile")).map((f) => path.join(dir, f));
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".cpuprofile"))
+    .map((f) => path.join(dir, f));
   return files.sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs)[0];
 }

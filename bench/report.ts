@@ -16,11 +16,22 @@ export interface BenchResults {
 
 const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d).replace(/\.0+$/, "") : "–");
 const row = (cells: (string | number)[]) => `| ${cells.join(" | ")} |`;
-const table = (head: string[], rows: (string | number)[][]) => [row(head), row(head.map(() => "---")), ...rows.map(row)].join("\n");
+const table = (head: string[], rows: (string | number)[][]) =>
+  [row(head), row(head.map(() => "---")), ...rows.map(row)].join("\n");
 
 function loadTables(load: LoadResult): string {
   const stages = table(
-    ["offered/s", "floor acked/s", "full acked/s", "ratio", "floor p50 / p95 / p99 / max ms", "full p50 / p95 / p99 / max ms", "p99 ratio", "full unanswered in 3 s", "bot CPU full"],
+    [
+      "offered/s",
+      "floor acked/s",
+      "full acked/s",
+      "ratio",
+      "floor p50 / p95 / p99 / max ms",
+      "full p50 / p95 / p99 / max ms",
+      "p99 ratio",
+      "full unanswered in 3 s",
+      "bot CPU full",
+    ],
     load.stages.map((s) => [
       s.full.offered ?? "–",
       f(s.floor.throughput),
@@ -35,11 +46,26 @@ function loadTables(load: LoadResult): string {
   );
   const costs = table(
     ["interaction", "bot CPU ms each", "above the floor", "p50 ms", "p99 ms", "successful answers"],
-    load.costs.map((c) => [c.kind, f(c.cpuMs, 2), f(c.cpuMs - (load.costs[0]?.cpuMs ?? 0), 2), f(c.p50), f(c.p99), `${f(c.okShare * 100, 0)} %`]),
+    load.costs.map((c) => [
+      c.kind,
+      f(c.cpuMs, 2),
+      f(c.cpuMs - (load.costs[0]?.cpuMs ?? 0), 2),
+      f(c.p50),
+      f(c.p99),
+      `${f(c.okShare * 100, 0)} %`,
+    ]),
   );
   const profile = (name: string, p: LoadResult["profiles"]["full"]) =>
-    p ? `- ${name}: ${p.byPackage.slice(0, 8).map((x) => `${x.name} ${x.share} %`).join(", ")}` : "";
-  const top = load.profiles.full?.topFunctions.slice(0, 10).map((x) => `\`${x.name}\` ${x.share} %`).join(", ");
+    p
+      ? `- ${name}: ${p.byPackage
+          .slice(0, 8)
+          .map((x) => `${x.name} ${x.share} %`)
+          .join(", ")}`
+      : "";
+  const top = load.profiles.full?.topFunctions
+    .slice(0, 10)
+    .map((x) => `\`${x.name}\` ${x.share} %`)
+    .join(", ");
   return [
     `### ${load.database === "sqlite" ? "SQLite" : "PostgreSQL"}`,
     "",
@@ -51,12 +77,16 @@ function loadTables(load: LoadResult): string {
     "",
     costs,
     "",
-    load.profiles.full ? "Where the bot's CPU went at saturation (V8 profile of its main thread during the closed-loop stage, share of samples):" : "",
+    load.profiles.full
+      ? "Where the bot's CPU went at saturation (V8 profile of its main thread during the closed-loop stage, share of samples):"
+      : "",
     "",
     profile("floor", load.profiles.floor),
     profile("full mix", load.profiles.full),
     top ? `- full mix, top functions (self time): ${top}` : "",
-    load.botWarnings.length ? `\nWhat the bot logged at warn and above (count × message):\n\n${load.botWarnings.map((w) => `- ${w}`).join("\n")}` : "",
+    load.botWarnings.length
+      ? `\nWhat the bot logged at warn and above (count × message):\n\n${load.botWarnings.map((w) => `- ${w}`).join("\n")}`
+      : "",
     "",
   ].join("\n");
 }
@@ -65,7 +95,16 @@ function growthTable(rows: GrowthRow[]): string {
   const base = rows[0];
   const r = (x: number, b: number | undefined) => (b ? `${f(x, 2)} (${f(x / b, 2)}×)` : f(x, 2));
   return table(
-    ["rows each", "milestone check ms", "/campaign status ms", "/rsvp list page ms", "/rsvp export ms", "/rsvp going ms", "export rows (bytes)", "bot peak MB (ready)"],
+    [
+      "rows each",
+      "milestone check ms",
+      "/campaign status ms",
+      "/rsvp list page ms",
+      "/rsvp export ms",
+      "/rsvp going ms",
+      "export rows (bytes)",
+      "bot peak MB (ready)",
+    ],
     rows.map((g) => [
       g.size.toLocaleString("en-US"),
       r(g.milestoneCheck, base?.milestoneCheck),
@@ -84,16 +123,29 @@ function expectations(results: BenchResults): string[] {
   const sqlite = results.load.find((l) => l.database === "sqlite");
   const check = (ok: boolean, text: string) => lines.push(`- ${ok ? "met" : "**not met**"}: ${text}`);
   if (sqlite) {
-    check(sqlite.capacity.ratio >= 0.7, `full path at ≥ 70 % of the floor's throughput: ${f(sqlite.capacity.ratio * 100, 1)} % (${f(sqlite.capacity.full, 0)}/s against ${f(sqlite.capacity.floor, 0)}/s)`);
+    check(
+      sqlite.capacity.ratio >= 0.7,
+      `full path at ≥ 70 % of the floor's throughput: ${f(sqlite.capacity.ratio * 100, 1)} % (${f(sqlite.capacity.full, 0)}/s against ${f(sqlite.capacity.floor, 0)}/s)`,
+    );
     const at300 = sqlite.stages.find((s) => s.full.offered === 300);
-    if (at300) check(at300.full.p99 < 100 && at300.full.failed === 0, `p99 acknowledgement under 100 ms at 300/s on SQLite: ${f(at300.full.p99)} ms, ${at300.full.failed} unanswered`);
+    if (at300)
+      check(
+        at300.full.p99 < 100 && at300.full.failed === 0,
+        `p99 acknowledgement under 100 ms at 300/s on SQLite: ${f(at300.full.p99)} ms, ${at300.full.failed} unanswered`,
+      );
   }
   const first = results.growth[0];
   const last = results.growth.at(-1);
   if (first && last && last !== first) {
     const span = `${first.size.toLocaleString("en-US")} to ${last.size.toLocaleString("en-US")}`;
-    check(last.milestoneCheck / first.milestoneCheck <= 1.5, `milestone check flat from ${span} (≤ 1.5×): ${f(last.milestoneCheck / first.milestoneCheck, 2)}×`);
-    check(last.campaignStatus / first.campaignStatus <= 1.5, `/campaign status flat from ${span} (≤ 1.5×): ${f(last.campaignStatus / first.campaignStatus, 2)}×`);
+    check(
+      last.milestoneCheck / first.milestoneCheck <= 1.5,
+      `milestone check flat from ${span} (≤ 1.5×): ${f(last.milestoneCheck / first.milestoneCheck, 2)}×`,
+    );
+    check(
+      last.campaignStatus / first.campaignStatus <= 1.5,
+      `/campaign status flat from ${span} (≤ 1.5×): ${f(last.campaignStatus / first.campaignStatus, 2)}×`,
+    );
     check(
       last.botPeakRssMb < 200,
       `export of ${last.exportRows.toLocaleString("en-US")} rows with the bot under 200 MB: peak ${f(last.botPeakRssMb, 0)} MB, of which ${f(last.botReadyRssMb, 0)} MB before any work (the export added ${f(last.botPeakRssMb - last.botReadyRssMb, 0)} MB at most)`,

@@ -17,7 +17,9 @@ const config = benchConfig();
 const log = (line: string) => console.log(line);
 const started = new Date();
 const loadBefore = os.loadavg()[0]!;
-log(`keep-dancing benchmark (${config.quick ? "quick" : "full"}): rates ${config.rates.join(", ")}/s, ${config.seconds} s a stage, sizes ${config.sizes.join(", ")}`);
+log(
+  `keep-dancing benchmark (${config.quick ? "quick" : "full"}): rates ${config.rates.join(", ")}/s, ${config.seconds} s a stage, sizes ${config.sizes.join(", ")}`,
+);
 
 // BENCH_REPORT_FROM=<a results .json>: only write the Markdown and the chart again from an earlier run.
 const from = process.env.BENCH_REPORT_FROM;
@@ -36,7 +38,9 @@ async function measure(): Promise<BenchResults> {
     } finally {
       await sqlite.drop();
     }
-    if (config.postgresUrl && !postgresSupported()) postgres = "TEST_DATABASE_URL is set, but this checkout's src/db has no PostgreSQL migration runner yet, so SQLite only";
+    if (config.postgresUrl && !postgresSupported())
+      postgres =
+        "TEST_DATABASE_URL is set, but this checkout's src/db has no PostgreSQL migration runner yet, so SQLite only";
     else if (config.postgresUrl) {
       try {
         const pg = await freshDatabase("postgresql", config.postgresUrl);
@@ -44,7 +48,8 @@ async function measure(): Promise<BenchResults> {
           log("load on PostgreSQL");
           load.push(await runLoad(config, pg, log));
           for (const w of load.at(-1)!.botWarnings) log(`  bot logged: ${w}`);
-          postgres = "the same load on a fresh schema of TEST_DATABASE_URL, a PostgreSQL server on the same machine (below)";
+          postgres =
+            "the same load on a fresh schema of TEST_DATABASE_URL, a PostgreSQL server on the same machine (below)";
         } finally {
           await pg.drop();
         }
@@ -64,7 +69,14 @@ async function measure(): Promise<BenchResults> {
   return {
     date: started.toISOString().slice(0, 16).replace("T", " ") + " UTC",
     quick: config.quick,
-    machine: { cpus: cpus.length, cpuModel: cpus[0]?.model.trim() ?? "unknown", memoryGb: Math.round(os.totalmem() / 1e8) / 10, node: process.version, platform: `${os.platform()} ${os.release()}`, loadAverage: [loadBefore, os.loadavg()[0]!].map((x) => Math.round(x * 100) / 100) },
+    machine: {
+      cpus: cpus.length,
+      cpuModel: cpus[0]?.model.trim() ?? "unknown",
+      memoryGb: Math.round(os.totalmem() / 1e8) / 10,
+      node: process.version,
+      platform: `${os.platform()} ${os.release()}`,
+      loadAverage: [loadBefore, os.loadavg()[0]!].map((x) => Math.round(x * 100) / 100),
+    },
     settings: { seconds: config.seconds, members: config.members, rates: config.rates, sizes: config.sizes },
     postgres,
     load,
@@ -74,9 +86,16 @@ async function measure(): Promise<BenchResults> {
 
 fs.mkdirSync(RESULTS, { recursive: true });
 const stamp = started.toISOString().slice(0, 16).replace(/:/g, "-");
-if (!from) fs.writeFileSync(path.join(RESULTS, `${stamp}${config.quick ? "-quick" : ""}.json`), `${JSON.stringify(results, null, 2)}\n`);
+if (!from)
+  fs.writeFileSync(
+    path.join(RESULTS, `${stamp}${config.quick ? "-quick" : ""}.json`),
+    `${JSON.stringify(results, null, 2)}\n`,
+  );
 const md = markdown(results);
 fs.writeFileSync(path.join(RESULTS, "latest.md"), md);
-if (results.load.some((l) => l.stages.length)) fs.writeFileSync(path.join(RESULTS, "latency.png"), await latencyChart(results.load));
+if (results.load.some((l) => l.stages.length))
+  fs.writeFileSync(path.join(RESULTS, "latency.png"), await latencyChart(results.load));
 log(`\n${md}`);
-log(`took ${Math.round((Date.now() - started.getTime()) / 1000)} s; results in ${path.relative(process.cwd(), RESULTS)}/`);
+log(
+  `took ${Math.round((Date.now() - started.getTime()) / 1000)} s; results in ${path.relative(process.cwd(), RESULTS)}/`,
+);

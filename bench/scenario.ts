@@ -21,8 +21,17 @@ const DAY = 86_400_000;
 export const SEEDED_REQUESTS = 5;
 const iso = (ms: number) => new Date(Math.floor(ms / 60_000) * 60_000).toISOString();
 
-export async function seedScenario(db: Db, organizerId: string, memberIds: string[], now = new Date()): Promise<Scenario> {
-  await setupCampaign(db, { name: "A dance party for the dancing man", goalCents: 2_000_000, userId: organizerId }, now);
+export async function seedScenario(
+  db: Db,
+  organizerId: string,
+  memberIds: string[],
+  now = new Date(),
+): Promise<Scenario> {
+  await setupCampaign(
+    db,
+    { name: "A dance party for the dancing man", goalCents: 2_000_000, userId: organizerId },
+    now,
+  );
   const event = await createEvent(
     db,
     { name: "The dance party", starts: iso(now.getTime() + 30 * DAY), capacity: 100_000, createdBy: organizerId, now },
@@ -32,17 +41,38 @@ export async function seedScenario(db: Db, organizerId: string, memberIds: strin
   const shiftIds: number[] = [];
   for (let i = 0; i < Math.ceil(memberIds.length / perShift); i++) {
     const startsAt = new Date(now.getTime() + 10 * DAY + i * 3_600_000);
-    const shift = await addShift(db, { roleName: "Door", startsAt, endsAt: new Date(startsAt.getTime() + 3_600_000), capacity: MAX_CAPACITY, createdBy: organizerId, now });
+    const shift = await addShift(db, {
+      roleName: "Door",
+      startsAt,
+      endsAt: new Date(startsAt.getTime() + 3_600_000),
+      capacity: MAX_CAPACITY,
+      createdBy: organizerId,
+      now,
+    });
     shiftIds.push(shift.id);
   }
-  const offer = await createOffer(db, organizerId, { djName: "DJ Bench", genres: "disco", minutes: 240, links: "", note: "" }, now);
+  const offer = await createOffer(
+    db,
+    organizerId,
+    { djName: "DJ Bench", genres: "disco", minutes: 240, links: "", note: "" },
+    now,
+  );
   await reviewOffer(db, offer.id, "approve", organizerId, now);
-  const set = await placeSet(db, { offerId: offer.id, startsAt: new Date(now.getTime() - 600_000), endsAt: new Date(now.getTime() + 6 * 3_600_000) }, now);
+  const set = await placeSet(
+    db,
+    { offerId: offer.id, startsAt: new Date(now.getTime() - 600_000), endsAt: new Date(now.getTime() + 6 * 3_600_000) },
+    now,
+  );
   const limits = { REQUEST_COOLDOWN_SECONDS: 0, REQUEST_MAX_OPEN_PER_SET: 100, REQUEST_BLOCKED_WORDS: [] };
   const requestIds: number[] = [];
   for (let i = 0; i < SEEDED_REQUESTS; i++) {
     const userId = memberIds[i % memberIds.length]!;
-    const r = await requestTrack(db, limits, { userId, title: `Keep dancing ${i + 1}`, artist: "The Seed", setId: set.id }, now);
+    const r = await requestTrack(
+      db,
+      limits,
+      { userId, title: `Keep dancing ${i + 1}`, artist: "The Seed", setId: set.id },
+      now,
+    );
     requestIds.push(r.request.id);
   }
   return { eventId: event.id, shiftIds, setId: set.id, requestIds };

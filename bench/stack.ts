@@ -56,7 +56,9 @@ export async function startBenchStack(options: StackOptions): Promise<BenchStack
     MEMBER_RATE_LIMIT: "1000000",
     KEEP_DANCING_EXTRA_COMMANDS: FIXTURE_COMMANDS,
     // Node 20 refuses --cpu-prof in NODE_OPTIONS; a preload starts the same profiler (see the fixture).
-    ...(options.profileDir ? { NODE_OPTIONS: `--import ${pathToFileURL(CPU_PROFILER).href}`, BENCH_CPU_PROFILE_DIR: options.profileDir } : {}),
+    ...(options.profileDir
+      ? { NODE_OPTIONS: `--import ${pathToFileURL(CPU_PROFILER).href}`, BENCH_CPU_PROFILE_DIR: options.profileDir }
+      : {}),
   };
   const bot = spawnBot(env, { cwd });
   await bot.waitForLog((l) => l.msg === "ready", 90_000);

@@ -45,14 +45,33 @@ export function percentile(sorted: number[], p: number): number {
 
 export function latency(values: number[]): Latency {
   const sorted = [...values].sort((a, b) => a - b);
-  return { n: sorted.length, p50: round(percentile(sorted, 50)), p95: round(percentile(sorted, 95)), p99: round(percentile(sorted, 99)), max: round(sorted.at(-1) ?? NaN) };
+  return {
+    n: sorted.length,
+    p50: round(percentile(sorted, 50)),
+    p95: round(percentile(sorted, 95)),
+    p99: round(percentile(sorted, 99)),
+    max: round(sorted.at(-1) ?? NaN),
+  };
 }
 
 export function median(values: number[]): number {
-  return round(percentile([...values].sort((a, b) => a - b), 50), 2);
+  return round(
+    percentile(
+      [...values].sort((a, b) => a - b),
+      50,
+    ),
+    2,
+  );
 }
 
-export function summarize(label: string, offered: number | null, samples: Sample[], sent: number, errors: string[], cpu: { bot: number; driver: number }): StageStats {
+export function summarize(
+  label: string,
+  offered: number | null,
+  samples: Sample[],
+  sent: number,
+  errors: string[],
+  cpu: { bot: number; driver: number },
+): StageStats {
   const first = Math.min(...samples.map((s) => s.sentAt));
   const last = Math.max(...samples.map((s) => s.ackedAt));
   const seconds = samples.length ? (last - first) / 1000 : 0;
@@ -60,7 +79,13 @@ export function summarize(label: string, offered: number | null, samples: Sample
   const byKind = Object.fromEntries(
     kinds.map((k) => {
       const of = samples.filter((s) => s.kind === k);
-      return [k, { ...latency(of.map((s) => s.ackedAt - s.sentAt)), okShare: round(of.filter((s) => s.ok).length / of.length, 3) }];
+      return [
+        k,
+        {
+          ...latency(of.map((s) => s.ackedAt - s.sentAt)),
+          okShare: round(of.filter((s) => s.ok).length / of.length, 3),
+        },
+      ];
     }),
   );
   return {

@@ -8,11 +8,14 @@ import { discordTime } from "../src/services/time.js";
 const data = new SlashCommandBuilder()
   .setName("calendar")
   .setDescription("Your events and shifts in your own calendar app")
-  .addSubcommand((s) => s.setName("link").setDescription("Your private calendar address (events you go to, shifts you hold)"))
+  .addSubcommand((s) =>
+    s.setName("link").setDescription("Your private calendar address (events you go to, shifts you hold)"),
+  )
   .addSubcommand((s) => s.setName("reset").setDescription("A new private address; the old one stops working"))
   .toJSON();
 
-const HOW = "Add it as a subscription: Google Calendar > Other calendars > From URL; Apple Calendar > File > New Calendar Subscription; Outlook > Add calendar > Subscribe from web.";
+const HOW =
+  "Add it as a subscription: Google Calendar > Other calendars > From URL; Apple Calendar > File > New Calendar Subscription; Outlook > Add calendar > Subscribe from web.";
 
 function addresses(ctx: BotContext, token: string): string {
   const url = `${ctx.publicUrl()}/calendar/${token}.ics`;
@@ -26,7 +29,10 @@ async function link(ctx: BotContext, userId: string, reset: boolean): Promise<Re
       content: `You already have a private calendar address, made ${discordTime(feed.createdAt, "R")}. Only a fingerprint of it is kept, so it cannot be shown again: \`/calendar reset\` gives you a new one (the old one then stops working).`,
     };
   }
-  const lead = reset && "replaced" in feed && feed.replaced ? "Your old calendar address no longer works. Your new one:" : "Your private calendar, with the events you are going to (or waiting for) and your shifts:";
+  const lead =
+    reset && "replaced" in feed && feed.replaced
+      ? "Your old calendar address no longer works. Your new one:"
+      : "Your private calendar, with the events you are going to (or waiting for) and your shifts:";
   const publicFeed = `${ctx.publicUrl()}/calendar.ics`;
   return {
     content: [

@@ -1,6 +1,12 @@
 // /campaign: the goal and money raised, the status card, milestones, and what goes to X.
 // Thin handlers: parse, one service call, build the reply. The rules live in src/services and src/x.
-import { AttachmentBuilder, EmbedBuilder, SlashCommandBuilder, type ChatInputCommandInteraction, type RepliableInteraction } from "discord.js";
+import {
+  AttachmentBuilder,
+  EmbedBuilder,
+  SlashCommandBuilder,
+  type ChatInputCommandInteraction,
+  type RepliableInteraction,
+} from "discord.js";
 import { isCardCached, renderCardCached } from "../src/card/card.js";
 import { cardData, type CardData } from "../src/services/cardData.js";
 import { deferOnce } from "../src/discord/defer.js";
@@ -9,18 +15,47 @@ import { isOrganizer, requireOrganizer } from "../src/discord/permissions.js";
 import type { BotContext, CommandModule, Response } from "../src/discord/types.js";
 import { COLORS } from "../src/discord/views/palette.js";
 import { formatCount, formatMoney, percentOf, requireAmount } from "../src/services/amounts.js";
-import { addDonation, campaignNumbers, MAX_NOTE, pausePosting, requireCampaign, resumePosting, setRaisedTotal, setupCampaign } from "../src/services/campaign.js";
+import {
+  addDonation,
+  campaignNumbers,
+  MAX_NOTE,
+  pausePosting,
+  requireCampaign,
+  resumePosting,
+  setRaisedTotal,
+  setupCampaign,
+} from "../src/services/campaign.js";
 import { parseId } from "../src/services/ids.js";
 import { MAX_IMPORT_BYTES } from "../src/services/donationCsv.js";
 import { cancelImport, confirmImport, previewImport } from "../src/services/donationImports.js";
 import { latestDonations, ledgerTotal, sourceTotals } from "../src/services/donations.js";
 import { METRICS } from "../src/services/metricNames.js";
-import { addMilestone, listMilestones, milestoneSummary, nextMilestones, openMilestones, parseThreshold, removeMilestone } from "../src/services/milestones.js";
+import {
+  addMilestone,
+  listMilestones,
+  milestoneSummary,
+  nextMilestones,
+  openMilestones,
+  parseThreshold,
+  removeMilestone,
+} from "../src/services/milestones.js";
 import { readMetrics } from "../src/services/metrics.js";
 import { discordTime } from "../src/services/time.js";
-import { donationsView, importPreviewView, importResultText, IMPORT_PREFIX, sourcesView } from "../src/discord/views/donations.js";
+import {
+  donationsView,
+  importPreviewView,
+  importResultText,
+  IMPORT_PREFIX,
+  sourcesView,
+} from "../src/discord/views/donations.js";
 import { inQuietHours, nextCronRuns } from "../src/x/schedule.js";
-import { failedTweets, nextWaitingTweet, parseCard, recentTweets, requeueFailedTweet } from "../src/services/tweetOutbox.js";
+import {
+  failedTweets,
+  nextWaitingTweet,
+  parseCard,
+  recentTweets,
+  requeueFailedTweet,
+} from "../src/services/tweetOutbox.js";
 import { MAX_CAMPAIGN_NAME, MAX_TEMPLATE, PLACEHOLDERS, weightedLength } from "../src/services/postText.js";
 
 const CARD_FILE = "progress-card.png";
@@ -33,32 +68,69 @@ const data = new SlashCommandBuilder()
     s
       .setName("setup")
       .setDescription("Organizers: start the campaign, or change its name, goal, currency or hashtag")
-      .addStringOption((o) => o.setName("name").setDescription("Its name, as posts on X show it").setRequired(true).setMaxLength(MAX_CAMPAIGN_NAME))
-      .addStringOption((o) => o.setName("goal").setDescription("The goal, such as 20000 or 20,000").setRequired(true).setMaxLength(20))
-      .addStringOption((o) => o.setName("currency").setDescription("Three letters, such as USD (the default) or EUR").setMinLength(3).setMaxLength(3))
-      .addStringOption((o) => o.setName("hashtag").setDescription("Added to posts, such as KeepDancing (empty to remove)").setMaxLength(31)),
+      .addStringOption((o) =>
+        o
+          .setName("name")
+          .setDescription("Its name, as posts on X show it")
+          .setRequired(true)
+          .setMaxLength(MAX_CAMPAIGN_NAME),
+      )
+      .addStringOption((o) =>
+        o.setName("goal").setDescription("The goal, such as 20000 or 20,000").setRequired(true).setMaxLength(20),
+      )
+      .addStringOption((o) =>
+        o
+          .setName("currency")
+          .setDescription("Three letters, such as USD (the default) or EUR")
+          .setMinLength(3)
+          .setMaxLength(3),
+      )
+      .addStringOption((o) =>
+        o.setName("hashtag").setDescription("Added to posts, such as KeepDancing (empty to remove)").setMaxLength(31),
+      ),
   )
   .addSubcommand((s) =>
     s
       .setName("raised")
       .setDescription("Organizers: set the running total, read off the fundraising page")
-      .addStringOption((o) => o.setName("total").setDescription("The total raised, such as 33000, 33,000 or 33000.50").setRequired(true).setMaxLength(20))
-      .addStringOption((o) => o.setName("note").setDescription("Where it comes from (kept in the record)").setMaxLength(MAX_NOTE)),
+      .addStringOption((o) =>
+        o
+          .setName("total")
+          .setDescription("The total raised, such as 33000, 33,000 or 33000.50")
+          .setRequired(true)
+          .setMaxLength(20),
+      )
+      .addStringOption((o) =>
+        o.setName("note").setDescription("Where it comes from (kept in the record)").setMaxLength(MAX_NOTE),
+      ),
   )
   .addSubcommand((s) =>
     s
       .setName("donation")
       .setDescription("Organizers: add a donation to the total")
-      .addStringOption((o) => o.setName("amount").setDescription("The amount, such as 250 or 1,000.50").setRequired(true).setMaxLength(20))
-      .addStringOption((o) => o.setName("note").setDescription("A note for the record, such as cash at the bake sale").setMaxLength(MAX_NOTE)),
+      .addStringOption((o) =>
+        o.setName("amount").setDescription("The amount, such as 250 or 1,000.50").setRequired(true).setMaxLength(20),
+      )
+      .addStringOption((o) =>
+        o.setName("note").setDescription("A note for the record, such as cash at the bake sale").setMaxLength(MAX_NOTE),
+      ),
   )
   .addSubcommand((s) =>
     s
       .setName("import")
       .setDescription("Organizers: add donations from a GoFundMe, Givebutter or Donorbox export (CSV)")
-      .addAttachmentOption((o) => o.setName("file").setDescription("The export as downloaded, or a CSV of date,name,amount[,currency,id]").setRequired(true)),
+      .addAttachmentOption((o) =>
+        o
+          .setName("file")
+          .setDescription("The export as downloaded, or a CSV of date,name,amount[,currency,id]")
+          .setRequired(true),
+      ),
   )
-  .addSubcommand((s) => s.setName("sources").setDescription("Organizers: money per source (Stripe, Ko-fi, imports...) and the last of each"))
+  .addSubcommand((s) =>
+    s
+      .setName("sources")
+      .setDescription("Organizers: money per source (Stripe, Ko-fi, imports...) and the last of each"),
+  )
   .addSubcommand((s) => s.setName("donations").setDescription("Organizers: the latest donations, newest first"))
   .addSubcommandGroup((g) =>
     g
@@ -67,34 +139,68 @@ const data = new SlashCommandBuilder()
       .addSubcommand((s) =>
         s
           .setName("add")
-          .setDescription("Add a milestone (for a full lineup: metric lineup_sets, threshold the planned number of sets)")
+          .setDescription(
+            "Add a milestone (for a full lineup: metric lineup_sets, threshold the planned number of sets)",
+          )
           .addStringOption((o) =>
             o
               .setName("metric")
               .setDescription("What is counted")
               .setRequired(true)
-              .addChoices(...Object.entries(METRICS).map(([value, name]) => ({ name: `${name} (${value})`.slice(0, 100), value }))),
+              .addChoices(
+                ...Object.entries(METRICS).map(([value, name]) => ({
+                  name: `${name} (${value})`.slice(0, 100),
+                  value,
+                })),
+              ),
           )
-          .addStringOption((o) => o.setName("threshold").setDescription("A number (such as 500), an amount for money, or a percent of the goal (such as 125%)").setRequired(true).setMaxLength(20))
-          .addStringOption((o) => o.setName("template").setDescription("The post, with {milestone}, {campaign}, {raised}, {goal}, {hashtag}...").setMaxLength(MAX_TEMPLATE)),
+          .addStringOption((o) =>
+            o
+              .setName("threshold")
+              .setDescription("A number (such as 500), an amount for money, or a percent of the goal (such as 125%)")
+              .setRequired(true)
+              .setMaxLength(20),
+          )
+          .addStringOption((o) =>
+            o
+              .setName("template")
+              .setDescription("The post, with {milestone}, {campaign}, {raised}, {goal}, {hashtag}...")
+              .setMaxLength(MAX_TEMPLATE),
+          ),
       )
       .addSubcommand((s) => s.setName("list").setDescription("The milestones, reached and to come"))
       .addSubcommand((s) =>
         s
           .setName("remove")
           .setDescription("Remove a milestone not reached yet")
-          .addStringOption((o) => o.setName("milestone").setDescription("Start typing to pick one").setRequired(true).setAutocomplete(true).setMaxLength(20)),
+          .addStringOption((o) =>
+            o
+              .setName("milestone")
+              .setDescription("Start typing to pick one")
+              .setRequired(true)
+              .setAutocomplete(true)
+              .setMaxLength(20),
+          ),
       ),
   )
   .addSubcommand((s) => s.setName("preview").setDescription("Organizers: the next post to X, text and card"))
   .addSubcommand((s) => s.setName("pause").setDescription("Organizers: hold all posting to X (milestones still queue)"))
   .addSubcommand((s) => s.setName("resume").setDescription("Organizers: post to X again"))
-  .addSubcommand((s) => s.setName("history").setDescription("Organizers: posts to X, posted, waiting and failed, with their ids"))
+  .addSubcommand((s) =>
+    s.setName("history").setDescription("Organizers: posts to X, posted, waiting and failed, with their ids"),
+  )
   .addSubcommand((s) =>
     s
       .setName("retry")
       .setDescription("Organizers: queue a failed post to X again")
-      .addStringOption((o) => o.setName("post").setDescription("Start typing to pick a failed post").setRequired(true).setAutocomplete(true).setMaxLength(20)),
+      .addStringOption((o) =>
+        o
+          .setName("post")
+          .setDescription("Start typing to pick a failed post")
+          .setRequired(true)
+          .setAutocomplete(true)
+          .setMaxLength(20),
+      ),
   )
   .toJSON();
 
@@ -103,7 +209,10 @@ async function withCard(embed: EmbedBuilder, card: CardData, interaction: Replia
   // interaction past Discord's 3 s. A card already drawn for these numbers is answered at once.
   if (!isCardCached(card)) await deferOnce(interaction);
   const png = await renderCardCached(card);
-  return { embeds: [embed.setImage(`attachment://${CARD_FILE}`)], files: [new AttachmentBuilder(png, { name: CARD_FILE })] };
+  return {
+    embeds: [embed.setImage(`attachment://${CARD_FILE}`)],
+    files: [new AttachmentBuilder(png, { name: CARD_FILE })],
+  };
 }
 
 async function status(ctx: BotContext, interaction: RepliableInteraction): Promise<Response> {
@@ -114,13 +223,31 @@ async function status(ctx: BotContext, interaction: RepliableInteraction): Promi
     .setColor(COLORS.campaign)
     .setTitle(campaign.name)
     .addFields(
-      { name: "Raised", value: `${amount(metrics.raised_cents)} of ${amount(campaign.goalCents)} (${formatCount(percentOf(metrics.raised_cents, campaign.goalCents))}%)` },
+      {
+        name: "Raised",
+        value: `${amount(metrics.raised_cents)} of ${amount(campaign.goalCents)} (${formatCount(percentOf(metrics.raised_cents, campaign.goalCents))}%)`,
+      },
       { name: "Going", value: formatCount(metrics.rsvps_going), inline: true },
       { name: "Volunteers", value: formatCount(metrics.volunteers), inline: true },
-      { name: "Shifts filled", value: `${formatCount(metrics.shift_slots_filled)} of ${formatCount(metrics.shift_slots_total)}`, inline: true },
-      { name: "DJs in the lineup", value: `${formatCount(metrics.lineup_sets)} ${metrics.lineup_sets === 1 ? "set" : "sets"}`, inline: true },
+      {
+        name: "Shifts filled",
+        value: `${formatCount(metrics.shift_slots_filled)} of ${formatCount(metrics.shift_slots_total)}`,
+        inline: true,
+      },
+      {
+        name: "DJs in the lineup",
+        value: `${formatCount(metrics.lineup_sets)} ${metrics.lineup_sets === 1 ? "set" : "sets"}`,
+        inline: true,
+      },
     );
-  if (next.length) embed.addFields({ name: "Next milestones", value: next.slice(0, 6).map((m) => `${milestoneSummary(m, campaign.currency)}`).join(" · ") });
+  if (next.length)
+    embed.addFields({
+      name: "Next milestones",
+      value: next
+        .slice(0, 6)
+        .map((m) => `${milestoneSummary(m, campaign.currency)}`)
+        .join(" · "),
+    });
   return withCard(embed, cardData(campaign, metrics), interaction);
 }
 
@@ -128,7 +255,13 @@ async function setup(interaction: ChatInputCommandInteraction, ctx: BotContext):
   const goalCents = requireAmount(interaction.options.getString("goal", true), "the goal");
   const { campaign, created } = await setupCampaign(
     ctx.db,
-    { name: interaction.options.getString("name", true), goalCents, currency: interaction.options.getString("currency"), hashtag: interaction.options.getString("hashtag"), userId: interaction.user.id },
+    {
+      name: interaction.options.getString("name", true),
+      goalCents,
+      currency: interaction.options.getString("currency"),
+      hashtag: interaction.options.getString("hashtag"),
+      userId: interaction.user.id,
+    },
     ctx.now(),
   );
   const goal = formatMoney(campaign.goalCents, campaign.currency);
@@ -139,12 +272,28 @@ async function setup(interaction: ChatInputCommandInteraction, ctx: BotContext):
   };
 }
 
-async function recordMoney(interaction: ChatInputCommandInteraction, ctx: BotContext, kind: "raised" | "donation"): Promise<Response> {
+async function recordMoney(
+  interaction: ChatInputCommandInteraction,
+  ctx: BotContext,
+  kind: "raised" | "donation",
+): Promise<Response> {
   const note = interaction.options.getString("note");
   const change =
     kind === "raised"
-      ? await setRaisedTotal(ctx.db, requireAmount(interaction.options.getString("total", true), "the total", { allowZero: true }), interaction.user.id, note, ctx.now())
-      : await addDonation(ctx.db, requireAmount(interaction.options.getString("amount", true), "a donation"), interaction.user.id, note, ctx.now());
+      ? await setRaisedTotal(
+          ctx.db,
+          requireAmount(interaction.options.getString("total", true), "the total", { allowZero: true }),
+          interaction.user.id,
+          note,
+          ctx.now(),
+        )
+      : await addDonation(
+          ctx.db,
+          requireAmount(interaction.options.getString("amount", true), "a donation"),
+          interaction.user.id,
+          note,
+          ctx.now(),
+        );
   const campaign = await requireCampaign(ctx.db);
   const amount = (cents: number) => formatMoney(cents, campaign.currency);
   return {
@@ -155,20 +304,29 @@ async function recordMoney(interaction: ChatInputCommandInteraction, ctx: BotCon
 async function importFile(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<Response> {
   const campaign = await requireCampaign(ctx.db);
   const file = interaction.options.getAttachment("file", true);
-  if (file.size > MAX_IMPORT_BYTES) throw new UserError(`That file is ${Math.ceil(file.size / 1024)} KB; exports up to ${MAX_IMPORT_BYTES / 1024} KB are read. Split it and import each part.`);
-  if (!/\.(csv|txt)$/i.test(file.name)) throw new UserError("Attach the export as a .csv file, as the fundraising page downloads it.");
+  if (file.size > MAX_IMPORT_BYTES)
+    throw new UserError(
+      `That file is ${Math.ceil(file.size / 1024)} KB; exports up to ${MAX_IMPORT_BYTES / 1024} KB are read. Split it and import each part.`,
+    );
+  if (!/\.(csv|txt)$/i.test(file.name))
+    throw new UserError("Attach the export as a .csv file, as the fundraising page downloads it.");
   await deferOnce(interaction); // downloading and reading the file may take longer than Discord's 3 s
   const response = await fetch(file.url).catch(() => null);
   if (!response?.ok) throw new UserError("I could not download the file from Discord. Try again in a moment.");
   const bytes = Buffer.from(await response.arrayBuffer());
-  if (bytes.length > MAX_IMPORT_BYTES) throw new UserError(`That file is larger than ${MAX_IMPORT_BYTES / 1024} KB. Split it and import each part.`);
+  if (bytes.length > MAX_IMPORT_BYTES)
+    throw new UserError(`That file is larger than ${MAX_IMPORT_BYTES / 1024} KB. Split it and import each part.`);
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
     throw new UserError("That file is not UTF-8 text. Export it again as CSV (UTF-8).");
   }
-  const preview = await previewImport(ctx.db, { text, fileName: file.name, userId: interaction.user.id, timeZone: ctx.config.CAMPAIGN_TIMEZONE }, ctx.now());
+  const preview = await previewImport(
+    ctx.db,
+    { text, fileName: file.name, userId: interaction.user.id, timeZone: ctx.config.CAMPAIGN_TIMEZONE },
+    ctx.now(),
+  );
   return importPreviewView(preview, campaign.currency);
 }
 
@@ -181,20 +339,37 @@ async function sources(ctx: BotContext): Promise<Response> {
 async function addMilestoneFromOptions(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<Response> {
   const campaign = await requireCampaign(ctx.db);
   const metric = interaction.options.getString("metric", true);
-  const { threshold, percent } = parseThreshold(metric, interaction.options.getString("threshold", true), campaign.goalCents);
+  const { threshold, percent } = parseThreshold(
+    metric,
+    interaction.options.getString("threshold", true),
+    campaign.goalCents,
+  );
   const added = await addMilestone(
     ctx.db,
-    { metric, threshold, percent, template: interaction.options.getString("template"), userId: interaction.user.id, allowLinks: ctx.config.TWEET_ALLOW_LINKS, currency: campaign.currency },
+    {
+      metric,
+      threshold,
+      percent,
+      template: interaction.options.getString("template"),
+      userId: interaction.user.id,
+      allowLinks: ctx.config.TWEET_ALLOW_LINKS,
+      currency: campaign.currency,
+    },
     ctx.now(),
   );
-  return { content: `Milestone added: ${milestoneSummary(added, campaign.currency)}${added.template ? `, with your template (fits X's 280 with the largest values)` : ""}.` };
+  return {
+    content: `Milestone added: ${milestoneSummary(added, campaign.currency)}${added.template ? `, with your template (fits X's 280 with the largest values)` : ""}.`,
+  };
 }
 
 async function list(ctx: BotContext): Promise<Response> {
   const campaign = await requireCampaign(ctx.db);
   const rows = await listMilestones(ctx.db);
   const mark: Record<string, string> = { open: "○", reached: "✅ posted", passed: "↷ passed over" };
-  const lines = rows.map((m) => `${mark[m.status] ?? m.status} ${milestoneSummary(m, campaign.currency)}${m.template ? " · own template" : ""}`);
+  const lines = rows.map(
+    (m) =>
+      `${mark[m.status] ?? m.status} ${milestoneSummary(m, campaign.currency)}${m.template ? " · own template" : ""}`,
+  );
   let body = "";
   for (const [i, line] of lines.entries()) {
     if (body.length + line.length > 3_800) {
@@ -207,7 +382,11 @@ async function list(ctx: BotContext): Promise<Response> {
     .setColor(COLORS.campaign)
     .setTitle("Milestones")
     .setDescription(body || "None yet. Add one with /campaign milestone add.")
-    .setFooter({ text: `Placeholders for templates: ${Object.keys(PLACEHOLDERS).map((p) => `{${p}}`).join(" ")}` });
+    .setFooter({
+      text: `Placeholders for templates: ${Object.keys(PLACEHOLDERS)
+        .map((p) => `{${p}}`)
+        .join(" ")}`,
+    });
   return { embeds: [embed] };
 }
 
@@ -221,12 +400,20 @@ async function preview(ctx: BotContext, interaction: RepliableInteraction): Prom
     const embed = new EmbedBuilder()
       .setColor(COLORS.campaign)
       .setTitle("Nothing is waiting to be posted")
-      .setDescription(next.length ? `Next milestones: ${next.map((m) => `${milestoneSummary(m, campaign.currency)}`).join(" · ")}` : "No open milestones.");
+      .setDescription(
+        next.length
+          ? `Next milestones: ${next.map((m) => `${milestoneSummary(m, campaign.currency)}`).join(" · ")}`
+          : "No open milestones.",
+      );
     return withCard(embed, cardData(campaign, metrics), interaction);
   }
   const holds = [
-    campaign.pausedReason ? `paused (${campaign.pausedReason === "auth" ? "X refused the credentials" : "by an organizer"}); /campaign resume` : "",
-    inQuietHours(now, ctx.config.TWEET_QUIET_HOURS, ctx.config.CAMPAIGN_TIMEZONE) ? `quiet hours (${ctx.config.TWEET_QUIET_HOURS})` : "",
+    campaign.pausedReason
+      ? `paused (${campaign.pausedReason === "auth" ? "X refused the credentials" : "by an organizer"}); /campaign resume`
+      : "",
+    inQuietHours(now, ctx.config.TWEET_QUIET_HOURS, ctx.config.CAMPAIGN_TIMEZONE)
+      ? `quiet hours (${ctx.config.TWEET_QUIET_HOURS})`
+      : "",
     row.notBefore > now ? `retrying ${discordTime(row.notBefore, "R")}` : "",
   ].filter(Boolean);
   const embed = new EmbedBuilder()
@@ -236,7 +423,11 @@ async function preview(ctx: BotContext, interaction: RepliableInteraction): Prom
     .addFields(
       { name: "Length", value: `${weightedLength(row.text)}/280 weighted characters`, inline: true },
       { name: "Next run", value: tick ? discordTime(tick, "R") : "not scheduled", inline: true },
-      { name: "Goes to", value: ctx.config.twitter ? "X, with the card" : "the announce channel only: a dry run (no X credentials)", inline: true },
+      {
+        name: "Goes to",
+        value: ctx.config.twitter ? "X, with the card" : "the announce channel only: a dry run (no X credentials)",
+        inline: true,
+      },
     );
   if (holds.length) embed.addFields({ name: "Held", value: holds.join("\n") });
   return withCard(embed, parseCard(row), interaction);
@@ -248,8 +439,14 @@ async function retry(interaction: ChatInputCommandInteraction, ctx: BotContext):
   const id = /^\d{1,15}$/.test(raw) ? Number(raw) : NaN;
   if (!Number.isSafeInteger(id)) throw new UserError("Pick a failed post from the list as you type.");
   const row = await requeueFailedTweet(ctx.db, id, ctx.now(), ctx.config.TWEET_RETRY_HOURS);
-  if (!row) throw new UserError("That post is not waiting for a retry: it was queued again already, or it is not a failed post. /campaign history shows where it stands.", "conflict");
-  return { content: `Queued again: "${row.text.slice(0, 200)}". It goes out at the next posting run, and is retried for up to ${ctx.config.TWEET_RETRY_HOURS} hours if X is unwell.` };
+  if (!row)
+    throw new UserError(
+      "That post is not waiting for a retry: it was queued again already, or it is not a failed post. /campaign history shows where it stands.",
+      "conflict",
+    );
+  return {
+    content: `Queued again: "${row.text.slice(0, 200)}". It goes out at the next posting run, and is retried for up to ${ctx.config.TWEET_RETRY_HOURS} hours if X is unwell.`,
+  };
 }
 
 async function history(ctx: BotContext): Promise<Response> {
@@ -267,7 +464,10 @@ async function history(ctx: BotContext): Promise<Response> {
   const embed = new EmbedBuilder()
     .setColor(COLORS.campaign)
     .setTitle("Posts to X, newest first")
-    .setDescription(lines.join("\n").slice(0, 4000) || "Nothing yet: posts appear here when a milestone is reached or a digest is due.");
+    .setDescription(
+      lines.join("\n").slice(0, 4000) ||
+        "Nothing yet: posts appear here when a milestone is reached or a digest is due.",
+    );
   return { embeds: [embed] };
 }
 
@@ -275,10 +475,22 @@ const campaign: CommandModule = {
   data,
   help: [
     { usage: "/campaign status", summary: "money raised, RSVPs, volunteers and the lineup, with the progress card" },
-    { usage: "/campaign setup name goal [currency] [hashtag]", summary: "start the campaign or change its goal", organizer: true },
-    { usage: "/campaign raised total [note]", summary: "set the running total from the fundraising page", organizer: true },
+    {
+      usage: "/campaign setup name goal [currency] [hashtag]",
+      summary: "start the campaign or change its goal",
+      organizer: true,
+    },
+    {
+      usage: "/campaign raised total [note]",
+      summary: "set the running total from the fundraising page",
+      organizer: true,
+    },
     { usage: "/campaign donation amount [note]", summary: "add a donation to the total", organizer: true },
-    { usage: "/campaign import file", summary: "add donations from a GoFundMe, Givebutter or Donorbox export", organizer: true },
+    {
+      usage: "/campaign import file",
+      summary: "add donations from a GoFundMe, Givebutter or Donorbox export",
+      organizer: true,
+    },
     { usage: "/campaign sources | donations", summary: "money per source; the latest donations", organizer: true },
     { usage: "/campaign milestone add|list|remove", summary: "the numbers posted when reached", organizer: true },
     { usage: "/campaign preview", summary: "the next post to X, with its card", organizer: true },
@@ -310,10 +522,16 @@ const campaign: CommandModule = {
         return preview(ctx, interaction);
       case "pause":
         await requireCampaign(ctx.db);
-        return { content: (await pausePosting(ctx.db, "organizer", ctx.now())) ? "Posting to X is paused. Milestones still queue; `/campaign resume` sends them." : "Posting to X was already paused. `/campaign resume` restarts it." };
+        return {
+          content: (await pausePosting(ctx.db, "organizer", ctx.now()))
+            ? "Posting to X is paused. Milestones still queue; `/campaign resume` sends them."
+            : "Posting to X was already paused. `/campaign resume` restarts it.",
+        };
       case "resume":
         await resumePosting(ctx.db);
-        return { content: "Posting to X resumes at the next scheduled run. `/campaign preview` shows what goes first." };
+        return {
+          content: "Posting to X resumes at the next scheduled run. `/campaign preview` shows what goes first.",
+        };
       case "history":
         return history(ctx);
       case "retry":
@@ -333,10 +551,20 @@ const campaign: CommandModule = {
     async [IMPORT_PREFIX](interaction, id, ctx) {
       requireOrganizer(interaction, ctx.config);
       const importId = Number(id.args[0]);
-      if (!Number.isSafeInteger(importId) || (id.action !== "confirm" && id.action !== "cancel")) return { content: NO_LONGER_ACTIVE };
+      if (!Number.isSafeInteger(importId) || (id.action !== "confirm" && id.action !== "cancel"))
+        return { content: NO_LONGER_ACTIVE };
       if (id.action === "cancel") {
         const cancelled = await cancelImport(ctx.db, importId);
-        return { kind: "update", message: { content: cancelled ? "Import cancelled: nothing was added." : "This import was already confirmed or cancelled.", embeds: [], components: [] } };
+        return {
+          kind: "update",
+          message: {
+            content: cancelled
+              ? "Import cancelled: nothing was added."
+              : "This import was already confirmed or cancelled.",
+            embeds: [],
+            components: [],
+          },
+        };
       }
       await deferOnce(interaction);
       const result = await confirmImport(ctx.db, importId, ctx.now());
@@ -358,7 +586,10 @@ const campaign: CommandModule = {
     const campaign = await requireCampaign(ctx.db).catch(() => null);
     const open = await openMilestones(ctx.db);
     return open
-      .map((m) => ({ name: `${milestoneSummary(m, campaign?.currency ?? "USD")}${m.template ? " (own template)" : ""}`.slice(0, 100), value: String(m.id) }))
+      .map((m) => ({
+        name: `${milestoneSummary(m, campaign?.currency ?? "USD")}${m.template ? " (own template)" : ""}`.slice(0, 100),
+        value: String(m.id),
+      }))
       .filter((c) => c.name.toLowerCase().includes(typed))
       .slice(0, 25);
   },

@@ -8,12 +8,44 @@ import { parseId } from "../src/services/ids.js";
 import { isOrganizer, requireOrganizer } from "../src/discord/permissions.js";
 import { claimPublicPost } from "../src/discord/publicPosts.js";
 import type { AutocompleteChoice, BotContext, CommandModule, Response } from "../src/discord/types.js";
-import { DJ_PREFIXES, lineupEmbed, offerModal, queueView, reviewMessage, setChoiceName } from "../src/discord/views/dj.js";
+import {
+  DJ_PREFIXES,
+  lineupEmbed,
+  offerModal,
+  queueView,
+  reviewMessage,
+  setChoiceName,
+} from "../src/discord/views/dj.js";
 import { showMemberText } from "../src/discord/views/text.js";
-import { approvedOffers, createOffer, pendingOffers, reviewOffer, withdrawable, withdrawOffer } from "../src/services/djs.js";
-import { currentOrNextSet, getSet, lineup, openSets, parseSlot, placeSet, STAGE_MAX, stageNames, withdrawSet } from "../src/services/lineup.js";
+import {
+  approvedOffers,
+  createOffer,
+  pendingOffers,
+  reviewOffer,
+  withdrawable,
+  withdrawOffer,
+} from "../src/services/djs.js";
+import {
+  currentOrNextSet,
+  getSet,
+  lineup,
+  openSets,
+  parseSlot,
+  placeSet,
+  STAGE_MAX,
+  stageNames,
+  withdrawSet,
+} from "../src/services/lineup.js";
 import { dayRange, discordTime, plainTime } from "../src/services/time.js";
-import { ARTIST_MAX, closableRequests, closeRequest, queuePage, requestTrack, TITLE_MAX, toggleVote } from "../src/services/trackRequests.js";
+import {
+  ARTIST_MAX,
+  closableRequests,
+  closeRequest,
+  queuePage,
+  requestTrack,
+  TITLE_MAX,
+  toggleVote,
+} from "../src/services/trackRequests.js";
 
 const data = new SlashCommandBuilder()
   .setName("dj")
@@ -24,7 +56,9 @@ const data = new SlashCommandBuilder()
     s
       .setName("withdraw")
       .setDescription("Withdraw your offer or one of your sets")
-      .addStringOption((o) => o.setName("what").setDescription("Your offer or set").setRequired(true).setAutocomplete(true)),
+      .addStringOption((o) =>
+        o.setName("what").setDescription("Your offer or set").setRequired(true).setAutocomplete(true),
+      ),
   )
   .addSubcommand((s) => s.setName("review").setDescription("Organizers: the oldest DJ offer waiting for a decision"))
   .addSubcommandGroup((g) =>
@@ -35,54 +69,90 @@ const data = new SlashCommandBuilder()
         s
           .setName("set")
           .setDescription("Organizers: place an approved DJ in a time slot")
-          .addIntegerOption((o) => o.setName("offer").setDescription("An approved DJ").setRequired(true).setAutocomplete(true))
-          .addStringOption((o) => o.setName("starts").setDescription("Start, e.g. 2026-12-05 20:00 or friday 8pm (campaign time zone)").setRequired(true).setMaxLength(60))
-          .addStringOption((o) => o.setName("ends").setDescription("End time, or a length in minutes such as 90").setRequired(true).setMaxLength(60))
-          .addStringOption((o) => o.setName("stage").setDescription("Stage (default: Main stage)").setMaxLength(STAGE_MAX).setAutocomplete(true)),
+          .addIntegerOption((o) =>
+            o.setName("offer").setDescription("An approved DJ").setRequired(true).setAutocomplete(true),
+          )
+          .addStringOption((o) =>
+            o
+              .setName("starts")
+              .setDescription("Start, e.g. 2026-12-05 20:00 or friday 8pm (campaign time zone)")
+              .setRequired(true)
+              .setMaxLength(60),
+          )
+          .addStringOption((o) =>
+            o
+              .setName("ends")
+              .setDescription("End time, or a length in minutes such as 90")
+              .setRequired(true)
+              .setMaxLength(60),
+          )
+          .addStringOption((o) =>
+            o
+              .setName("stage")
+              .setDescription("Stage (default: Main stage)")
+              .setMaxLength(STAGE_MAX)
+              .setAutocomplete(true),
+          ),
       )
       .addSubcommand((s) =>
         s
           .setName("show")
           .setDescription("The lineup, in your own time zone")
-          .addStringOption((o) => o.setName("day").setDescription("A day, e.g. 2026-12-05 or saturday").setMaxLength(60)),
+          .addStringOption((o) =>
+            o.setName("day").setDescription("A day, e.g. 2026-12-05 or saturday").setMaxLength(60),
+          ),
       ),
   )
   .addSubcommand((s) =>
     s
       .setName("request")
       .setDescription("Request a track for a set (the one playing now or next, unless you pick one)")
-      .addStringOption((o) => o.setName("title").setDescription("Track title").setRequired(true).setMaxLength(TITLE_MAX))
+      .addStringOption((o) =>
+        o.setName("title").setDescription("Track title").setRequired(true).setMaxLength(TITLE_MAX),
+      )
       .addStringOption((o) => o.setName("artist").setDescription("Artist").setRequired(true).setMaxLength(ARTIST_MAX))
-      .addIntegerOption((o) => o.setName("set").setDescription("The set (default: playing now, else next)").setAutocomplete(true))
+      .addIntegerOption((o) =>
+        o.setName("set").setDescription("The set (default: playing now, else next)").setAutocomplete(true),
+      )
       .addBooleanOption((o) => o.setName("notify").setDescription("Get a DM when it is played")),
   )
   .addSubcommand((s) =>
     s
       .setName("queue")
       .setDescription("The requests for a set, most votes first, with Upvote buttons")
-      .addIntegerOption((o) => o.setName("set").setDescription("The set (default: playing now, else next)").setAutocomplete(true)),
+      .addIntegerOption((o) =>
+        o.setName("set").setDescription("The set (default: playing now, else next)").setAutocomplete(true),
+      ),
   )
   .addSubcommand((s) =>
     s
       .setName("played")
       .setDescription("DJ of the set or organizers: mark a request played (tells who asked)")
-      .addIntegerOption((o) => o.setName("request").setDescription("A queued request").setRequired(true).setAutocomplete(true)),
+      .addIntegerOption((o) =>
+        o.setName("request").setDescription("A queued request").setRequired(true).setAutocomplete(true),
+      ),
   )
   .addSubcommand((s) =>
     s
       .setName("skip")
       .setDescription("DJ of the set or organizers: take a request off the queue")
-      .addIntegerOption((o) => o.setName("request").setDescription("A queued request").setRequired(true).setAutocomplete(true)),
+      .addIntegerOption((o) =>
+        o.setName("request").setDescription("A queued request").setRequired(true).setAutocomplete(true),
+      ),
   )
   .toJSON();
 
 /** An id option filled from autocomplete: any other number (a modified client's 1e15) is refused in words. */
 function idOption<T extends number | null>(value: T, what: string): T {
-  if (value !== null && parseId(value) === null) throw new UserError(`Pick a ${what} from the list that appears as you type.`);
+  if (value !== null && parseId(value) === null)
+    throw new UserError(`Pick a ${what} from the list that appears as you type.`);
   return value;
 }
 
-const actor = (interaction: Parameters<typeof isOrganizer>[0], ctx: BotContext) => ({ userId: interaction.user.id, organizer: isOrganizer(interaction, ctx.config) });
+const actor = (interaction: Parameters<typeof isOrganizer>[0], ctx: BotContext) => ({
+  userId: interaction.user.id,
+  organizer: isOrganizer(interaction, ctx.config),
+});
 const cut = (text: string) => (text.length > 100 ? `${text.slice(0, 99)}…` : text);
 
 async function execute(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<Response> {
@@ -112,7 +182,13 @@ async function execute(interaction: ChatInputCommandInteraction, ctx: BotContext
       const result = await requestTrack(
         ctx.db,
         ctx.config,
-        { userId: interaction.user.id, title: interaction.options.getString("title", true), artist: interaction.options.getString("artist", true), setId: idOption(interaction.options.getInteger("set"), "set"), notify: interaction.options.getBoolean("notify") ?? false },
+        {
+          userId: interaction.user.id,
+          title: interaction.options.getString("title", true),
+          artist: interaction.options.getString("artist", true),
+          setId: idOption(interaction.options.getInteger("set"), "set"),
+          notify: interaction.options.getBoolean("notify") ?? false,
+        },
         now,
       );
       const track = `**${showMemberText(result.request.title)}** by ${showMemberText(result.request.artist)}`;
@@ -120,21 +196,37 @@ async function execute(interaction: ChatInputCommandInteraction, ctx: BotContext
       const notify = interaction.options.getBoolean("notify") ? " You will get a DM when it is played." : "";
       return result.kind === "new"
         ? { content: `Requested ${track} for ${where}.${notify} See the queue with /dj queue.` }
-        : { content: `${track} was already requested for ${where}, so your request counts as a vote: ${result.request.votes} votes now.${notify}` };
+        : {
+            content: `${track} was already requested for ${where}, so your request counts as a vote: ${result.request.votes} votes now.${notify}`,
+          };
     }
     case "queue": {
       const setId = idOption(interaction.options.getInteger("set"), "set");
       const set = setId ? await getSet(ctx.db, setId) : await currentOrNextSet(ctx.db, now);
-      if (!set) throw new UserError(setId ? "That set is not in the lineup. Pick one from the list." : "No set is playing or coming up yet. See /dj lineup show.", "not_found");
+      if (!set)
+        throw new UserError(
+          setId
+            ? "That set is not in the lineup. Pick one from the list."
+            : "No set is playing or coming up yet. See /dj lineup show.",
+          "not_found",
+        );
       return queueView(set, await queuePage(ctx.db, set.id, 0), now);
     }
     case "played":
     case "skip": {
       const outcome = sub === "played" ? "played" : "skipped";
-      const { request, notified } = await closeRequest(ctx.db, actor(interaction, ctx), idOption(interaction.options.getInteger("request", true), "request")!, outcome, now);
+      const { request, notified } = await closeRequest(
+        ctx.db,
+        actor(interaction, ctx),
+        idOption(interaction.options.getInteger("request", true), "request")!,
+        outcome,
+        now,
+      );
       ctx.wakeDmQueue();
       const told = notified ? ` ${notified} member${notified === 1 ? "" : "s"} who asked will get a DM.` : "";
-      return { content: `Marked **${showMemberText(request.title)}** by ${showMemberText(request.artist)} ${outcome}.${told}` };
+      return {
+        content: `Marked **${showMemberText(request.title)}** by ${showMemberText(request.artist)} ${outcome}.${told}`,
+      };
     }
     default:
       return { content: "This command is no longer available. Type /dj to see the current ones." };
@@ -143,8 +235,21 @@ async function execute(interaction: ChatInputCommandInteraction, ctx: BotContext
 
 async function placeInLineup(interaction: ChatInputCommandInteraction, ctx: BotContext, now: Date): Promise<Response> {
   requireOrganizer(interaction, ctx.config);
-  const slot = parseSlot(interaction.options.getString("starts", true), interaction.options.getString("ends", true), ctx.config.CAMPAIGN_TIMEZONE, now);
-  const set = await placeSet(ctx.db, { offerId: idOption(interaction.options.getInteger("offer", true), "offer")!, stage: interaction.options.getString("stage"), ...slot }, now);
+  const slot = parseSlot(
+    interaction.options.getString("starts", true),
+    interaction.options.getString("ends", true),
+    ctx.config.CAMPAIGN_TIMEZONE,
+    now,
+  );
+  const set = await placeSet(
+    ctx.db,
+    {
+      offerId: idOption(interaction.options.getInteger("offer", true), "offer")!,
+      stage: interaction.options.getString("stage"),
+      ...slot,
+    },
+    now,
+  );
   ctx.wakeDmQueue();
   return {
     content: `Placed **${showMemberText(set.offer.djName, 60)}** on ${showMemberText(set.stage, 40)}: ${discordTime(set.startsAt, "F")} to ${discordTime(set.endsAt, "t")} (read in ${ctx.config.CAMPAIGN_TIMEZONE}). The DJ gets a DM.`,
@@ -154,18 +259,26 @@ async function placeInLineup(interaction: ChatInputCommandInteraction, ctx: BotC
 async function withdraw(interaction: ChatInputCommandInteraction, ctx: BotContext, now: Date): Promise<Response> {
   const [kind, idText] = interaction.options.getString("what", true).split(":");
   const id = parseId(idText);
-  if (id === null || (kind !== "offer" && kind !== "set")) throw new UserError("Pick your offer or set from the list that /dj withdraw shows.");
+  if (id === null || (kind !== "offer" && kind !== "set"))
+    throw new UserError("Pick your offer or set from the list that /dj withdraw shows.");
   const who = `<@${interaction.user.id}>`;
   if (kind === "offer") {
     const { offer, sets } = await withdrawOffer(ctx.db, interaction.user.id, id, now);
     refreshReviewPost(ctx, offer.id);
     const setsText = sets.length ? ` and ${sets.length} set${sets.length === 1 ? "" : "s"} in the lineup` : "";
     void notifyOrganizers(ctx, `${who} withdrew their DJ offer (${showMemberText(offer.djName, 60)})${setsText}.`);
-    return { content: `Your offer${setsText} ${sets.length ? "are" : "is"} withdrawn. The organizers have been told. Thank you for offering!` };
+    return {
+      content: `Your offer${setsText} ${sets.length ? "are" : "is"} withdrawn. The organizers have been told. Thank you for offering!`,
+    };
   }
   const set = await withdrawSet(ctx.db, interaction.user.id, id, now);
-  void notifyOrganizers(ctx, `${who} (${showMemberText(set.offer.djName, 60)}) withdrew their set on ${showMemberText(set.stage, 40)}, ${discordTime(set.startsAt, "F")}. The slot is free.`);
-  return { content: `Your set on ${showMemberText(set.stage, 40)} at ${discordTime(set.startsAt, "F")} is withdrawn; the organizers have been told. Your offer stays approved.` };
+  void notifyOrganizers(
+    ctx,
+    `${who} (${showMemberText(set.offer.djName, 60)}) withdrew their set on ${showMemberText(set.stage, 40)}, ${discordTime(set.startsAt, "F")}. The slot is free.`,
+  );
+  return {
+    content: `Your set on ${showMemberText(set.stage, 40)} at ${discordTime(set.startsAt, "F")} is withdrawn; the organizers have been told. Your offer stays approved.`,
+  };
 }
 
 async function autocomplete(interaction: AutocompleteInteraction, ctx: BotContext): Promise<AutocompleteChoice[]> {
@@ -178,19 +291,30 @@ async function autocomplete(interaction: AutocompleteInteraction, ctx: BotContex
     const offer = await withdrawable(ctx.db, interaction.user.id, now);
     if (!offer) return [];
     return [
-      { name: cut(`Offer: ${offer.djName} (${offer.status})${offer.sets.length ? `, with its ${offer.sets.length} set(s)` : ""}`), value: `offer:${offer.id}` },
+      {
+        name: cut(
+          `Offer: ${offer.djName} (${offer.status})${offer.sets.length ? `, with its ${offer.sets.length} set(s)` : ""}`,
+        ),
+        value: `offer:${offer.id}`,
+      },
       ...offer.sets.map((s) => ({ name: cut(`Set: ${s.stage}, ${plainTime(s.startsAt, tz)}`), value: `set:${s.id}` })),
     ].slice(0, 25);
   }
   if (focused.name === "offer") {
     if (!isOrganizer(interaction, ctx.config)) return [];
     const offers = await approvedOffers(ctx.db, query);
-    return offers.map((o) => ({ name: cut(`${o.djName} · ${o.minutes} min offered · ${o._count.sets} set(s) placed`), value: o.id }));
+    return offers.map((o) => ({
+      name: cut(`${o.djName} · ${o.minutes} min offered · ${o._count.sets} set(s) placed`),
+      value: o.id,
+    }));
   }
   if (focused.name === "stage") {
     const names = (await stageNames(ctx.db)).filter((n) => n.toLowerCase().includes(query.toLowerCase()));
-    const typed = query && !names.some((n) => n.toLowerCase() === query.toLowerCase()) ? [query.slice(0, STAGE_MAX)] : [];
-    return [...typed, ...(names.length || query ? names : ["Main stage"])].slice(0, 25).map((n) => ({ name: n, value: n }));
+    const typed =
+      query && !names.some((n) => n.toLowerCase() === query.toLowerCase()) ? [query.slice(0, STAGE_MAX)] : [];
+    return [...typed, ...(names.length || query ? names : ["Main stage"])]
+      .slice(0, 25)
+      .map((n) => ({ name: n, value: n }));
   }
   if (focused.name === "set") {
     const sets = await openSets(ctx.db, now, query);
@@ -198,7 +322,10 @@ async function autocomplete(interaction: AutocompleteInteraction, ctx: BotContex
   }
   if (focused.name === "request" && (sub === "played" || sub === "skip")) {
     const requests = await closableRequests(ctx.db, actor(interaction, ctx), query, now);
-    return requests.map((r) => ({ name: cut(`${r.title} — ${r.artist} · ${r.votes} vote(s) · ${r.set.offer.djName}`), value: r.id }));
+    return requests.map((r) => ({
+      name: cut(`${r.title} — ${r.artist} · ${r.votes} vote(s) · ${r.set.offer.djName}`),
+      value: r.id,
+    }));
   }
   return [];
 }
@@ -209,11 +336,18 @@ const dj: CommandModule = {
     { usage: "/dj offer", summary: "offer to play a DJ set; organizers review it and you get a DM" },
     { usage: "/dj withdraw what", summary: "withdraw your offer or one of your sets" },
     { usage: "/dj lineup show [day]", summary: "the lineup, in your own time zone, with the set playing now" },
-    { usage: "/dj request title artist [set] [notify]", summary: "request a track; the same track again counts as a vote" },
+    {
+      usage: "/dj request title artist [set] [notify]",
+      summary: "request a track; the same track again counts as a vote",
+    },
     { usage: "/dj queue [set]", summary: "the requests, most votes first; press a number to upvote" },
     { usage: "/dj played request · /dj skip request", summary: "DJ of the set: mark a request played or skipped" },
     { usage: "/dj review", summary: "the oldest DJ offer waiting for a decision", organizer: true },
-    { usage: "/dj lineup set offer starts ends [stage]", summary: "place an approved DJ in a slot (no overlaps per stage)", organizer: true },
+    {
+      usage: "/dj lineup set offer starts ends [stage]",
+      summary: "place an approved DJ in a slot (no overlaps per stage)",
+      organizer: true,
+    },
   ],
   execute,
   autocomplete,
@@ -238,7 +372,9 @@ const dj: CommandModule = {
       if (id.action === "vote") {
         const vote = await toggleVote(ctx.db, interaction.user.id, idArg(first, "request"), now);
         setId = vote.setId;
-        content = vote.voted ? `Your vote for **${showMemberText(vote.title)}** counts (${vote.votes} in all). Press again to take it back.` : `You took back your vote for **${showMemberText(vote.title)}**.`;
+        content = vote.voted
+          ? `Your vote for **${showMemberText(vote.title)}** counts (${vote.votes} in all). Press again to take it back.`
+          : `You took back your vote for **${showMemberText(vote.title)}**.`;
       } else if (id.action !== "page") {
         return { content: NO_LONGER_ACTIVE };
       }
@@ -251,10 +387,23 @@ const dj: CommandModule = {
   modals: {
     async [DJ_PREFIXES.offer](interaction, _id, ctx) {
       const field = (name: string) => interaction.fields.getTextInputValue(name) ?? "";
-      const offer = await createOffer(ctx.db, interaction.user.id, { djName: field("djName"), genres: field("genres"), minutes: field("minutes"), links: field("links"), note: field("note") }, ctx.now());
+      const offer = await createOffer(
+        ctx.db,
+        interaction.user.id,
+        {
+          djName: field("djName"),
+          genres: field("genres"),
+          minutes: field("minutes"),
+          links: field("links"),
+          note: field("note"),
+        },
+        ctx.now(),
+      );
       // Posted after the answer: the member's reply does not wait on a second Discord call.
       void postReview(ctx, offer);
-      return { content: `Thank you! Your offer to play as **${showMemberText(offer.djName, 60)}** (${offer.minutes} minutes) is with the organizers. You will get a DM when they decide.` };
+      return {
+        content: `Thank you! Your offer to play as **${showMemberText(offer.djName, 60)}** (${offer.minutes} minutes) is with the organizers. You will get a DM when they decide.`,
+      };
     },
   },
 };

@@ -11,7 +11,10 @@ export function helpText(lines: HelpLine[], organizer: boolean): string {
 }
 
 const help: CommandModule = {
-  data: new SlashCommandBuilder().setName("help").setDescription("What this bot does and the commands you can use").toJSON(),
+  data: new SlashCommandBuilder()
+    .setName("help")
+    .setDescription("What this bot does and the commands you can use")
+    .toJSON(),
   help: [{ usage: "/help", summary: "this list" }],
   async execute(interaction, ctx) {
     const lines = ctx.commands.flatMap((c) => c.help);

@@ -8,7 +8,13 @@ import { ForgedInput } from "../src/errors.js";
 import { idArg, pageArg } from "../src/discord/ids.js";
 import { parseSmallInt } from "../src/services/ids.js";
 import { isOrganizer, requireOrganizer } from "../src/discord/permissions.js";
-import type { BotContext, CommandModule, ComponentInteraction, ParsedCustomId, Response } from "../src/discord/types.js";
+import type {
+  BotContext,
+  CommandModule,
+  ComponentInteraction,
+  ParsedCustomId,
+  Response,
+} from "../src/discord/types.js";
 import { guestsText, people, RSVP_PREFIX } from "../src/discord/views/announcement.js";
 import { pagerRows } from "../src/discord/views/pager.js";
 import { COLORS } from "../src/discord/views/palette.js";
@@ -16,7 +22,14 @@ import { showMemberText } from "../src/discord/views/text.js";
 import { eventChoices, eventNumbers, requireEvent, resolveEvent, type Event } from "../src/services/events.js";
 import { eventIcs, icsFileName } from "../src/services/ics.js";
 import { answerChoices, rsvpCsv, rsvpPage, type ListRow } from "../src/services/rsvpLists.js";
-import { answerRsvp, myRsvps, removeRsvp, setReminders, type AnswerKind, type AnswerResult } from "../src/services/rsvps.js";
+import {
+  answerRsvp,
+  myRsvps,
+  removeRsvp,
+  setReminders,
+  type AnswerKind,
+  type AnswerResult,
+} from "../src/services/rsvps.js";
 import { discordWhen } from "../src/services/time.js";
 
 const OPTIONAL_EVENT = "The event (start typing; left out: the next one)";
@@ -29,33 +42,66 @@ const data = new SlashCommandBuilder()
       .setName("going")
       .setDescription("You are going (guests count toward the seats)")
       .addStringOption(eventOption(OPTIONAL_EVENT))
-      .addIntegerOption((o) => o.setName("guests").setDescription("How many guests you bring (0 if just you)").setMinValue(0).setMaxValue(50)),
+      .addIntegerOption((o) =>
+        o.setName("guests").setDescription("How many guests you bring (0 if just you)").setMinValue(0).setMaxValue(50),
+      ),
   )
-  .addSubcommand((s) => s.setName("maybe").setDescription("You might come").addStringOption(eventOption(OPTIONAL_EVENT)))
-  .addSubcommand((s) => s.setName("decline").setDescription("You can't go (frees your seat for the waitlist)").addStringOption(eventOption(OPTIONAL_EVENT)))
+  .addSubcommand((s) =>
+    s.setName("maybe").setDescription("You might come").addStringOption(eventOption(OPTIONAL_EVENT)),
+  )
+  .addSubcommand((s) =>
+    s
+      .setName("decline")
+      .setDescription("You can't go (frees your seat for the waitlist)")
+      .addStringOption(eventOption(OPTIONAL_EVENT)),
+  )
   .addSubcommand((s) => s.setName("mine").setDescription("Your answers to upcoming events"))
   .addSubcommand((s) =>
     s
       .setName("reminders")
       .setDescription("Reminder DMs before events you are going to")
-      .addStringOption((o) => o.setName("state").setDescription("on or off").setRequired(true).addChoices({ name: "on", value: "on" }, { name: "off", value: "off" })),
+      .addStringOption((o) =>
+        o
+          .setName("state")
+          .setDescription("on or off")
+          .setRequired(true)
+          .addChoices({ name: "on", value: "on" }, { name: "off", value: "off" }),
+      ),
   )
-  .addSubcommand((s) => s.setName("list").setDescription("Organizers: who is going, waiting, maybe").addStringOption(eventOption(OPTIONAL_EVENT)))
-  .addSubcommand((s) => s.setName("export").setDescription("Organizers: every answer as a CSV file").addStringOption(eventOption(OPTIONAL_EVENT)))
+  .addSubcommand((s) =>
+    s
+      .setName("list")
+      .setDescription("Organizers: who is going, waiting, maybe")
+      .addStringOption(eventOption(OPTIONAL_EVENT)),
+  )
+  .addSubcommand((s) =>
+    s
+      .setName("export")
+      .setDescription("Organizers: every answer as a CSV file")
+      .addStringOption(eventOption(OPTIONAL_EVENT)),
+  )
   .addSubcommand((s) =>
     s
       .setName("remove")
       .setDescription("Organizers: remove a member's answer (someone who left)")
       .addStringOption(eventOption("The event", true))
-      .addStringOption((o) => o.setName("member").setDescription("Whose answer (start typing a name)").setRequired(true).setAutocomplete(true).setMaxLength(100)),
+      .addStringOption((o) =>
+        o
+          .setName("member")
+          .setDescription("Whose answer (start typing a name)")
+          .setRequired(true)
+          .setAutocomplete(true)
+          .setMaxLength(100),
+      ),
   )
   .toJSON();
-
 
 function answerText(r: AnswerResult): string {
   const e = r.event;
   const when = discordWhen(e.startsAt);
-  const freed = r.promoted.length ? ` The seats you freed went to ${r.promoted.length === 1 ? "the next person" : `the next ${r.promoted.length} people`} on the waitlist.` : "";
+  const freed = r.promoted.length
+    ? ` The seats you freed went to ${r.promoted.length === 1 ? "the next person" : `the next ${r.promoted.length} people`} on the waitlist.`
+    : "";
   switch (r.status) {
     case "going":
       return `You are **going** to **${e.name}**${guestsText(r.guests)}, ${when}.${freed} I will remind you by DM before it starts (\`/rsvp reminders off\` to stop that). Add it to your calendar with the attached file.`;
@@ -69,7 +115,13 @@ function answerText(r: AnswerResult): string {
 }
 
 /** The one path for an answer, from a command or a button: service call, announcement refresh, reply. */
-async function answer(ctx: BotContext, interaction: Interaction, eventId: number, kind: AnswerKind, guests?: number | null): Promise<Response> {
+async function answer(
+  ctx: BotContext,
+  interaction: Interaction,
+  eventId: number,
+  kind: AnswerKind,
+  guests?: number | null,
+): Promise<Response> {
   const result = await answerRsvp(ctx.db, {
     eventId,
     userId: interaction.user.id,
@@ -84,7 +136,9 @@ async function answer(ctx: BotContext, interaction: Interaction, eventId: number
   const withIcs = result.status === "going" || result.status === "waitlisted" || result.status === "maybe";
   return {
     content: answerText(result),
-    ...(withIcs ? { files: [{ attachment: Buffer.from(eventIcs(result.event, ctx.now())), name: icsFileName(result.event) }] } : {}),
+    ...(withIcs
+      ? { files: [{ attachment: Buffer.from(eventIcs(result.event, ctx.now())), name: icsFileName(result.event) }] }
+      : {}),
   };
 }
 
@@ -116,18 +170,29 @@ async function listPage(ctx: BotContext, event: Event, page: number) {
       text: `Going: ${counts.going}${counts.capacity !== null ? ` of ${counts.capacity} seats` : ""} (guests included) · waitlist: ${counts.waitlisted} · maybe: ${counts.maybe} · page ${list.page + 1} of ${list.pages}`,
     });
   const pageId = (target: number) => `${RSVP_PREFIX}:page:${event.id}:${target}`;
-  return { embeds: [embed], components: pagerRows({ page: list.page, hasNext: list.page + 1 < list.pages, customId: pageId }) };
+  return {
+    embeds: [embed],
+    components: pagerRows({ page: list.page, hasNext: list.page + 1 < list.pages, customId: pageId }),
+  };
 }
 
 async function mine(ctx: BotContext, userId: string): Promise<Response> {
   const answers = await myRsvps(ctx.db, userId, ctx.now());
-  if (!answers.length) return { content: "You have not answered any upcoming event. See /event list, then /rsvp going." };
+  if (!answers.length)
+    return { content: "You have not answered any upcoming event. See /event list, then /rsvp going." };
   const label = { going: "going", waitlisted: "on the waitlist", maybe: "maybe", declined: "can't go" } as const;
   const lines = answers.map((a) => {
     const place = a.position !== null ? ` (number ${a.position})` : "";
     return `**${a.event.name}** — ${discordWhen(a.event.startsAt)}: ${label[a.status]}${place}${guestsText(a.guests)}`;
   });
-  return { embeds: [new EmbedBuilder().setColor(COLORS.campaign).setTitle("Your answers").setDescription(lines.join("\n").slice(0, 4096))] };
+  return {
+    embeds: [
+      new EmbedBuilder()
+        .setColor(COLORS.campaign)
+        .setTitle("Your answers")
+        .setDescription(lines.join("\n").slice(0, 4096)),
+    ],
+  };
 }
 
 function eventIdArg(id: ParsedCustomId): number {
@@ -137,11 +202,18 @@ function eventIdArg(id: ParsedCustomId): number {
 const rsvp: CommandModule = {
   data,
   help: [
-    { usage: "/rsvp going [event] [guests]", summary: "say you are going, with guests; the waitlist takes over when seats run out" },
+    {
+      usage: "/rsvp going [event] [guests]",
+      summary: "say you are going, with guests; the waitlist takes over when seats run out",
+    },
     { usage: "/rsvp maybe [event] · /rsvp decline [event]", summary: "maybe, or can't go (frees your seat)" },
     { usage: "/rsvp mine", summary: "your answers and waitlist places" },
     { usage: "/rsvp reminders on|off", summary: "reminder DMs before events you are going to" },
-    { usage: "/rsvp list [event] · /rsvp export [event]", summary: "who is going, waiting, maybe; the CSV file", organizer: true },
+    {
+      usage: "/rsvp list [event] · /rsvp export [event]",
+      summary: "who is going, waiting, maybe; the CSV file",
+      organizer: true,
+    },
     { usage: "/rsvp remove event member", summary: "remove a member's answer (someone who left)", organizer: true },
   ],
   async execute(interaction, ctx) {
@@ -151,7 +223,11 @@ const rsvp: CommandModule = {
     if (sub === "reminders") {
       const on = interaction.options.getString("state", true) === "on";
       await setReminders(ctx.db, interaction.user.id, on, now);
-      return { content: on ? "Reminders are on: I will DM you before events you are going to." : "Reminders are off. Turn them back on with `/rsvp reminders on`." };
+      return {
+        content: on
+          ? "Reminders are on: I will DM you before events you are going to."
+          : "Reminders are off. Turn them back on with `/rsvp reminders on`.",
+      };
     }
     if (sub === "list" || sub === "export" || sub === "remove") requireOrganizer(interaction, ctx.config);
     const event = await resolveEvent(ctx.db, interaction.options.getString("event"), now);
@@ -166,14 +242,19 @@ const rsvp: CommandModule = {
         return listPage(ctx, event, 0);
       case "export": {
         const stream = await rsvpCsv(ctx.db, event.id);
-        return { content: `Every answer to **${event.name}**, as CSV.`, files: [{ attachment: stream, name: `rsvps-event-${event.id}.csv` }] };
+        return {
+          content: `Every answer to **${event.name}**, as CSV.`,
+          files: [{ attachment: stream, name: `rsvps-event-${event.id}.csv` }],
+        };
       }
       case "remove": {
         const userId = interaction.options.getString("member", true);
         const r = await removeRsvp(ctx.db, { eventId: event.id, userId, now });
         refreshAnnouncement(ctx, event.id);
         if (r.promoted.length) ctx.wakeDmQueue();
-        const moved = r.promoted.length ? ` ${people(r.promoted.length)} moved up from the waitlist and were told by DM.` : "";
+        const moved = r.promoted.length
+          ? ` ${people(r.promoted.length)} moved up from the waitlist and were told by DM.`
+          : "";
         return { content: `Removed <@${userId}>'s answer (${r.removed}) to **${event.name}**.${moved}` };
       }
     }
@@ -201,8 +282,13 @@ const rsvp: CommandModule = {
           return answer(ctx, interaction, eventId, "declined");
         case "guests": {
           // A value outside the menu ("51", "-1", "1.5") comes from a modified client: nothing we offered.
-          const value = interaction.isStringSelectMenu() ? parseSmallInt(interaction.values[0], 0, ctx.config.RSVP_MAX_GUESTS) : null;
-          if (value === null) throw new ForgedInput(`guests ${JSON.stringify(String(interaction.isStringSelectMenu() ? interaction.values[0] : "").slice(0, 20))}`);
+          const value = interaction.isStringSelectMenu()
+            ? parseSmallInt(interaction.values[0], 0, ctx.config.RSVP_MAX_GUESTS)
+            : null;
+          if (value === null)
+            throw new ForgedInput(
+              `guests ${JSON.stringify(String(interaction.isStringSelectMenu() ? interaction.values[0] : "").slice(0, 20))}`,
+            );
           return answer(ctx, interaction, eventId, "going", value);
         }
         case "page": {

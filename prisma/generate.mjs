@@ -26,6 +26,10 @@ try {
 }
 // prisma.config.ts points at prisma/schema; prisma/postgres/prisma.config.ts at the generated PostgreSQL files.
 for (const config of ["prisma.config.ts", "prisma/postgres/prisma.config.ts"]) {
-  const result = spawnSync(process.execPath, [prisma, "generate", "--no-hints", "--config", config], { cwd: root, env, stdio: "inherit" });
+  const result = spawnSync(process.execPath, [prisma, "generate", "--no-hints", "--config", config], {
+    cwd: root,
+    env,
+    stdio: "inherit",
+  });
   if (result.status !== 0) process.exit(result.status ?? 1);
 }

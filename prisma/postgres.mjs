@@ -35,7 +35,8 @@ export function translateSchema(text, file) {
   out = out.replace(/(generator\s+\w+\s*\{[^}]*?output\s*=\s*)"([^"]*)"/g, (_m, before, output) => {
     // The same client, generated for PostgreSQL beside the SQLite one.
     const target = path.resolve(root, SOURCE_SCHEMA, output).replace(/generated[\\/]prisma$/, "generated/postgres");
-    if (target === path.resolve(root, SOURCE_SCHEMA, output)) throw new Error(`${file}: the generator's output should end in generated/prisma`);
+    if (target === path.resolve(root, SOURCE_SCHEMA, output))
+      throw new Error(`${file}: the generator's output should end in generated/prisma`);
     return `${before}"${path.relative(path.join(root, OUT_SCHEMA), target).split(path.sep).join("/")}"`;
   });
   if (/@db\./.test(out)) throw new Error(`${file}: native type attributes (@db.*) cannot be translated from SQLite`);
@@ -151,9 +152,17 @@ function parseCreateTable(statement, where) {
   const table = { name: m[1], columns: [], primaryKey: [], foreignKeys: [] };
   for (const part of splitTopLevel(m[2])) {
     const pk = /^PRIMARY KEY\s*\(([^)]*)\)$/i.exec(part);
-    const fk = /^CONSTRAINT\s+"([^"]+)"\s+FOREIGN KEY\s*\(([^)]*)\)\s*REFERENCES\s+"([^"]+)"\s*\(([^)]*)\)\s*(.*)$/is.exec(part);
+    const fk =
+      /^CONSTRAINT\s+"([^"]+)"\s+FOREIGN KEY\s*\(([^)]*)\)\s*REFERENCES\s+"([^"]+)"\s*\(([^)]*)\)\s*(.*)$/is.exec(part);
     if (pk) table.primaryKey = identList(pk[1]);
-    else if (fk) table.foreignKeys.push({ name: fk[1], columns: identList(fk[2]), references: fk[3], referenced: identList(fk[4]), actions: fk[5].trim() });
+    else if (fk)
+      table.foreignKeys.push({
+        name: fk[1],
+        columns: identList(fk[2]),
+        references: fk[3],
+        referenced: identList(fk[4]),
+        actions: fk[5].trim(),
+      });
     else {
       const column = parseColumn(part, `${where}, table ${table.name}`);
       if (column.primaryKey) table.primaryKey = [column.name];
@@ -173,7 +182,8 @@ function pgColumn(column, where) {
 
 function pgCreateTable(table, where, name = table.name) {
   let body = table.columns.map((c) => `    ${pgColumn(c, where)}`).join(",\n");
-  if (table.primaryKey.length) body += `,\n\n    CONSTRAINT ${ident(`${name}_pkey`)} PRIMARY KEY (${table.primaryKey.map(ident).join(", ")})`;
+  if (table.primaryKey.length)
+    body += `,\n\n    CONSTRAINT ${ident(`${name}_pkey`)} PRIMARY KEY (${table.primaryKey.map(ident).join(", ")})`;
   return `CREATE TABLE ${ident(name)} (\n${body}\n)`;
 }
 
@@ -213,7 +223,10 @@ export function translateMigration(sql, name, state = { tables: new Map(), index
       };
       expectSkip(new RegExp(`^INSERT INTO\\s+"new_${target}"`, "i"));
       expectSkip(new RegExp(`^DROP TABLE\\s+"${target}"`, "i"));
-      if (!(j < statements.length && new RegExp(`^ALTER TABLE\\s+"new_${target}"\\s+RENAME TO\\s+"${target}"$`, "i").test(statements[j].sql))) {
+      if (!(
+        j < statements.length &&
+        new RegExp(`^ALTER TABLE\\s+"new_${target}"\\s+RENAME TO\\s+"${target}"$`, "i").test(statements[j].sql)
+      )) {
         throw new Error(`${where}: RedefineTables of ${target} without the rename Prisma writes`);
       }
       j++;
@@ -275,7 +288,13 @@ export function translateMigration(sql, name, state = { tables: new Map(), index
       table?.columns.push(column);
       out.push([comment ?? "-- AlterTable", `ALTER TABLE ${ident(m[1])} ADD COLUMN ${pgColumn(column, where)}`]);
       if (fk) {
-        const constraint = { name: `${m[1]}_${column.name}_fkey`, columns: [column.name], references: fk[1], referenced: identList(fk[2]), actions: fk[3].trim() };
+        const constraint = {
+          name: `${m[1]}_${column.name}_fkey`,
+          columns: [column.name],
+          references: fk[1],
+          referenced: identList(fk[2]),
+          actions: fk[3].trim(),
+        };
         table?.foreignKeys.push(constraint);
         foreignKeys.push(["-- AddForeignKey", pgForeignKey(m[1], constraint)]);
       }
@@ -320,7 +339,8 @@ function redefine(before, after, where, state) {
   const oldFks = new Map(before.foreignKeys.map((fk) => [fk.name, fk]));
   const newFks = new Map(after.foreignKeys.map((fk) => [fk.name, fk]));
   for (const [fkName, fk] of oldFks) {
-    if (!newFks.has(fkName) || fkKey(newFks.get(fkName)) !== fkKey(fk)) out.push(["-- DropForeignKey", `ALTER TABLE ${t} DROP CONSTRAINT ${ident(fkName)}`]);
+    if (!newFks.has(fkName) || fkKey(newFks.get(fkName)) !== fkKey(fk))
+      out.push(["-- DropForeignKey", `ALTER TABLE ${t} DROP CONSTRAINT ${ident(fkName)}`]);
   }
   const pkChanged = before.primaryKey.join(",") !== after.primaryKey.join(",");
   const alters = [];
@@ -339,11 +359,21 @@ function redefine(before, after, where, state) {
     const newNotNull = col.notNull || col.primaryKey;
     if (oldNotNull !== newNotNull) alters.push(`ALTER COLUMN ${ident(name)} ${newNotNull ? "SET" : "DROP"} NOT NULL`);
     if (old.default !== col.default && !col.autoincrement) {
-      alters.push(col.default === null ? `ALTER COLUMN ${ident(name)} DROP DEFAULT` : `ALTER COLUMN ${ident(name)} SET DEFAULT ${col.default}`);
+      alters.push(
+        col.default === null
+          ? `ALTER COLUMN ${ident(name)} DROP DEFAULT`
+          : `ALTER COLUMN ${ident(name)} SET DEFAULT ${col.default}`,
+      );
     }
-    if (old.autoincrement !== col.autoincrement) throw new Error(`${where}: ${after.name}.${name} changes autoincrement; write this migration for PostgreSQL by hand`);
+    if (old.autoincrement !== col.autoincrement)
+      throw new Error(
+        `${where}: ${after.name}.${name} changes autoincrement; write this migration for PostgreSQL by hand`,
+      );
   }
-  if (pkChanged && after.primaryKey.length) alters.push(`ADD CONSTRAINT ${ident(`${after.name}_pkey`)} PRIMARY KEY (${after.primaryKey.map(ident).join(", ")})`);
+  if (pkChanged && after.primaryKey.length)
+    alters.push(
+      `ADD CONSTRAINT ${ident(`${after.name}_pkey`)} PRIMARY KEY (${after.primaryKey.map(ident).join(", ")})`,
+    );
   if (alters.length) out.push(["-- AlterTable", `ALTER TABLE ${t} ${alters.join(",\n")}`]);
   for (const [fkName, fk] of newFks) {
     if (!oldFks.has(fkName) || fkKey(oldFks.get(fkName)) !== fkKey(fk)) out.push(["-- AddForeignKey", fkKey(fk)]);
@@ -359,7 +389,10 @@ function redefine(before, after, where, state) {
 export function render() {
   const files = new Map();
   const schemaDir = path.join(root, SOURCE_SCHEMA);
-  for (const file of fs.readdirSync(schemaDir).filter((f) => f.endsWith(".prisma")).sort()) {
+  for (const file of fs
+    .readdirSync(schemaDir)
+    .filter((f) => f.endsWith(".prisma"))
+    .sort()) {
     files.set(`${OUT_SCHEMA}/${file}`, translateSchema(fs.readFileSync(path.join(schemaDir, file), "utf8"), file));
   }
   const migrationsDir = path.join(root, SOURCE_MIGRATIONS);
@@ -430,7 +463,9 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     if (process.argv.includes("--check")) {
       const files = stale();
       if (files.length) {
-        console.error(`The PostgreSQL schema is stale; run npm run db:postgres:generate and commit:\n${files.map((f) => `  ${f}`).join("\n")}`);
+        console.error(
+          `The PostgreSQL schema is stale; run npm run db:postgres:generate and commit:\n${files.map((f) => `  ${f}`).join("\n")}`,
+        );
         process.exit(1);
       }
       console.log("prisma/postgres is current");

@@ -38,7 +38,10 @@ export interface BotOptions {
 
 export async function startBot(config: Config, log: Logger, options: BotOptions = {}) {
   const applied = await migrate(config.DATABASE_URL);
-  log.info({ database: redactUrl(config.DATABASE_URL), applied }, applied.length ? "database migrated" : "database up to date");
+  log.info(
+    { database: redactUrl(config.DATABASE_URL), applied },
+    applied.length ? "database migrated" : "database up to date",
+  );
   const db = createDb(config.DATABASE_URL);
 
   const commands = await loadCommands([COMMANDS_DIR, ...(options.extraCommandDirs ?? [])]);
@@ -67,7 +70,10 @@ export async function startBot(config: Config, log: Logger, options: BotOptions 
     client,
     commands,
     refreshLater: coalescer.refreshLater,
-    wakeDmQueue: () => void scheduler.runOnce(DM_QUEUE_JOB.name, (now) => flushDms(now), DM_QUEUE_JOB).catch((err: unknown) => log.warn({ err }, "DM queue failed")),
+    wakeDmQueue: () =>
+      void scheduler
+        .runOnce(DM_QUEUE_JOB.name, (now) => flushDms(now), DM_QUEUE_JOB)
+        .catch((err: unknown) => log.warn({ err }, "DM queue failed")),
   };
   const router = createRouter(commands, ctx, metrics.router);
 
@@ -79,12 +85,21 @@ export async function startBot(config: Config, log: Logger, options: BotOptions 
     gateway.on(Events.ShardDisconnect, (event, shardId) => {
       const code = (event as { code?: number }).code;
       const why =
-        code === 4004 ? "the token was refused (4004): check DISCORD_TOKEN" : code === 4014 ? "an intent the bot asks for is not enabled for it (4014)" : `Discord closed the gateway with ${code}, which allows no reconnect`;
+        code === 4004
+          ? "the token was refused (4004): check DISCORD_TOKEN"
+          : code === 4014
+            ? "an intent the bot asks for is not enabled for it (4014)"
+            : `Discord closed the gateway with ${code}, which allows no reconnect`;
       options.onFatal?.(`lost the Discord gateway for good: ${why}`, { code, shard: shardId });
     });
     // Under `npm run start:sharded`, discord.js reports shard states to the manager from the first client made in
     // the process, which is the REST client: pass them on to it.
-    for (const event of [Events.ShardReady, Events.ShardDisconnect, Events.ShardReconnecting, Events.ShardResume] as const) {
+    for (const event of [
+      Events.ShardReady,
+      Events.ShardDisconnect,
+      Events.ShardReconnecting,
+      Events.ShardResume,
+    ] as const) {
       gateway.on(event, (...args: unknown[]) => void client.emit(event as string, ...args));
     }
     try {
@@ -100,7 +115,11 @@ export async function startBot(config: Config, log: Logger, options: BotOptions 
       // The bot serves DISCORD_GUILD_ID only: any other server it is in (or is added to) is left.
       leaveOtherGuilds(readyClient, config.DISCORD_GUILD_ID, log);
       const { registered, removedGlobal } = await registerCommands(readyClient, db, commands, config.DISCORD_GUILD_ID);
-      if (removedGlobal > 0) log.warn({ removed: removedGlobal }, "removed global commands: the bot's commands live on DISCORD_GUILD_ID only");
+      if (removedGlobal > 0)
+        log.warn(
+          { removed: removedGlobal },
+          "removed global commands: the bot's commands live on DISCORD_GUILD_ID only",
+        );
       log.info({ user: readyClient.user.tag, commands: commands.length, registered }, "logged in to the gateway");
     } catch (err) {
       await gateway.destroy();

@@ -4,8 +4,7 @@ import { config as loadDotenv } from "dotenv";
 import cron from "node-cron";
 import { z } from "zod";
 
-const snowflake = (what: string) =>
-  z.string().regex(/^\d{17,20}$/, `must be a Discord id (17 to 20 digits): ${what}`);
+const snowflake = (what: string) => z.string().regex(/^\d{17,20}$/, `must be a Discord id (17 to 20 digits): ${what}`);
 const httpUrl = z
   .string()
   .refine((u) => URL.canParse(u) && /^https?:\/\//.test(u), "must be an http(s) URL such as http://127.0.0.1:8080/api")
@@ -21,7 +20,10 @@ const hourList = (fallback: string) =>
   z
     .string()
     .default(fallback)
-    .refine((s) => s.split(",").every((h) => /^\s*\d{1,3}(\.\d+)?\s*$/.test(h)), "must be hours separated by commas, such as 24,1")
+    .refine(
+      (s) => s.split(",").every((h) => /^\s*\d{1,3}(\.\d+)?\s*$/.test(h)),
+      "must be hours separated by commas, such as 24,1",
+    )
     .transform((s) => s.split(",").map((h) => Number(h.trim())));
 const cronExpression = (fallback: string) =>
   z
@@ -45,17 +47,30 @@ function isTimeZone(name: string): boolean {
 
 const schema = z
   .object({
-    DISCORD_TOKEN: z.string({ error: "is missing: the bot token from the Discord developer portal (your application > Bot > Reset Token)" }).regex(/^[^\s"']+$/, "must be the token alone, without spaces or quotes"),
+    DISCORD_TOKEN: z
+      .string({
+        error: "is missing: the bot token from the Discord developer portal (your application > Bot > Reset Token)",
+      })
+      .regex(/^[^\s"']+$/, "must be the token alone, without spaces or quotes"),
     DISCORD_GUILD_ID: z
-      .string({ error: "is missing: the id of your campaign's server, the one server the bot serves (Discord: Developer Mode on, right-click the server > Copy Server ID)" })
+      .string({
+        error:
+          "is missing: the id of your campaign's server, the one server the bot serves (Discord: Developer Mode on, right-click the server > Copy Server ID)",
+      })
       .regex(/^\d{17,20}$/, "must be a Discord id (17 to 20 digits): the server (guild) the bot serves"),
     DISCORD_API_URL: httpUrl.optional(),
     DATABASE_URL: z
       .string()
       .default("file:./data/keep-dancing.db")
-      .refine((u) => /^(file:|postgres(ql)?:\/\/)/.test(u), "must be file:./path/to.db (SQLite) or postgresql://user:password@host:5432/db"),
+      .refine(
+        (u) => /^(file:|postgres(ql)?:\/\/)/.test(u),
+        "must be file:./path/to.db (SQLite) or postgresql://user:password@host:5432/db",
+      ),
     SHARD_COUNT: integer(1, 1_000, 1),
-    CAMPAIGN_TIMEZONE: z.string().default("UTC").refine(isTimeZone, "must be an IANA time zone such as UTC, Europe/London or America/Los_Angeles"),
+    CAMPAIGN_TIMEZONE: z
+      .string()
+      .default("UTC")
+      .refine(isTimeZone, "must be an IANA time zone such as UTC, Europe/London or America/Los_Angeles"),
     ORGANIZER_ROLE_ID: snowflake("the role whose members run the campaign").optional(),
     ANNOUNCE_CHANNEL_ID: snowflake("the channel for announcements and milestones").optional(),
     DJ_REVIEW_CHANNEL_ID: snowflake("the channel where organizers review DJ offers").optional(),
@@ -70,7 +85,11 @@ const schema = z
     RSVP_REMINDER_HOURS: hourList("24,1"),
     SHIFT_DROP_CUTOFF_HOURS: integer(0, 720, 24),
     SHIFT_REMINDER_HOURS: hourList("24,2"),
-    MAX_SHIFTS_PER_VOLUNTEER: z.coerce.number({ error: "must be a whole number of at least 1" }).int("must be a whole number of at least 1").min(1, "must be a whole number of at least 1").optional(),
+    MAX_SHIFTS_PER_VOLUNTEER: z.coerce
+      .number({ error: "must be a whole number of at least 1" })
+      .int("must be a whole number of at least 1")
+      .min(1, "must be a whole number of at least 1")
+      .optional(),
     SHIFT_SUMMARY_CRON: cronExpression("0 9 * * *"),
     REQUEST_COOLDOWN_SECONDS: integer(0, 86_400, 120),
     MEMBER_RATE_LIMIT: integer(1, 1_000_000, 10),
@@ -79,7 +98,12 @@ const schema = z
     REQUEST_BLOCKED_WORDS: z
       .string()
       .default("")
-      .transform((s) => s.split(",").map((w) => w.trim().toLowerCase()).filter(Boolean)),
+      .transform((s) =>
+        s
+          .split(",")
+          .map((w) => w.trim().toLowerCase())
+          .filter(Boolean),
+      ),
 
     TWEET_CRON: cronExpression("*/15 * * * *"),
     DIGEST_CRON: cronExpression("0 18 * * *"),
@@ -95,21 +119,48 @@ const schema = z
     TWEET_RETRY_HOURS: integer(1, 720, 48),
 
     HTTP_PORT: integer(0, 65_535, 8080),
-    HTTP_HOST: z.string().default("127.0.0.1").refine((h) => /^[\w.:-]+$/.test(h), "must be an address to listen on, such as 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)"),
+    HTTP_HOST: z
+      .string()
+      .default("127.0.0.1")
+      .refine(
+        (h) => /^[\w.:-]+$/.test(h),
+        "must be an address to listen on, such as 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)",
+      ),
     PUBLIC_URL: httpUrl.optional(),
     DISCORD_INVITE_URL: httpUrl.optional(),
-    METRICS_TOKEN: z.string().min(16, "must be at least 16 characters (a random secret, such as the output of openssl rand -hex 24)").regex(/^[^\s"']+$/, "must be the token alone, without spaces or quotes").optional(),
+    METRICS_TOKEN: z
+      .string()
+      .min(16, "must be at least 16 characters (a random secret, such as the output of openssl rand -hex 24)")
+      .regex(/^[^\s"']+$/, "must be the token alone, without spaces or quotes")
+      .optional(),
     // Donations that count themselves (README, "Money that counts itself"): each webhook route exists only
     // when its secret is set.
-    STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9_]+$/, "must be the signing secret of your Stripe webhook endpoint, starting with whsec_").optional(),
-    KOFI_VERIFICATION_TOKEN: z.string().min(8, "must be the verification token from Ko-fi's webhook settings (at least 8 characters)").regex(/^[^\s"']+$/, "must be the token alone, without spaces or quotes").optional(),
+    STRIPE_WEBHOOK_SECRET: z
+      .string()
+      .regex(
+        /^whsec_[A-Za-z0-9_]+$/,
+        "must be the signing secret of your Stripe webhook endpoint, starting with whsec_",
+      )
+      .optional(),
+    KOFI_VERIFICATION_TOKEN: z
+      .string()
+      .min(8, "must be the verification token from Ko-fi's webhook settings (at least 8 characters)")
+      .regex(/^[^\s"']+$/, "must be the token alone, without spaces or quotes")
+      .optional(),
     DONATION_WEBHOOK_SECRET: z
       .string()
-      .refine((s) => /^whsec_[A-Za-z0-9+/]+={0,2}$/.test(s) && Buffer.from(s.slice(6), "base64").length >= 24, "must be whsec_ followed by at least 24 random bytes in base64, such as the output of: echo whsec_$(openssl rand -base64 32)")
+      .refine(
+        (s) => /^whsec_[A-Za-z0-9+/]+={0,2}$/.test(s) && Buffer.from(s.slice(6), "base64").length >= 24,
+        "must be whsec_ followed by at least 24 random bytes in base64, such as the output of: echo whsec_$(openssl rand -base64 32)",
+      )
       .optional(),
     DONATION_CHANNEL_ID: snowflake("the channel where each donation gets a short thank-you line").optional(),
 
-    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], { error: "must be one of fatal, error, warn, info, debug, trace, silent" }).default("info"),
+    LOG_LEVEL: z
+      .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
+        error: "must be one of fatal, error, warn, info, debug, trace, silent",
+      })
+      .default("info"),
     LOG_FORMAT: z.enum(["json", "pretty"], { error: "must be json or pretty" }).default("json"),
   })
   .superRefine((env, ctx) => {
@@ -164,7 +215,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       const name = String(issue.path[0] ?? "configuration");
       const value = present[name];
       // Secrets are never echoed, nor the password inside a URL (a mistyped DATABASE_URL still carries it).
-      const shown = value === undefined || /TOKEN|SECRET|KEY|PASSWORD/.test(name) ? "" : ` (got "${hidePassword(value)}")`;
+      const shown =
+        value === undefined || /TOKEN|SECRET|KEY|PASSWORD/.test(name) ? "" : ` (got "${hidePassword(value)}")`;
       // One line per variable: its first problem is the one to fix.
       if (seen.has(name)) return [];
       seen.add(name);
@@ -175,7 +227,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const env = parsed.data;
   const twitter =
     env.TWITTER_API_KEY && env.TWITTER_API_SECRET && env.TWITTER_ACCESS_TOKEN && env.TWITTER_ACCESS_SECRET
-      ? { appKey: env.TWITTER_API_KEY, appSecret: env.TWITTER_API_SECRET, accessToken: env.TWITTER_ACCESS_TOKEN, accessSecret: env.TWITTER_ACCESS_SECRET }
+      ? {
+          appKey: env.TWITTER_API_KEY,
+          appSecret: env.TWITTER_API_SECRET,
+          accessToken: env.TWITTER_ACCESS_TOKEN,
+          accessSecret: env.TWITTER_ACCESS_SECRET,
+        }
       : null;
   return { ...env, twitter };
 }

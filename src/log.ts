@@ -5,9 +5,25 @@ import pino, { type Logger } from "pino";
 
 export type { Logger };
 
-const SECRET_KEYS = ["DISCORD_TOKEN", "METRICS_TOKEN", "TWITTER_API_KEY", "TWITTER_API_SECRET", "TWITTER_ACCESS_TOKEN", "TWITTER_ACCESS_SECRET", "STRIPE_WEBHOOK_SECRET", "KOFI_VERIFICATION_TOKEN", "DONATION_WEBHOOK_SECRET", "token", "authorization", "twitter"];
+const SECRET_KEYS = [
+  "DISCORD_TOKEN",
+  "METRICS_TOKEN",
+  "TWITTER_API_KEY",
+  "TWITTER_API_SECRET",
+  "TWITTER_ACCESS_TOKEN",
+  "TWITTER_ACCESS_SECRET",
+  "STRIPE_WEBHOOK_SECRET",
+  "KOFI_VERIFICATION_TOKEN",
+  "DONATION_WEBHOOK_SECRET",
+  "token",
+  "authorization",
+  "twitter",
+];
 
-const redactPaths = SECRET_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]).concat(["headers.authorization", "*.headers.authorization"]);
+const redactPaths = SECRET_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]).concat([
+  "headers.authorization",
+  "*.headers.authorization",
+]);
 
 /** Removes interaction and webhook tokens from a URL or message (they let anyone answer as the bot for 15 min). */
 export function scrubTokens(text: string): string {
@@ -30,7 +46,10 @@ export function createLogger(options: { level: string; format: "json" | "pretty"
     },
     transport:
       options.format === "pretty"
-        ? { target: "pino-pretty", options: { colorize: false, translateTime: "HH:MM:ss", ignore: "pid,hostname,name", singleLine: true } }
+        ? {
+            target: "pino-pretty",
+            options: { colorize: false, translateTime: "HH:MM:ss", ignore: "pid,hostname,name", singleLine: true },
+          }
         : undefined,
   });
 }

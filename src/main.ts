@@ -20,8 +20,12 @@ function die(code: number, err: unknown, msg: string): never {
   log.flush?.();
   process.exit(code);
 }
-process.on("uncaughtException", (err) => die(EXIT_FAILURE, err, "uncaught exception: exiting so a supervisor restarts the bot"));
-process.on("unhandledRejection", (err) => die(EXIT_FAILURE, err, "unhandled promise rejection: exiting so a supervisor restarts the bot"));
+process.on("uncaughtException", (err) =>
+  die(EXIT_FAILURE, err, "uncaught exception: exiting so a supervisor restarts the bot"),
+);
+process.on("unhandledRejection", (err) =>
+  die(EXIT_FAILURE, err, "unhandled promise rejection: exiting so a supervisor restarts the bot"),
+);
 
 const ignored = ignoredTestHooks();
 if (ignored.length) log.warn({ ignored }, "test hooks are honoured only when NODE_ENV=test: ignored");
@@ -37,7 +41,9 @@ try {
       log.fatal(details, reason);
       // Stop what can be stopped quickly (the jobs give their leases back), but never linger.
       setTimeout(() => die(EXIT_GATEWAY_REFUSED, undefined, "exiting"), 3_000).unref();
-      void Promise.resolve(bot?.stop()).finally(() => die(EXIT_GATEWAY_REFUSED, undefined, "exiting: the gateway is gone"));
+      void Promise.resolve(bot?.stop()).finally(() =>
+        die(EXIT_GATEWAY_REFUSED, undefined, "exiting: the gateway is gone"),
+      );
     },
   });
 } catch (err) {

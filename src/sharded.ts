@@ -22,7 +22,10 @@ const log = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT, n
 process.on("uncaughtException", (err) => void fail(err, "uncaught exception"));
 process.on("unhandledRejection", (err) => void fail(err, "unhandled promise rejection"));
 if (config.DATABASE_URL.startsWith("file:") && config.SHARD_COUNT > 1) {
-  log.warn({ database: redactUrl(config.DATABASE_URL) }, "several shard processes on one SQLite file: fine on one machine, but PostgreSQL scales further");
+  log.warn(
+    { database: redactUrl(config.DATABASE_URL) },
+    "several shard processes on one SQLite file: fine on one machine, but PostgreSQL scales further",
+  );
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -44,7 +47,12 @@ manager.on("shardCreate", (shard: Shard) => {
     const code = (child as ChildProcess).exitCode;
     log.warn({ shard: shard.id, code }, "shard process ended");
     // Discord refused the gateway for good (invalid token, disallowed intents): respawning cannot help.
-    if (code === EXIT_GATEWAY_REFUSED) void fail(undefined, `shard ${shard.id} lost the Discord gateway for good (see its log): stopping every shard`, EXIT_GATEWAY_REFUSED);
+    if (code === EXIT_GATEWAY_REFUSED)
+      void fail(
+        undefined,
+        `shard ${shard.id} lost the Discord gateway for good (see its log): stopping every shard`,
+        EXIT_GATEWAY_REFUSED,
+      );
   });
   shard.on("ready", () => log.info({ shard: shard.id }, "shard ready"));
 });

@@ -5,7 +5,11 @@
 //   KEEP_DANCING_EXTRA_COMMANDS  a folder of extra command files (tests/fixtures/commands, the bench's /ping)
 //   KEEP_DANCING_CRASH_AT        "before-post" or "after-post": the outbox kills its own process there
 //   KEEP_DANCING_GATEWAY_LEASE   "off": every process connects to the gateway without the lease
-export const TEST_HOOKS = ["KEEP_DANCING_EXTRA_COMMANDS", "KEEP_DANCING_CRASH_AT", "KEEP_DANCING_GATEWAY_LEASE"] as const;
+export const TEST_HOOKS = [
+  "KEEP_DANCING_EXTRA_COMMANDS",
+  "KEEP_DANCING_CRASH_AT",
+  "KEEP_DANCING_GATEWAY_LEASE",
+] as const;
 export type TestHook = (typeof TEST_HOOKS)[number];
 
 export function testHook(name: TestHook, env: NodeJS.ProcessEnv = process.env): string | undefined {

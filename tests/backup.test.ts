@@ -22,12 +22,15 @@ function sqliteDb(name: string) {
 
 describe("db:backup", () => {
   it("names the copy by the time, under backups/ beside the database", () => {
-    expect(defaultBackupPath("/srv/data/keep-dancing.db", new Date("2026-11-29T03:15:07.123Z"))).toBe("/srv/data/backups/keep-dancing-20261129-031507.db");
+    expect(defaultBackupPath("/srv/data/keep-dancing.db", new Date("2026-11-29T03:15:07.123Z"))).toBe(
+      "/srv/data/backups/keep-dancing-20261129-031507.db",
+    );
   });
 
   it("copies a database while another connection writes to it; the copy restores and reads", async () => {
     const { url, db } = sqliteDb("live.db");
-    const write = (i: number) => db.directMessage.create({ data: { dedupeKey: `k${i}`, userId: "1", content: `message ${i}` } });
+    const write = (i: number) =>
+      db.directMessage.create({ data: { dedupeKey: `k${i}`, userId: "1", content: `message ${i}` } });
     for (let i = 0; i < 200; i++) await write(i);
     // Writes keep coming while the copy is taken, as they would from the running bot.
     let writing = true;
@@ -72,11 +75,19 @@ describe("db:backup", () => {
     const { db } = sqliteDb("cli/data/keep-dancing.db");
     await db.directMessage.create({ data: { dedupeKey: "cli", userId: "1", content: "hello" } });
     await db.$disconnect();
-    const run = spawnSync(process.execPath, ["--import", pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href, path.resolve("src/db/backup.ts")], {
-      cwd: work,
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", DATABASE_URL: "file:./data/keep-dancing.db" },
-      encoding: "utf8",
-    });
+    const run = spawnSync(
+      process.execPath,
+      ["--import", pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href, path.resolve("src/db/backup.ts")],
+      {
+        cwd: work,
+        env: {
+          PATH: process.env.PATH ?? "",
+          HOME: process.env.HOME ?? "",
+          DATABASE_URL: "file:./data/keep-dancing.db",
+        },
+        encoding: "utf8",
+      },
+    );
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
     const copies = fs.readdirSync(path.join(work, "data", "backups"));

@@ -36,7 +36,9 @@ describe("the bot process", () => {
     await stack.restart();
     await stack.restart();
     expect(stack.discord.bulkOverwriteCount).toBe(1);
-    const registration = await stack.db.commandRegistration.findUniqueOrThrow({ where: { scope: stack.discord.guild.id } });
+    const registration = await stack.db.commandRegistration.findUniqueOrThrow({
+      where: { scope: stack.discord.guild.id },
+    });
     expect(registration.hash).toMatch(/^[0-9a-f]{64}$/);
   }, 120_000); // two restarts of the real bot: on a loaded 2-core machine a start alone can take 10 s
 
@@ -77,7 +79,9 @@ describe("the bot process", () => {
     // MAX_CONCURRENT (32) slow handlers hold every slot for 3 s; the ones queued behind them cannot be answered
     // within Discord's 3 s, so they are dropped instead of worked on for nobody.
     const crowd = Array.from({ length: 36 }, (_, i) => stack.discord.addMember({ username: `burst${i}` }));
-    const results = await Promise.allSettled(crowd.map((m) => stack.discord.runCommand(m, "slow", { ms: 3_000 }, { timeoutMs: 8_000 })));
+    const results = await Promise.allSettled(
+      crowd.map((m) => stack.discord.runCommand(m, "slow", { ms: 3_000 }, { timeoutMs: 8_000 })),
+    );
     const answered = results.filter((r) => r.status === "fulfilled");
     expect(answered).toHaveLength(32);
     expect(answered.every((r) => r.value.content === "done after 3000 ms")).toBe(true);

@@ -12,11 +12,24 @@ import { startStack, type Stack } from "./support/stack.js";
 let stack: Stack;
 let base: string;
 let ava: Member, ben: Member, chloe: Member, lumen: Member;
-let partyA = 0, partyB = 0, doorShift = 0, setId = 0;
+let partyA = 0,
+  partyB = 0,
+  doorShift = 0,
+  setId = 0;
 let benFirst = "";
 
-const run = (member: Member, name: string, subcommand: string, options: Record<string, string | number | boolean> = {}, group?: string) =>
-  stack.discord.runCommand(member, name, options, { subcommand, ...(group ? { group } : {}), ignoreDefaultPermissions: true });
+const run = (
+  member: Member,
+  name: string,
+  subcommand: string,
+  options: Record<string, string | number | boolean> = {},
+  group?: string,
+) =>
+  stack.discord.runCommand(member, name, options, {
+    subcommand,
+    ...(group ? { group } : {}),
+    ignoreDefaultPermissions: true,
+  });
 const text = (r: InteractionResult) => String(r.message?.content ?? r.content ?? "");
 
 interface Entry {
@@ -68,22 +81,56 @@ beforeAll(async () => {
   // Created through the service, not /event create: that command also calls Discord's scheduled-event API
   // before answering, which on a loaded machine can miss the emulator's 3 s deadline; /event has its own tests.
   const settings = { timeZone: "UTC", reminderHours: [24, 1] };
-  await createEvent(stack.db, { name: "Party A; the warm-up", starts: "in 10 days at 8pm", capacity: 1, location: "Hall, room 2", createdBy: ava.id, now: new Date() }, settings);
-  await createEvent(stack.db, { name: "Party B", starts: "in 12 days at 8pm", createdBy: ava.id, now: new Date() }, settings);
+  await createEvent(
+    stack.db,
+    {
+      name: "Party A; the warm-up",
+      starts: "in 10 days at 8pm",
+      capacity: 1,
+      location: "Hall, room 2",
+      createdBy: ava.id,
+      now: new Date(),
+    },
+    settings,
+  );
+  await createEvent(
+    stack.db,
+    { name: "Party B", starts: "in 12 days at 8pm", createdBy: ava.id, now: new Date() },
+    settings,
+  );
   [partyA, partyB] = (await stack.db.event.findMany({ orderBy: { id: "asc" } })).map((e) => e.id) as [number, number];
   await run(ben, "rsvp", "going", { event: String(partyA) });
   expect(text(await run(chloe, "rsvp", "going", { event: String(partyA) }))).toMatch(/waitlist/);
   await run(chloe, "rsvp", "going", { event: String(partyB) });
   const day = DateTime.utc().plus({ days: 10 }).startOf("day");
-  await run(ava, "shifts", "add", { role: "Door", starts: day.plus({ hours: 19 }).toFormat("yyyy-LL-dd HH:mm"), ends: "21:00", capacity: 2 });
+  await run(ava, "shifts", "add", {
+    role: "Door",
+    starts: day.plus({ hours: 19 }).toFormat("yyyy-LL-dd HH:mm"),
+    ends: "21:00",
+    capacity: 2,
+  });
   doorShift = (await stack.db.shift.findFirstOrThrow()).id;
   await run(ben, "volunteer", "claim", { shift: String(doorShift) });
   await stack.discord.runCommand(lumen, "dj", {}, { subcommand: "offer" });
-  await stack.discord.submitModal(lumen, "djoffer:submit", { djName: "Lumen", genres: "disco", minutes: "120", links: "", note: "" });
+  await stack.discord.submitModal(lumen, "djoffer:submit", {
+    djName: "Lumen",
+    genres: "disco",
+    minutes: "120",
+    links: "",
+    note: "",
+  });
   const offer = await stack.db.djOffer.findFirstOrThrow();
-  const review = await stack.discord.waitFor(() => stack.discord.messages(stack.discord.guild.channels.review).find((m) => m.embeds[0]?.title === "DJ offer: Lumen"));
+  const review = await stack.discord.waitFor(() =>
+    stack.discord.messages(stack.discord.guild.channels.review).find((m) => m.embeds[0]?.title === "DJ offer: Lumen"),
+  );
   await stack.discord.clickButton(ava, review, `djreview:approve:${offer.id}`);
-  await run(ava, "dj", "set", { offer: offer.id, starts: day.plus({ hours: 22 }).toFormat("yyyy-LL-dd HH:mm"), ends: "120" }, "lineup");
+  await run(
+    ava,
+    "dj",
+    "set",
+    { offer: offer.id, starts: day.plus({ hours: 22 }).toFormat("yyyy-LL-dd HH:mm"), ends: "120" },
+    "lineup",
+  );
   setId = (await stack.db.djSet.findFirstOrThrow()).id;
 }, 120_000);
 afterAll(async () => stack?.close());
@@ -92,12 +139,18 @@ describe("calendar feeds", () => {
   it("/calendar.ics has every upcoming event and set, with stable UIDs and SEQUENCE, and parses", async () => {
     const first = await feed(`${base}/calendar.ics`);
     expect(first.name).toBe("A dance party for the dancing man");
-    expect(first.entries.map((e) => e.uid).sort()).toEqual([`event-${partyA}@keep-dancing.bot`, `event-${partyB}@keep-dancing.bot`, `set-${setId}@keep-dancing.bot`].sort());
+    expect(first.entries.map((e) => e.uid).sort()).toEqual(
+      [`event-${partyA}@keep-dancing.bot`, `event-${partyB}@keep-dancing.bot`, `set-${setId}@keep-dancing.bot`].sort(),
+    );
     const a = first.entries.find((e) => e.uid === `event-${partyA}@keep-dancing.bot`)!;
     expect(a.summary).toBe("Party A; the warm-up");
     expect(a.status).toBe("CONFIRMED");
     expect(a.end.getTime() - a.start.getTime()).toBe(3 * 3_600_000);
-    expect(first.entries.find((e) => e.uid.startsWith("set-"))).toMatchObject({ summary: "Lumen (DJ set)", status: "CONFIRMED", sequence: 0 });
+    expect(first.entries.find((e) => e.uid.startsWith("set-"))).toMatchObject({
+      summary: "Lumen (DJ set)",
+      status: "CONFIRMED",
+      sequence: 0,
+    });
     const again = await feed(`${base}/calendar.ics`);
     expect(again.entries.map((e) => [e.uid, e.sequence])).toEqual(first.entries.map((e) => [e.uid, e.sequence]));
     // No member in the public feed.

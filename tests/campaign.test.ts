@@ -1,7 +1,14 @@
 // The campaign: setup rules, every change of the money kept with who and when, posting pause, the digest,
 // and the milestone check staying on its index.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { addDonation, amountHistory, pausePosting, resumePosting, setRaisedTotal, setupCampaign } from "../src/services/campaign.js";
+import {
+  addDonation,
+  amountHistory,
+  pausePosting,
+  resumePosting,
+  setRaisedTotal,
+  setupCampaign,
+} from "../src/services/campaign.js";
 import { adjustMetric } from "../src/services/metrics.js";
 import { queueDigest } from "../src/x/digest.js";
 import { freshDb, testPostgresUrl, type TestDb } from "./support/db.js";
@@ -18,25 +25,50 @@ const OTHER = "100000000000000002";
 const NOW = new Date("2026-11-29T12:00:00Z");
 
 beforeEach(async () => {
-  for (const table of ["tweetOutbox", "milestone", "campaignAmountChange", "campaign", "metric"] as const) await (t.db[table] as { deleteMany(): Promise<unknown> }).deleteMany();
+  for (const table of ["tweetOutbox", "milestone", "campaignAmountChange", "campaign", "metric"] as const)
+    await (t.db[table] as { deleteMany(): Promise<unknown> }).deleteMany();
 });
 
 describe("setup", () => {
   it("keeps one campaign: a second setup changes it", async () => {
-    expect((await setupCampaign(t.db, { name: "A dance party", goalCents: 2_000_000, userId: ORGANIZER }, NOW)).created).toBe(true);
-    const again = await setupCampaign(t.db, { name: "A bigger dance party", goalCents: 3_000_000, currency: "eur", hashtag: "#KeepDancing", userId: OTHER }, NOW);
+    expect(
+      (await setupCampaign(t.db, { name: "A dance party", goalCents: 2_000_000, userId: ORGANIZER }, NOW)).created,
+    ).toBe(true);
+    const again = await setupCampaign(
+      t.db,
+      { name: "A bigger dance party", goalCents: 3_000_000, currency: "eur", hashtag: "#KeepDancing", userId: OTHER },
+      NOW,
+    );
     expect(again.created).toBe(false);
-    expect(again.campaign).toMatchObject({ name: "A bigger dance party", goalCents: 3_000_000, currency: "EUR", hashtag: "KeepDancing", createdBy: ORGANIZER });
+    expect(again.campaign).toMatchObject({
+      name: "A bigger dance party",
+      goalCents: 3_000_000,
+      currency: "EUR",
+      hashtag: "KeepDancing",
+      createdBy: ORGANIZER,
+    });
     expect(await t.db.campaign.count()).toBe(1);
-    const cleared = await setupCampaign(t.db, { name: "A bigger dance party", goalCents: 3_000_000, hashtag: "", userId: OTHER }, NOW);
+    const cleared = await setupCampaign(
+      t.db,
+      { name: "A bigger dance party", goalCents: 3_000_000, hashtag: "", userId: OTHER },
+      NOW,
+    );
     expect(cleared.campaign).toMatchObject({ hashtag: null, currency: "EUR" });
   });
 
   it("refuses what cannot go into a post", async () => {
-    await expect(setupCampaign(t.db, { name: "Party", goalCents: 0, userId: ORGANIZER }, NOW)).rejects.toThrow(/more than zero/);
-    await expect(setupCampaign(t.db, { name: "Party", goalCents: 100, currency: "XYZ", userId: ORGANIZER }, NOW)).rejects.toThrow(/currency code/);
-    await expect(setupCampaign(t.db, { name: "Party", goalCents: 100, hashtag: "two words", userId: ORGANIZER }, NOW)).rejects.toThrow(/hashtag/);
-    await expect(setupCampaign(t.db, { name: "see dance.party", goalCents: 100, userId: ORGANIZER }, NOW)).rejects.toThrow(/link/);
+    await expect(setupCampaign(t.db, { name: "Party", goalCents: 0, userId: ORGANIZER }, NOW)).rejects.toThrow(
+      /more than zero/,
+    );
+    await expect(
+      setupCampaign(t.db, { name: "Party", goalCents: 100, currency: "XYZ", userId: ORGANIZER }, NOW),
+    ).rejects.toThrow(/currency code/);
+    await expect(
+      setupCampaign(t.db, { name: "Party", goalCents: 100, hashtag: "two words", userId: ORGANIZER }, NOW),
+    ).rejects.toThrow(/hashtag/);
+    await expect(
+      setupCampaign(t.db, { name: "see dance.party", goalCents: 100, userId: ORGANIZER }, NOW),
+    ).rejects.toThrow(/link/);
   });
 
   it("needs a campaign before money is recorded", async () => {
@@ -79,7 +111,11 @@ describe("money", () => {
 
 describe("digest", () => {
   beforeEach(async () => {
-    await setupCampaign(t.db, { name: "A dance party", goalCents: 2_000_000, hashtag: "KeepDancing", userId: ORGANIZER }, NOW);
+    await setupCampaign(
+      t.db,
+      { name: "A dance party", goalCents: 2_000_000, hashtag: "KeepDancing", userId: ORGANIZER },
+      NOW,
+    );
   });
 
   it("posts a status only when the numbers moved since the last one, dated in the campaign's zone", async () => {
@@ -103,12 +139,17 @@ describe("digest", () => {
 
 describe("the milestone check stays cheap", () => {
   // SQLite's plan; PostgreSQL may rightly scan a table this small.
-  it.skipIf(testPostgresUrl())("finds crossings through the (metric, status, threshold) index, never a scan", async () => {
-    const plan = await t.db.$queryRawUnsafe<{ detail: string }[]>(
-      `EXPLAIN QUERY PLAN SELECT "id" FROM "Milestone" WHERE "metric" = ? AND "status" = 'open' AND "threshold" <= ? ORDER BY "threshold" DESC`,
-      "rsvps_going",
-      500,
-    );
-    expect(plan.map((p) => p.detail).join(" ")).toMatch(/USING (COVERING )?INDEX Milestone_metric_status_threshold_idx/);
-  });
+  it.skipIf(testPostgresUrl())(
+    "finds crossings through the (metric, status, threshold) index, never a scan",
+    async () => {
+      const plan = await t.db.$queryRawUnsafe<{ detail: string }[]>(
+        `EXPLAIN QUERY PLAN SELECT "id" FROM "Milestone" WHERE "metric" = ? AND "status" = 'open' AND "threshold" <= ? ORDER BY "threshold" DESC`,
+        "rsvps_going",
+        500,
+      );
+      expect(plan.map((p) => p.detail).join(" ")).toMatch(
+        /USING (COVERING )?INDEX Milestone_metric_status_threshold_idx/,
+      );
+    },
+  );
 });

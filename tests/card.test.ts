@@ -4,7 +4,14 @@ import { describe, expect, it } from "vitest";
 import { CARD, renderCard, renderCardCached } from "../src/card/card.js";
 import { cardAltText, type CardData } from "../src/services/cardData.js";
 
-const base: CardData = { name: "A dance party for the dancing man", raisedCents: 0, goalCents: 2_000_000, currency: "USD", rsvps: 412, volunteers: 37 };
+const base: CardData = {
+  name: "A dance party for the dancing man",
+  raisedCents: 0,
+  goalCents: 2_000_000,
+  currency: "USD",
+  rsvps: 412,
+  volunteers: 37,
+};
 
 async function pixels(png: Buffer) {
   const image = await loadImage(png);
@@ -55,7 +62,9 @@ describe("progress card", () => {
   });
 
   it("draws text (not blank outside the bar) with the shipped font", async () => {
-    const img = await pixels(await renderCard({ ...base, raisedCents: 500_000, headline: "Milestone: 25% of the goal" }));
+    const img = await pixels(
+      await renderCard({ ...base, raisedCents: 500_000, headline: "Milestone: 25% of the goal" }),
+    );
     const [br, bg, bb] = hex(CARD.colors.background);
     let ink = 0;
     for (let y = 40; y < 340; y++) {

@@ -12,7 +12,8 @@ afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true }
 function commandDir(name: string, components: string[], modals: string[] = []): string {
   const dir = tempDir("keep-dancing-commands-");
   dirs.push(dir);
-  const handlers = (list: string[]) => `{ ${list.map((p) => `${JSON.stringify(p)}: async () => ({ content: "x" })`).join(", ")} }`;
+  const handlers = (list: string[]) =>
+    `{ ${list.map((p) => `${JSON.stringify(p)}: async () => ({ content: "x" })`).join(", ")} }`;
   fs.writeFileSync(
     path.join(dir, `${name}.ts`),
     `export default { data: { name: ${JSON.stringify(name)}, description: "x" }, help: [], execute: async () => ({ content: "x" }), components: ${handlers(components)}, modals: ${handlers(modals)} };\n`,
@@ -29,8 +30,12 @@ describe("loading commands", () => {
   });
 
   it("refuses a second command that claims a prefix already taken, naming both files", async () => {
-    await expect(loadCommands([COMMANDS_DIR, commandDir("impostor", ["rsvp"])])).rejects.toThrow(/customId prefix "rsvp" is already used by .*rsvp\.ts/);
-    await expect(loadCommands([COMMANDS_DIR, commandDir("impostor2", [], ["djoffer"])])).rejects.toThrow(/customId prefix "djoffer" is already used/);
+    await expect(loadCommands([COMMANDS_DIR, commandDir("impostor", ["rsvp"])])).rejects.toThrow(
+      /customId prefix "rsvp" is already used by .*rsvp\.ts/,
+    );
+    await expect(loadCommands([COMMANDS_DIR, commandDir("impostor2", [], ["djoffer"])])).rejects.toThrow(
+      /customId prefix "djoffer" is already used/,
+    );
   });
 
   it("refuses a prefix that could never match", async () => {

@@ -47,14 +47,18 @@ describe("configuration", () => {
   });
 
   it("requires the campaign's server: the bot serves that one server only", () => {
-    expect(problems({ DISCORD_TOKEN: TOKEN })).toEqual([expect.stringMatching(/^DISCORD_GUILD_ID is missing: the id of your campaign's server/)]);
+    expect(problems({ DISCORD_TOKEN: TOKEN })).toEqual([
+      expect.stringMatching(/^DISCORD_GUILD_ID is missing: the id of your campaign's server/),
+    ]);
     expect(problems({ DISCORD_TOKEN: TOKEN, DISCORD_GUILD_ID: " " })[0]).toMatch(/^DISCORD_GUILD_ID is missing/);
   });
 
   it("never echoes the password of a mistyped DATABASE_URL", () => {
     const found = problems({ ...BASE, DATABASE_URL: "postgress://keep:hunter2secret@db.example.org:5432/keep" });
     expect(found).toHaveLength(1);
-    expect(found[0]).toMatch(/^DATABASE_URL \(got "postgress:\/\/keep:\*\*\*@db\.example\.org:5432\/keep"\) must be file:/);
+    expect(found[0]).toMatch(
+      /^DATABASE_URL \(got "postgress:\/\/keep:\*\*\*@db\.example\.org:5432\/keep"\) must be file:/,
+    );
     expect(found.join("\n")).not.toContain("hunter2secret");
   });
 
@@ -69,9 +73,17 @@ describe("configuration", () => {
     ["DATABASE_URL", "mysql://db/x", /DATABASE_URL .* must be file:/],
     ["CAMPAIGN_TIMEZONE", "Mars/Olympus", /CAMPAIGN_TIMEZONE \(got "Mars\/Olympus"\) must be an IANA time zone/],
     ["ORGANIZER_ROLE_ID", "organizers", /ORGANIZER_ROLE_ID .* must be a Discord id/],
-    ["STRIPE_WEBHOOK_SECRET", "sk_live_oops", /STRIPE_WEBHOOK_SECRET must be the signing secret .* starting with whsec_/],
+    [
+      "STRIPE_WEBHOOK_SECRET",
+      "sk_live_oops",
+      /STRIPE_WEBHOOK_SECRET must be the signing secret .* starting with whsec_/,
+    ],
     ["KOFI_VERIFICATION_TOKEN", "short", /KOFI_VERIFICATION_TOKEN must be the verification token/],
-    ["DONATION_WEBHOOK_SECRET", "whsec_c2hvcnQ=", /DONATION_WEBHOOK_SECRET must be whsec_ followed by at least 24 random bytes/],
+    [
+      "DONATION_WEBHOOK_SECRET",
+      "whsec_c2hvcnQ=",
+      /DONATION_WEBHOOK_SECRET must be whsec_ followed by at least 24 random bytes/,
+    ],
     ["DONATION_CHANNEL_ID", "#thanks", /DONATION_CHANNEL_ID .* must be a Discord id/],
     ["ANNOUNCE_CHANNEL_ID", "#general", /ANNOUNCE_CHANNEL_ID .* must be a Discord id/],
     ["TWITTER_API_URL", "ftp://x", /TWITTER_API_URL .* must be an http\(s\) URL/],
@@ -100,13 +112,24 @@ describe("configuration", () => {
     const found = problems({ ...BASE, TWITTER_API_KEY: "key-value-secret", TWITTER_ACCESS_TOKEN: "tok-secret" });
     expect(found.map((p) => p.split(" ")[0])).toEqual(["TWITTER_API_SECRET", "TWITTER_ACCESS_SECRET"]);
     expect(found.join("\n")).not.toContain("key-value-secret");
-    const all = loadConfig({ ...BASE, TWITTER_API_KEY: "a", TWITTER_API_SECRET: "b", TWITTER_ACCESS_TOKEN: "c", TWITTER_ACCESS_SECRET: "d" });
+    const all = loadConfig({
+      ...BASE,
+      TWITTER_API_KEY: "a",
+      TWITTER_API_SECRET: "b",
+      TWITTER_ACCESS_TOKEN: "c",
+      TWITTER_ACCESS_SECRET: "d",
+    });
     expect(all.twitter).toEqual({ appKey: "a", appSecret: "b", accessToken: "c", accessSecret: "d" });
   });
 
   it("reports several problems at once", () => {
     const found = problems({ CAMPAIGN_TIMEZONE: "Nowhere", LOG_LEVEL: "x" });
-    expect(found.map((p) => p.split(" ")[0]).sort()).toEqual(["CAMPAIGN_TIMEZONE", "DISCORD_GUILD_ID", "DISCORD_TOKEN", "LOG_LEVEL"]);
+    expect(found.map((p) => p.split(" ")[0]).sort()).toEqual([
+      "CAMPAIGN_TIMEZONE",
+      "DISCORD_GUILD_ID",
+      "DISCORD_TOKEN",
+      "LOG_LEVEL",
+    ]);
   });
 });
 

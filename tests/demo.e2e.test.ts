@@ -6,7 +6,10 @@ import { testPostgresUrl } from "./support/db.js";
 // The demo runs on its own SQLite file: once per CI run is enough, so not again in the PostgreSQL pass.
 describe.skipIf(testPostgresUrl())("npm run demo", () => {
   it("plays the tour to its end and exits 0", async () => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/sandbox/demo.ts"], { stdio: ["ignore", "pipe", "pipe"], env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" } });
+    const child = spawn(process.execPath, ["--import", "tsx", "src/sandbox/demo.ts"], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" },
+    });
     let out = "";
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));
@@ -26,14 +29,20 @@ describe.skipIf(testPostgresUrl())("npm run demo", () => {
       "Your private calendar",
     ];
     const at = beats.map((b) => out.indexOf(b));
-    expect(at.every((i) => i >= 0), JSON.stringify(Object.fromEntries(beats.map((b, i) => [b, at[i]])))).toBe(true);
+    expect(
+      at.every((i) => i >= 0),
+      JSON.stringify(Object.fromEntries(beats.map((b, i) => [b, at[i]]))),
+    ).toBe(true);
     expect([...at].sort((a, b) => a - b)).toEqual(at);
     expect(out).not.toContain("bot log:"); // the bot warned or failed somewhere along the way
     expect(out).toMatch(/The campaign's public page: http:\/\/127\.0\.0\.1:\d+\//);
   }, 180_000);
 
   it("with --serve, keeps serving the public page after the tour until Ctrl-C", async () => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/sandbox/demo.ts", "--serve"], { stdio: ["ignore", "pipe", "pipe"], env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" } });
+    const child = spawn(process.execPath, ["--import", "tsx", "src/sandbox/demo.ts", "--serve"], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" },
+    });
     let out = "";
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));

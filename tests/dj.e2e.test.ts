@@ -19,10 +19,16 @@ beforeAll(async () => {
 });
 afterAll(async () => stack?.close());
 
-const dj = (member: Member, subcommand: string, options: Record<string, string | number | boolean> = {}, group?: string) =>
-  stack.discord.runCommand(member, "dj", options, { subcommand, ...(group ? { group } : {}) });
-const customIds = (r: InteractionResult) => r.components.flatMap((row: any) => row.components.map((c: any) => c.custom_id as string));
-const description = (r: InteractionResult) => String(r.message?.embeds[0]?.description ?? r.embeds[0]?.description ?? "");
+const dj = (
+  member: Member,
+  subcommand: string,
+  options: Record<string, string | number | boolean> = {},
+  group?: string,
+) => stack.discord.runCommand(member, "dj", options, { subcommand, ...(group ? { group } : {}) });
+const customIds = (r: InteractionResult) =>
+  r.components.flatMap((row: any) => row.components.map((c: any) => c.custom_id as string));
+const description = (r: InteractionResult) =>
+  String(r.message?.embeds[0]?.description ?? r.embeds[0]?.description ?? "");
 
 describe("/dj end to end", () => {
   let offerId = 0;
@@ -39,20 +45,31 @@ describe("/dj end to end", () => {
     });
     expect(submitted.ephemeral).toBe(true);
     expect(submitted.content).toContain("DJ \\*Lumen\\* @everyone");
-    const review = await stack.discord.waitFor(() => stack.discord.messages(stack.discord.guild.channels.review).find((m) => m.embeds[0]?.title?.includes("Lumen")));
+    const review = await stack.discord.waitFor(() =>
+      stack.discord.messages(stack.discord.guild.channels.review).find((m) => m.embeds[0]?.title?.includes("Lumen")),
+    );
     expect(review.embeds[0].title).toBe("DJ offer: DJ \\*Lumen\\* @everyone");
     expect(JSON.stringify(review.embeds[0].fields)).toContain("\\\\*\\\\*with joy\\\\*\\\\*");
     expect(review.allowed_mentions).toEqual({ parse: [] });
     offerId = (await stack.db.djOffer.findFirstOrThrow({ where: { userId: lumen.id } })).id;
-    expect(review.components[0].components.map((c: any) => c.custom_id)).toEqual([`djreview:approve:${offerId}`, `djreview:decline:${offerId}`]);
+    expect(review.components[0].components.map((c: any) => c.custom_id)).toEqual([
+      `djreview:approve:${offerId}`,
+      `djreview:decline:${offerId}`,
+    ]);
 
     const refusedModal = await dj(lumen, "offer");
-    const again = await stack.discord.submitModal(lumen, refusedModal.modal.custom_id, { djName: "Again", genres: "x", minutes: "60" });
+    const again = await stack.discord.submitModal(lumen, refusedModal.modal.custom_id, {
+      djName: "Again",
+      genres: "x",
+      minutes: "60",
+    });
     expect(again.content).toMatch(/already have an offer/);
   });
 
   it("refuses the review buttons to a member, accepts them from an organizer, and DMs the DJ", async () => {
-    const review = stack.discord.messages(stack.discord.guild.channels.review).find((m) => m.embeds[0]?.title?.includes("Lumen"))!;
+    const review = stack.discord
+      .messages(stack.discord.guild.channels.review)
+      .find((m) => m.embeds[0]?.title?.includes("Lumen"))!;
     const refused = await stack.discord.clickButton(ben, review, `djreview:approve:${offerId}`);
     expect(refused.ephemeral).toBe(true);
     expect(refused.content).toMatch(/Only organizers/);
@@ -63,7 +80,9 @@ describe("/dj end to end", () => {
     expect(JSON.stringify(approved.message?.embeds)).toContain("Approved by <@");
     expect(approved.message?.components).toEqual([]);
     expect((await stack.db.djOffer.findUniqueOrThrow({ where: { id: offerId } })).status).toBe("approved");
-    const dm = await stack.discord.waitFor(() => stack.discord.dms(lumen.id).find((m) => m.content.includes("was approved")));
+    const dm = await stack.discord.waitFor(() =>
+      stack.discord.dms(lumen.id).find((m) => m.content.includes("was approved")),
+    );
     expect(dm.allowed_mentions).toEqual({ parse: [] });
   });
 
@@ -71,7 +90,9 @@ describe("/dj end to end", () => {
     const choices = await stack.discord.autocomplete(ava, "dj", {}, "offer", { group: "lineup", subcommand: "set" });
     const choice = choices.find((c) => c.name.includes("Lumen"))!;
     expect(choice.value).toBe(offerId);
-    expect(await stack.discord.autocomplete(ben, "dj", {}, "offer", { group: "lineup", subcommand: "set" })).toEqual([]);
+    expect(await stack.discord.autocomplete(ben, "dj", {}, "offer", { group: "lineup", subcommand: "set" })).toEqual(
+      [],
+    );
 
     const starts = new Date(Date.now() - 10 * 60_000).toISOString();
     const byMember = await dj(ben, "set", { offer: offerId, starts, ends: "120" }, "lineup");
@@ -80,7 +101,9 @@ describe("/dj end to end", () => {
     expect(placed.content).toMatch(/Placed \*\*DJ \\\*Lumen\\\* @everyone\*\* on Main stage/);
     const overlap = await dj(ava, "set", { offer: offerId, starts, ends: "30" }, "lineup");
     expect(overlap.content).toMatch(/overlaps/);
-    await stack.discord.waitFor(() => stack.discord.dms(lumen.id).find((m) => m.content.includes("You are in the lineup")));
+    await stack.discord.waitFor(() =>
+      stack.discord.dms(lumen.id).find((m) => m.content.includes("You are in the lineup")),
+    );
 
     const show = await dj(ben, "show", {}, "lineup");
     expect(show.ephemeral).toBe(false);
@@ -125,8 +148,12 @@ describe("/dj end to end", () => {
     const refused = await dj(chloe, "played", { request: september.id });
     expect(refused.content).toMatch(/Only the DJ of this set or an organizer/);
     const played = await dj(lumen, "played", { request: september.id });
-    expect(played.content).toMatch(/Marked \*\*September\*\* by Earth, Wind & Fire played\. 1 member who asked will get a DM/);
-    const dm = await stack.discord.waitFor(() => stack.discord.dms(ben.id).find((m) => m.content.startsWith("Now playing: September")));
+    expect(played.content).toMatch(
+      /Marked \*\*September\*\* by Earth, Wind & Fire played\. 1 member who asked will get a DM/,
+    );
+    const dm = await stack.discord.waitFor(() =>
+      stack.discord.dms(ben.id).find((m) => m.content.startsWith("Now playing: September")),
+    );
     expect(dm.allowed_mentions).toEqual({ parse: [] });
     expect(stack.discord.dms(chloe.id)).toEqual([]);
   });
@@ -136,11 +163,26 @@ describe("/dj end to end", () => {
     const offerChoice = choices.find((c) => String(c.value).startsWith("offer:"))!;
     const done = await dj(lumen, "withdraw", { what: offerChoice.value });
     expect(done.content).toMatch(/withdrawn/);
-    await stack.discord.waitFor(() => stack.discord.messages(stack.discord.guild.channels.review).find((m) => m.content.includes("withdrew their DJ offer")));
+    await stack.discord.waitFor(() =>
+      stack.discord
+        .messages(stack.discord.guild.channels.review)
+        .find((m) => m.content.includes("withdrew their DJ offer")),
+    );
     // The review post shows the new state (edited through the coalescer, so within a few seconds).
-    const post = stack.discord.messages(stack.discord.guild.channels.review).find((m) => m.embeds[0]?.title?.includes("Lumen"))!;
-    await stack.discord.waitFor(() => JSON.stringify(stack.discord.message(post.id)?.embeds).includes("Withdrawn by the DJ"), 10_000);
+    const post = stack.discord
+      .messages(stack.discord.guild.channels.review)
+      .find((m) => m.embeds[0]?.title?.includes("Lumen"))!;
+    await stack.discord.waitFor(
+      () => JSON.stringify(stack.discord.message(post.id)?.embeds).includes("Withdrawn by the DJ"),
+      10_000,
+    );
     const metrics = Object.fromEntries((await stack.db.metric.findMany()).map((m) => [m.name, m.value]));
-    expect(metrics).toMatchObject({ djs_approved: 0, lineup_sets: 0, lineup_minutes: 0, track_requests: 2, track_votes: 3 });
+    expect(metrics).toMatchObject({
+      djs_approved: 0,
+      lineup_sets: 0,
+      lineup_minutes: 0,
+      track_requests: 2,
+      track_votes: 3,
+    });
   });
 });

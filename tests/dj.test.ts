@@ -1,7 +1,14 @@
 // DJ offers and the lineup, against a real migrated database.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UserError } from "../src/errors.js";
-import { createOffer, pendingOffers, reviewOffer, validateOffer, withdrawOffer, withdrawable } from "../src/services/djs.js";
+import {
+  createOffer,
+  pendingOffers,
+  reviewOffer,
+  validateOffer,
+  withdrawOffer,
+  withdrawable,
+} from "../src/services/djs.js";
 import { currentOrNextSet, lineup, lineupCounts, parseSlot, placeSet, withdrawSet } from "../src/services/lineup.js";
 import { readMetrics } from "../src/services/metrics.js";
 import { freshDb, type TestDb } from "./support/db.js";
@@ -31,8 +38,14 @@ async function approvedDj(userId: string, name: string) {
 
 describe("offer form", () => {
   it("accepts what a DJ would type and tidies it", () => {
-    const clean = validateOffer(form("  DJ   Lumen ", { minutes: "120 min", links: "https://a.example/x\nhttp://b.example/y" }));
-    expect(clean).toMatchObject({ djName: "DJ Lumen", minutes: 120, links: ["https://a.example/x", "http://b.example/y"] });
+    const clean = validateOffer(
+      form("  DJ   Lumen ", { minutes: "120 min", links: "https://a.example/x\nhttp://b.example/y" }),
+    );
+    expect(clean).toMatchObject({
+      djName: "DJ Lumen",
+      minutes: 120,
+      links: ["https://a.example/x", "http://b.example/y"],
+    });
   });
 
   it.each([
@@ -70,7 +83,10 @@ describe("offer states", () => {
   });
 
   it("allows one active offer per member, even when two arrive at once", async () => {
-    const results = await Promise.allSettled([createOffer(t.db, "u-twice", form("Twice A"), NOW), createOffer(t.db, "u-twice", form("Twice B"), NOW)]);
+    const results = await Promise.allSettled([
+      createOffer(t.db, "u-twice", form("Twice A"), NOW),
+      createOffer(t.db, "u-twice", form("Twice B"), NOW),
+    ]);
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
     const refusal = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
     expect(refusal.reason.message).toMatch(/already have an offer waiting for review.*\/dj withdraw/);
@@ -88,7 +104,11 @@ describe("offer states", () => {
   it("counts approved DJs, and a withdrawal takes the DJ and their sets out", async () => {
     const before = await readMetrics(t.db);
     const offer = await approvedDj("u-wd", "Withdrawer");
-    await placeSet(t.db, { offerId: offer.id, startsAt: at("2026-12-10T20:00:00Z"), endsAt: at("2026-12-10T21:00:00Z"), stage: "Side" }, NOW);
+    await placeSet(
+      t.db,
+      { offerId: offer.id, startsAt: at("2026-12-10T20:00:00Z"), endsAt: at("2026-12-10T21:00:00Z"), stage: "Side" },
+      NOW,
+    );
     const mid = await readMetrics(t.db);
     expect(mid.djs_approved - before.djs_approved).toBe(1);
     expect(mid.lineup_minutes - before.lineup_minutes).toBe(60);
@@ -109,36 +129,56 @@ describe("offer states", () => {
 describe("lineup", () => {
   it("refuses an offer that is not approved", async () => {
     const offer = await createOffer(t.db, "u-pend", form("Pending"), NOW);
-    await expect(placeSet(t.db, { offerId: offer.id, startsAt: at("2026-12-05T20:00:00Z"), endsAt: at("2026-12-05T21:00:00Z") }, NOW)).rejects.toThrow(/not approved/);
+    await expect(
+      placeSet(
+        t.db,
+        { offerId: offer.id, startsAt: at("2026-12-05T20:00:00Z"), endsAt: at("2026-12-05T21:00:00Z") },
+        NOW,
+      ),
+    ).rejects.toThrow(/not approved/);
   });
 
   it("keeps sets on one stage apart, allows them on another, and never double-books a DJ", async () => {
     const a = await approvedDj("u-a", "Alpha");
     const b = await approvedDj("u-b", "Bravo");
-    const slot = (s: string, e: string, stage?: string) => ({ startsAt: at(`2026-12-05T${s}:00Z`), endsAt: at(`2026-12-05T${e}:00Z`), stage });
+    const slot = (s: string, e: string, stage?: string) => ({
+      startsAt: at(`2026-12-05T${s}:00Z`),
+      endsAt: at(`2026-12-05T${e}:00Z`),
+      stage,
+    });
     await placeSet(t.db, { offerId: a.id, ...slot("20:00", "21:30") }, NOW);
-    await expect(placeSet(t.db, { offerId: b.id, ...slot("21:00", "22:00") }, NOW)).rejects.toThrow(/overlaps Alpha on Main stage/);
-    await expect(placeSet(t.db, { offerId: b.id, ...slot("19:00", "23:00", "main STAGE") }, NOW)).rejects.toThrow(/overlaps Alpha/);
+    await expect(placeSet(t.db, { offerId: b.id, ...slot("21:00", "22:00") }, NOW)).rejects.toThrow(
+      /overlaps Alpha on Main stage/,
+    );
+    await expect(placeSet(t.db, { offerId: b.id, ...slot("19:00", "23:00", "main STAGE") }, NOW)).rejects.toThrow(
+      /overlaps Alpha/,
+    );
     // Back to back is fine.
     await placeSet(t.db, { offerId: b.id, ...slot("21:30", "23:00") }, NOW);
     // Same time, another stage: fine for another DJ, not for Alpha.
     const c = await approvedDj("u-c", "Charlie");
     await placeSet(t.db, { offerId: c.id, ...slot("20:00", "21:00", "Garden") }, NOW);
-    await expect(placeSet(t.db, { offerId: a.id, ...slot("21:00", "22:00", "Roof") }, NOW)).rejects.toThrow(/Alpha already plays on Main stage/);
+    await expect(placeSet(t.db, { offerId: a.id, ...slot("21:00", "22:00", "Roof") }, NOW)).rejects.toThrow(
+      /Alpha already plays on Main stage/,
+    );
   });
 
   it("lets only one of two overlapping placements in when they arrive at once", async () => {
     const d = await approvedDj("u-d", "Delta");
     const e = await approvedDj("u-e", "Echo");
     const slot = { startsAt: at("2026-12-06T20:00:00Z"), endsAt: at("2026-12-06T22:00:00Z"), stage: "Race" };
-    const results = await Promise.allSettled([placeSet(t.db, { offerId: d.id, ...slot }, NOW), placeSet(t.db, { offerId: e.id, ...slot }, NOW)]);
+    const results = await Promise.allSettled([
+      placeSet(t.db, { offerId: d.id, ...slot }, NOW),
+      placeSet(t.db, { offerId: e.id, ...slot }, NOW),
+    ]);
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
     expect((await t.db.djStage.findUniqueOrThrow({ where: { name: "Race" } })).sets).toBe(1);
   });
 
   it("refuses slots that end before they start, run too long or are over", async () => {
     const f = await approvedDj("u-f", "Foxtrot");
-    const place = (s: string, e: string) => placeSet(t.db, { offerId: f.id, startsAt: at(s), endsAt: at(e), stage: "Checks" }, NOW);
+    const place = (s: string, e: string) =>
+      placeSet(t.db, { offerId: f.id, startsAt: at(s), endsAt: at(e), stage: "Checks" }, NOW);
     await expect(place("2026-12-07T22:00:00Z", "2026-12-07T21:00:00Z")).rejects.toThrow(/end after it starts/);
     await expect(place("2026-12-07T08:00:00Z", "2026-12-07T21:00:00Z")).rejects.toThrow(/at most 12 hours/);
     await expect(place("2026-11-07T20:00:00Z", "2026-11-07T21:00:00Z")).rejects.toThrow(/already ended/);
@@ -147,7 +187,11 @@ describe("lineup", () => {
   it("tells the DJ their slot and counts sets and minutes", async () => {
     const g = await approvedDj("u-g", "Golf");
     const before = await readMetrics(t.db);
-    const set = await placeSet(t.db, { offerId: g.id, startsAt: at("2026-12-08T20:00:00Z"), endsAt: at("2026-12-08T21:45:00Z") }, NOW);
+    const set = await placeSet(
+      t.db,
+      { offerId: g.id, startsAt: at("2026-12-08T20:00:00Z"), endsAt: at("2026-12-08T21:45:00Z") },
+      NOW,
+    );
     const after = await readMetrics(t.db);
     expect(after.lineup_sets - before.lineup_sets).toBe(1);
     expect(after.lineup_minutes - before.lineup_minutes).toBe(105);
@@ -164,7 +208,9 @@ describe("lineup", () => {
     const slot = parseSlot("2026-12-05 20:00", "90", "America/Los_Angeles", NOW);
     expect(slot.startsAt.toISOString()).toBe("2026-12-06T04:00:00.000Z");
     expect(slot.endsAt.toISOString()).toBe("2026-12-06T05:30:00.000Z");
-    expect(parseSlot("2026-12-05 20:00", "2026-12-05 23:00", "UTC", NOW).endsAt.toISOString()).toBe("2026-12-05T23:00:00.000Z");
+    expect(parseSlot("2026-12-05 20:00", "2026-12-05 23:00", "UTC", NOW).endsAt.toISOString()).toBe(
+      "2026-12-05T23:00:00.000Z",
+    );
     expect(() => parseSlot("whenever", "90", "UTC", NOW)).toThrow(/could not read/);
   });
 
@@ -175,7 +221,11 @@ describe("lineup", () => {
     expect(now?.offer.djName).toBe("Bravo");
     const counts = await lineupCounts(t.db);
     const metrics = await readMetrics(t.db);
-    expect(counts).toMatchObject({ sets: metrics.lineup_sets, minutes: metrics.lineup_minutes, approvedDjs: metrics.djs_approved });
+    expect(counts).toMatchObject({
+      sets: metrics.lineup_sets,
+      minutes: metrics.lineup_minutes,
+      approvedDjs: metrics.djs_approved,
+    });
     expect(counts.approvedWithoutSet).toBeGreaterThan(0); // Foxtrot, Golf, Echo or Delta wait for a slot
     expect(counts.sets).toBe(await t.db.djSet.count({ where: { status: "scheduled" } }));
   });

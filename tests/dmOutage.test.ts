@@ -51,7 +51,11 @@ describe("Discord outages", () => {
   it("a two-minute outage of 5xx answers loses no DM, and sends none twice", async () => {
     const ada = discord.addMember({ username: "ada" });
     const bo = discord.addMember({ username: "bo" });
-    await queueDm(t.db, { dedupeKey: "outage:promotion", userId: ada.id, content: "You got a seat", priority: "first" }, now());
+    await queueDm(
+      t.db,
+      { dedupeKey: "outage:promotion", userId: ada.id, content: "You got a seat", priority: "first" },
+      now(),
+    );
     await queueDm(t.db, { dedupeKey: "outage:news", userId: bo.id, content: "The party moved" }, now());
     discord.outage({ status: 503, until: clock + 2 * 60_000 });
     await runTicks(sender(), 10 * 60_000);
@@ -117,20 +121,40 @@ describe("Discord outages", () => {
 describe("order", () => {
   it("sends promotions before a burst of news and reminders queued earlier", async () => {
     const many = Array.from({ length: 12 }, (_, i) => discord.addMember({ username: `many${i}` }));
-    for (const m of many) await queueDm(t.db, { dedupeKey: `burst:${m.id}`, userId: m.id, content: "Reminder", priority: "last" }, now());
-    for (const m of many.slice(0, 3)) await queueDm(t.db, { dedupeKey: `burst-news:${m.id}`, userId: m.id, content: "News" }, now());
+    for (const m of many)
+      await queueDm(t.db, { dedupeKey: `burst:${m.id}`, userId: m.id, content: "Reminder", priority: "last" }, now());
+    for (const m of many.slice(0, 3))
+      await queueDm(t.db, { dedupeKey: `burst-news:${m.id}`, userId: m.id, content: "News" }, now());
     const lucky = discord.addMember({ username: "lucky" });
-    await queueDm(t.db, { dedupeKey: "burst:promotion", userId: lucky.id, content: "You got a seat", priority: "first" }, now());
+    await queueDm(
+      t.db,
+      { dedupeKey: "burst:promotion", userId: lucky.id, content: "You got a seat", priority: "first" },
+      now(),
+    );
     // One batch of 4: the promotion, then the news, then reminders.
     await createDmSender({ db: t.db, client, log, perSecond: 40 })(now(), 100);
     expect(discord.dms(lucky.id)).toHaveLength(1);
-    expect(many.slice(0, 3).map((m) => discord.dms(m.id).map((d) => d.content))).toEqual([["News"], ["News"], ["News"]]);
+    expect(many.slice(0, 3).map((m) => discord.dms(m.id).map((d) => d.content))).toEqual([
+      ["News"],
+      ["News"],
+      ["News"],
+    ]);
     expect(many.flatMap((m) => discord.dms(m.id)).filter((d) => d.content === "Reminder")).toHaveLength(0);
   });
 
   it("drops a reminder whose moment passed instead of sending it late", async () => {
     const late = discord.addMember({ username: "late" });
-    await queueDm(t.db, { dedupeKey: "late:1", userId: late.id, content: "Starts in 1 hour", priority: "last", expiresAt: new Date(clock - 1) }, now());
+    await queueDm(
+      t.db,
+      {
+        dedupeKey: "late:1",
+        userId: late.id,
+        content: "Starts in 1 hour",
+        priority: "last",
+        expiresAt: new Date(clock - 1),
+      },
+      now(),
+    );
     await sender()(now());
     expect(discord.dms(late.id)).toHaveLength(0);
     expect((await row("late:1")).status).toBe("dropped");
@@ -142,11 +166,17 @@ describe("a database that refuses writes while sending", () => {
   async function refuse(when: "sent" | "any"): Promise<() => Promise<void>> {
     const condition = when === "sent" ? `NEW."status" = 'sent'` : "1 = 1";
     if (!testPostgresUrl()) {
-      await t.db.$executeRawUnsafe(`CREATE TRIGGER refuse_dm BEFORE UPDATE ON "DirectMessage" WHEN ${condition} BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`);
+      await t.db.$executeRawUnsafe(
+        `CREATE TRIGGER refuse_dm BEFORE UPDATE ON "DirectMessage" WHEN ${condition} BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`,
+      );
       return async () => void (await t.db.$executeRawUnsafe(`DROP TRIGGER refuse_dm`));
     }
-    await t.db.$executeRawUnsafe(`CREATE OR REPLACE FUNCTION refuse_dm() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'could not extend file: No space left on device'; END $$`);
-    await t.db.$executeRawUnsafe(`CREATE TRIGGER refuse_dm BEFORE UPDATE ON "DirectMessage" FOR EACH ROW WHEN (${condition}) EXECUTE FUNCTION refuse_dm()`);
+    await t.db.$executeRawUnsafe(
+      `CREATE OR REPLACE FUNCTION refuse_dm() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'could not extend file: No space left on device'; END $$`,
+    );
+    await t.db.$executeRawUnsafe(
+      `CREATE TRIGGER refuse_dm BEFORE UPDATE ON "DirectMessage" FOR EACH ROW WHEN (${condition}) EXECUTE FUNCTION refuse_dm()`,
+    );
     return async () => void (await t.db.$executeRawUnsafe(`DROP TRIGGER refuse_dm ON "DirectMessage"`));
   }
 

@@ -32,7 +32,9 @@ describe("the DM outbox", () => {
   it("queues a message once per key, however often it is written", async () => {
     const eli = discord.addMember({ username: "eli" });
     const first = await queueDm(t.db, { dedupeKey: "test:once", userId: eli.id, content: "See you there" }, NOW);
-    const again = await t.db.$transaction((tx) => queueDm(tx, { dedupeKey: "test:once", userId: eli.id, content: "See you there" }, NOW));
+    const again = await t.db.$transaction((tx) =>
+      queueDm(tx, { dedupeKey: "test:once", userId: eli.id, content: "See you there" }, NOW),
+    );
     expect([first, again]).toEqual([true, false]);
     const flush = createDmSender({ db: t.db, client, log, perSecond: 50 });
     expect(await flush(NOW)).toBe(1);
@@ -56,7 +58,11 @@ describe("the DM outbox", () => {
     const quiet = discord.addMember({ username: "quiet", dmsOpen: false });
     const open = discord.addMember({ username: "open" });
     const announce = discord.guild.channels.announce;
-    await queueDm(t.db, { dedupeKey: "test:fallback", userId: closed.id, content: "The party moved to 9pm", fallbackChannelId: announce }, NOW);
+    await queueDm(
+      t.db,
+      { dedupeKey: "test:fallback", userId: closed.id, content: "The party moved to 9pm", fallbackChannelId: announce },
+      NOW,
+    );
     await queueDm(t.db, { dedupeKey: "test:nofallback", userId: quiet.id, content: "Quiet news" }, NOW);
     await queueDm(t.db, { dedupeKey: "test:open", userId: open.id, content: "Open news" }, NOW);
     const flush = createDmSender({ db: t.db, client, log, perSecond: 50 });
@@ -66,7 +72,10 @@ describe("the DM outbox", () => {
     expect(posted?.allowed_mentions).toEqual({ users: [closed.id] });
     // A closed DM does not stop the others.
     expect(discord.dms(open.id).map((m) => m.content)).toEqual(["Open news"]);
-    const rows = await t.db.directMessage.findMany({ where: { dedupeKey: { in: ["test:fallback", "test:nofallback"] } }, orderBy: { dedupeKey: "asc" } });
+    const rows = await t.db.directMessage.findMany({
+      where: { dedupeKey: { in: ["test:fallback", "test:nofallback"] } },
+      orderBy: { dedupeKey: "asc" },
+    });
     expect(rows.map((r) => r.status)).toEqual(["fallback", "failed"]);
   });
 

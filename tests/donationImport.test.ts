@@ -42,7 +42,9 @@ describe("reading exports", () => {
       { line: 4, reason: "status failed" },
       { line: 5, reason: "refunded" },
     ]);
-    expect(p.refused).toEqual([{ line: 6, reason: 'date "not a date" is not a date such as 2026-11-20, 2026-11-20 14:30 or 11/20/2026' }]);
+    expect(p.refused).toEqual([
+      { line: 6, reason: 'date "not a date" is not a date such as 2026-11-20, 2026-11-20 14:30 or 11/20/2026' },
+    ]);
   });
 
   it("Donorbox: US dates with AM/PM, its anonymity column", () => {
@@ -60,14 +62,19 @@ describe("reading exports", () => {
     expect(p.source).toBe("csv");
     expect(p.rows.map((r) => r.amountCents)).toEqual([31_250, 31_250, 100_000, 2_000]);
     expect(new Set(p.rows.map((r) => r.sourceId)).size).toBe(4);
-    expect(parseDonationCsv(fixture("plain.csv"), opts).rows.map((r) => r.sourceId)).toEqual(p.rows.map((r) => r.sourceId));
+    expect(parseDonationCsv(fixture("plain.csv"), opts).rows.map((r) => r.sourceId)).toEqual(
+      p.rows.map((r) => r.sourceId),
+    );
   });
 
   it("refuses what it cannot read, in words", () => {
     expect(() => parseDonationCsv("when,who,how much\n2026-11-01,a,1\n", opts)).toThrow(/header row/);
     expect(() => parseDonationCsv("", opts)).toThrow(/empty/);
     expect(() => parseDonationCsv('date,name,amount\n2026-11-01,"unclosed,5\n', opts)).toThrow(/not valid CSV/);
-    const future = parseDonationCsv("date,name,amount,currency,id\n2027-01-01,Later,5,USD,x\n2026-11-01,Ok,5,XYZ,y\n2026-11-01,Ok,-5,USD,z\n2026-11-01,Dup,5,USD,w\n2026-11-01,Dup,6,USD,w\n", opts);
+    const future = parseDonationCsv(
+      "date,name,amount,currency,id\n2027-01-01,Later,5,USD,x\n2026-11-01,Ok,5,XYZ,y\n2026-11-01,Ok,-5,USD,z\n2026-11-01,Dup,5,USD,w\n2026-11-01,Dup,6,USD,w\n",
+      opts,
+    );
     expect(future.refused.map((r) => [r.line, r.reason.replace(/".*"/, "…")])).toEqual([
       [2, "date 2027-01-01 is in the future"],
       [3, "currency … is not a three-letter code such as USD"],
@@ -84,7 +91,15 @@ describe("importing", () => {
   });
   afterAll(() => t.close());
   beforeEach(async () => {
-    for (const table of ["donation", "donationImport", "directMessage", "tweetOutbox", "milestone", "campaign", "metric"] as const) {
+    for (const table of [
+      "donation",
+      "donationImport",
+      "directMessage",
+      "tweetOutbox",
+      "milestone",
+      "campaign",
+      "metric",
+    ] as const) {
       await (t.db[table] as { deleteMany(): Promise<unknown> }).deleteMany();
     }
     await setupCampaign(t.db, { name: "A dance party", goalCents: 2_000_000, userId: "1" }, NOW);
@@ -95,7 +110,14 @@ describe("importing", () => {
   it("previews, confirms once, and the same file again adds nothing", async () => {
     const text = fixture("gofundme.csv");
     const preview = await previewImport(t.db, { text, fileName: "gofundme.csv", userId: "1", timeZone: "UTC" }, NOW);
-    expect(preview).toMatchObject({ source: "gofundme", rows: 4, newRows: 4, alreadyImported: 0, newCents: 132_500, otherCurrencies: ["EUR"] });
+    expect(preview).toMatchObject({
+      source: "gofundme",
+      rows: 4,
+      newRows: 4,
+      alreadyImported: 0,
+      newCents: 132_500,
+      otherCurrencies: ["EUR"],
+    });
     expect(await raised()).toBe(0); // a preview changes nothing
     const result = await confirmImport(t.db, preview.importId, NOW);
     expect(result).toMatchObject({ added: 4, alreadyImported: 0, addedCents: 132_500, totalCents: 132_500 });
@@ -103,7 +125,12 @@ describe("importing", () => {
 
     const again = await previewImport(t.db, { text, fileName: "gofundme.csv", userId: "1", timeZone: "UTC" }, NOW);
     expect(again).toMatchObject({ newRows: 0, alreadyImported: 4, newCents: 0 });
-    expect(await confirmImport(t.db, again.importId, NOW)).toMatchObject({ added: 0, alreadyImported: 4, addedCents: 0, totalCents: 132_500 });
+    expect(await confirmImport(t.db, again.importId, NOW)).toMatchObject({
+      added: 0,
+      alreadyImported: 4,
+      addedCents: 0,
+      totalCents: 132_500,
+    });
     expect(await raised()).toBe(132_500);
     expect(await ledgerTotal(t.db)).toBe(132_500);
     expect(await t.db.donation.count()).toBe(4);
@@ -112,8 +139,15 @@ describe("importing", () => {
   });
 
   it("two organizers confirming at once write the rows once", async () => {
-    const preview = await previewImport(t.db, { text: fixture("givebutter.csv"), fileName: "gb.csv", userId: "1", timeZone: "UTC" }, NOW);
-    const results = await Promise.allSettled([confirmImport(t.db, preview.importId, NOW), confirmImport(t.db, preview.importId, NOW)]);
+    const preview = await previewImport(
+      t.db,
+      { text: fixture("givebutter.csv"), fileName: "gb.csv", userId: "1", timeZone: "UTC" },
+      NOW,
+    );
+    const results = await Promise.allSettled([
+      confirmImport(t.db, preview.importId, NOW),
+      confirmImport(t.db, preview.importId, NOW),
+    ]);
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
     expect(await raised()).toBe(37_000);
   });
@@ -123,11 +157,31 @@ describe("importing", () => {
     const p = await previewImport(t.db, { text: big, fileName: "gala.csv", userId: "1", timeZone: "UTC" }, NOW);
     await confirmImport(t.db, p.importId, NOW);
     expect((await t.db.tweetOutbox.findMany()).map((r) => r.text)).toEqual([expect.stringMatching(/50% of the goal/)]);
-    const c = await previewImport(t.db, { text: "date,name,amount,currency,id\n2026-11-01,X,5,USD,c1\n", fileName: "c.csv", userId: "1", timeZone: "UTC" }, NOW);
+    const c = await previewImport(
+      t.db,
+      {
+        text: "date,name,amount,currency,id\n2026-11-01,X,5,USD,c1\n",
+        fileName: "c.csv",
+        userId: "1",
+        timeZone: "UTC",
+      },
+      NOW,
+    );
     expect(await cancelImport(t.db, c.importId)).toBe(true);
     await expect(confirmImport(t.db, c.importId, NOW)).rejects.toThrow(/already confirmed or cancelled/);
-    const s = await previewImport(t.db, { text: "date,name,amount,currency,id\n2026-11-01,X,5,USD,s1\n", fileName: "s.csv", userId: "1", timeZone: "UTC" }, NOW);
-    await expect(confirmImport(t.db, s.importId, new Date(NOW.getTime() + 2 * 3_600_000))).rejects.toThrow(/more than an hour old/);
+    const s = await previewImport(
+      t.db,
+      {
+        text: "date,name,amount,currency,id\n2026-11-01,X,5,USD,s1\n",
+        fileName: "s.csv",
+        userId: "1",
+        timeZone: "UTC",
+      },
+      NOW,
+    );
+    await expect(confirmImport(t.db, s.importId, new Date(NOW.getTime() + 2 * 3_600_000))).rejects.toThrow(
+      /more than an hour old/,
+    );
     expect(await raised()).toBe(1_200_000);
   });
 });

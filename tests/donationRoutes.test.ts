@@ -8,7 +8,14 @@ import { loadConfig } from "../src/config.js";
 import { donationRoutes } from "../src/http/donations.js";
 import { setupCampaign } from "../src/services/campaign.js";
 import { readMetrics } from "../src/services/metrics.js";
-import { checkoutSession, kofiRequest, newStandardSecret, standardRequest, stripeRequest, type SignedRequest } from "../src/sandbox/donations.js";
+import {
+  checkoutSession,
+  kofiRequest,
+  newStandardSecret,
+  standardRequest,
+  stripeRequest,
+  type SignedRequest,
+} from "../src/sandbox/donations.js";
 import { freshDb, type TestDb } from "./support/db.js";
 
 const NOW = new Date("2026-11-29T12:00:00Z");
@@ -22,8 +29,15 @@ let bare: FastifyInstance;
 const lines: Record<string, unknown>[] = [];
 
 async function server(env: Record<string, string>): Promise<FastifyInstance> {
-  const config = loadConfig({ DISCORD_TOKEN: "MTIz.fake-token-for-tests.abcdefghijklmnop", DISCORD_GUILD_ID: "100000000000000099", ...env });
-  const log = pino({ level: "info" }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+  const config = loadConfig({
+    DISCORD_TOKEN: "MTIz.fake-token-for-tests.abcdefghijklmnop",
+    DISCORD_GUILD_ID: "100000000000000099",
+    ...env,
+  });
+  const log = pino(
+    { level: "info" },
+    { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+  );
   const instance = Fastify({ bodyLimit: 64 * 1024 });
   await donationRoutes(instance, { db: t.db, config, log, now: () => NOW });
   await instance.ready();
@@ -32,7 +46,11 @@ async function server(env: Record<string, string>): Promise<FastifyInstance> {
 
 beforeAll(async () => {
   t = await freshDb();
-  app = await server({ STRIPE_WEBHOOK_SECRET: STRIPE_SECRET, KOFI_VERIFICATION_TOKEN: KOFI_TOKEN, DONATION_WEBHOOK_SECRET: STANDARD_SECRET });
+  app = await server({
+    STRIPE_WEBHOOK_SECRET: STRIPE_SECRET,
+    KOFI_VERIFICATION_TOKEN: KOFI_TOKEN,
+    DONATION_WEBHOOK_SECRET: STANDARD_SECRET,
+  });
   bare = await server({});
 });
 afterAll(async () => {
@@ -41,7 +59,8 @@ afterAll(async () => {
   await t.close();
 });
 
-const post = (r: SignedRequest, on = app) => on.inject({ method: "POST", url: r.path, headers: r.headers, payload: r.body });
+const post = (r: SignedRequest, on = app) =>
+  on.inject({ method: "POST", url: r.path, headers: r.headers, payload: r.body });
 const raised = async () => (await readMetrics(t.db)).raised_cents;
 
 describe("donation webhooks on Fastify", () => {
@@ -54,9 +73,18 @@ describe("donation webhooks on Fastify", () => {
 
   it("counts each source once; a repeat is 200 and changes nothing", async () => {
     const requests = [
-      stripeRequest("checkout.session.completed", checkoutSession({ sessionId: "cs_route_1", amountCents: 2_500 }, NOW), STRIPE_SECRET, NOW),
+      stripeRequest(
+        "checkout.session.completed",
+        checkoutSession({ sessionId: "cs_route_1", amountCents: 2_500 }, NOW),
+        STRIPE_SECRET,
+        NOW,
+      ),
       kofiRequest({ messageId: "kofi-route-1", amount: "3.00" }, KOFI_TOKEN, NOW),
-      standardRequest({ type: "donation.created", data: { id: "route-1", amount: "10.00", currency: "USD" } }, STANDARD_SECRET, NOW),
+      standardRequest(
+        { type: "donation.created", data: { id: "route-1", amount: "10.00", currency: "USD" } },
+        STANDARD_SECRET,
+        NOW,
+      ),
     ];
     for (const r of requests) expect((await post(r)).json()).toEqual({ received: true, recorded: 1, duplicates: 0 });
     for (const r of requests) expect((await post(r)).json()).toEqual({ received: true, recorded: 0, duplicates: 1 });
@@ -66,10 +94,22 @@ describe("donation webhooks on Fastify", () => {
   it("refuses bad signatures and tokens with one warn line, without the body", async () => {
     lines.length = 0;
     const secretText = "PRIVATE-DONOR-NOTE";
-    const forged = stripeRequest("checkout.session.completed", checkoutSession({ sessionId: "cs_forged", amountCents: 9_900, message: secretText, public: true }, NOW), "whsec_not_ours", NOW);
+    const forged = stripeRequest(
+      "checkout.session.completed",
+      checkoutSession({ sessionId: "cs_forged", amountCents: 9_900, message: secretText, public: true }, NOW),
+      "whsec_not_ours",
+      NOW,
+    );
     expect((await post(forged)).statusCode).toBe(400);
-    expect((await post(kofiRequest({ messageId: "k-bad", amount: "9.00", message: secretText }, "wrong-token", NOW))).statusCode).toBe(401);
-    const std = standardRequest({ type: "donation.created", data: { id: "bad", amount: "9.00", currency: "USD", message: secretText } }, newStandardSecret(), NOW);
+    expect(
+      (await post(kofiRequest({ messageId: "k-bad", amount: "9.00", message: secretText }, "wrong-token", NOW)))
+        .statusCode,
+    ).toBe(401);
+    const std = standardRequest(
+      { type: "donation.created", data: { id: "bad", amount: "9.00", currency: "USD", message: secretText } },
+      newStandardSecret(),
+      NOW,
+    );
     expect((await post(std)).statusCode).toBe(401);
     expect((await app.inject({ method: "POST", url: "/webhooks/donations", payload: "" })).statusCode).toBe(400);
     const warns = lines.filter((l) => l.msg === "webhook refused");
@@ -84,7 +124,11 @@ describe("donation webhooks on Fastify", () => {
   });
 
   it("a route whose secret is not set does not exist", async () => {
-    for (const r of [stripeRequest("x", {}, STRIPE_SECRET, NOW), kofiRequest({ messageId: "m", amount: "1.00" }, KOFI_TOKEN, NOW), standardRequest({}, STANDARD_SECRET, NOW)]) {
+    for (const r of [
+      stripeRequest("x", {}, STRIPE_SECRET, NOW),
+      kofiRequest({ messageId: "m", amount: "1.00" }, KOFI_TOKEN, NOW),
+      standardRequest({}, STANDARD_SECRET, NOW),
+    ]) {
       expect((await post(r, bare)).statusCode).toBe(404);
     }
   });

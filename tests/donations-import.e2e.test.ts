@@ -18,7 +18,13 @@ afterAll(async () => stack?.close());
 const campaign = (member: Member, subcommand: string, options: Record<string, OptionValue> = {}) =>
   stack.discord.runCommand(member, "campaign", options, { subcommand, ignoreDefaultPermissions: true });
 const text = (r: InteractionResult) => String(r.message?.content ?? r.content ?? "");
-const embed = (r: InteractionResult) => (r.message?.embeds[0] ?? r.embeds[0]) as { title?: string; description?: string; fields?: { name: string; value: string }[]; footer?: { text: string } };
+const embed = (r: InteractionResult) =>
+  (r.message?.embeds[0] ?? r.embeds[0]) as {
+    title?: string;
+    description?: string;
+    fields?: { name: string; value: string }[];
+    footer?: { text: string };
+  };
 // The fixtures' November dates moved to two months before the bot's clock (the one the test shares with it),
 // so the rows are in the past on any day the suite runs (an export's future date is refused).
 const file = (name: string) => {
@@ -39,9 +45,15 @@ describe("/campaign import end to end", () => {
     expect(preview.ephemeral).toBe(true);
     const e = embed(preview);
     expect(e.title).toBe("Import Givebutter export: givebutter.csv");
-    expect(e.description).toMatch(/\*\*3\*\* donations read: \*\*3\*\* new, 0 already imported\.\nNew money: \*\*\$370\*\*/);
-    expect(e.fields?.find((f) => f.name.startsWith("Refused rows (1)"))?.value).toBe('line 6: date "not a date" is not a date such as 2026-11-20, 2026-11-20 14:30 or 11/20/2026');
-    expect(e.fields?.find((f) => f.name.startsWith("Left out (2)"))?.value).toBe("line 4: status failed\nline 5: refunded");
+    expect(e.description).toMatch(
+      /\*\*3\*\* donations read: \*\*3\*\* new, 0 already imported\.\nNew money: \*\*\$370\*\*/,
+    );
+    expect(e.fields?.find((f) => f.name.startsWith("Refused rows (1)"))?.value).toBe(
+      'line 6: date "not a date" is not a date such as 2026-11-20, 2026-11-20 14:30 or 11/20/2026',
+    );
+    expect(e.fields?.find((f) => f.name.startsWith("Left out (2)"))?.value).toBe(
+      "line 4: status failed\nline 5: refunded",
+    );
     expect(await stack.db.donation.count()).toBe(0);
 
     const confirmId = (preview.message?.components ?? preview.components)[0].components[0].custom_id as string;
@@ -52,14 +64,24 @@ describe("/campaign import end to end", () => {
 
     const again = await campaign(ava, "import", { file: file("givebutter.csv") });
     expect(embed(again).description).toMatch(/\*\*0\*\* new, 3 already imported/);
-    expect(embed(await campaign(ava, "status")).fields?.find((f) => f.name === "Raised")?.value).toBe("$370 of $20,000 (1%)");
+    expect(embed(await campaign(ava, "status")).fields?.find((f) => f.name === "Raised")?.value).toBe(
+      "$370 of $20,000 (1%)",
+    );
   });
 
   it("refuses a file it cannot read, in words, and changes nothing", async () => {
-    const r = await campaign(ava, "import", { file: { name: "notes.csv", data: Buffer.from("when,who\n1,2\n"), contentType: "text/csv" } });
+    const r = await campaign(ava, "import", {
+      file: { name: "notes.csv", data: Buffer.from("when,who\n1,2\n"), contentType: "text/csv" },
+    });
     expect(r.ephemeral).toBe(true);
     expect(text(r)).toMatch(/do not recognise this file's header row/);
-    expect(text(await campaign(ava, "import", { file: { name: "photo.png", data: Buffer.from([0x89, 0x50]), contentType: "image/png" } }))).toMatch(/as a \.csv file/);
+    expect(
+      text(
+        await campaign(ava, "import", {
+          file: { name: "photo.png", data: Buffer.from([0x89, 0x50]), contentType: "image/png" },
+        }),
+      ),
+    ).toMatch(/as a \.csv file/);
     expect(await stack.db.donation.count()).toBe(3);
   });
 

@@ -8,9 +8,23 @@ import { verifyKofi } from "../src/services/donationSources/kofi.js";
 import { verifyStandardWebhook } from "../src/services/donationSources/standard.js";
 import { verifyStripe } from "../src/services/donationSources/stripe.js";
 import { createDonationBatcher } from "../src/services/donationBatcher.js";
-import { latestDonations, ledgerTotal, NoCampaignError, recordDonation, sourceTotals, type DonationInput } from "../src/services/donations.js";
+import {
+  latestDonations,
+  ledgerTotal,
+  NoCampaignError,
+  recordDonation,
+  sourceTotals,
+  type DonationInput,
+} from "../src/services/donations.js";
 import { readMetrics } from "../src/services/metrics.js";
-import { checkoutSession, kofiRequest, newStandardSecret, refundedCharge, standardRequest, stripeRequest } from "../src/sandbox/donations.js";
+import {
+  checkoutSession,
+  kofiRequest,
+  newStandardSecret,
+  refundedCharge,
+  standardRequest,
+  stripeRequest,
+} from "../src/sandbox/donations.js";
 import { freshDb, testPostgresUrl, type TestDb } from "./support/db.js";
 
 let t: TestDb;
@@ -27,10 +41,26 @@ const KOFI_TOKEN = "kofi-ledger-token";
 const STANDARD_SECRET = newStandardSecret();
 
 const raised = async () => (await readMetrics(t.db)).raised_cents;
-const donation = (over: Partial<DonationInput> = {}): DonationInput => ({ source: "webhook", sourceId: "d-1", amountCents: 2_500, currency: "USD", public: true, donorName: "Lee", ...over });
+const donation = (over: Partial<DonationInput> = {}): DonationInput => ({
+  source: "webhook",
+  sourceId: "d-1",
+  amountCents: 2_500,
+  currency: "USD",
+  public: true,
+  donorName: "Lee",
+  ...over,
+});
 
 beforeEach(async () => {
-  for (const table of ["donation", "directMessage", "tweetOutbox", "milestone", "campaignAmountChange", "campaign", "metric"] as const) {
+  for (const table of [
+    "donation",
+    "directMessage",
+    "tweetOutbox",
+    "milestone",
+    "campaignAmountChange",
+    "campaign",
+    "metric",
+  ] as const) {
     await (t.db[table] as { deleteMany(): Promise<unknown> }).deleteMany();
   }
 });
@@ -78,7 +108,11 @@ describe("deliveries", () => {
     const posts = await t.db.tweetOutbox.findMany();
     expect(posts).toHaveLength(1); // 50% (25% passed over), once
     expect(posts[0]!.text).toMatch(/50% of the goal/);
-    await recordDonation(t.db, donation({ sourceId: "refund:big", amountCents: -50_000, refundOf: "big", public: false }), NOW);
+    await recordDonation(
+      t.db,
+      donation({ sourceId: "refund:big", amountCents: -50_000, refundOf: "big", public: false }),
+      NOW,
+    );
     expect(await raised()).toBe(1_000_000);
     expect(await ledgerTotal(t.db)).toBe(1_000_000);
     expect(await t.db.tweetOutbox.count()).toBe(1);
@@ -102,18 +136,35 @@ describe("deliveries", () => {
     ]);
     expect(dms[0]!.content).toMatch(/counts USD, so it is recorded but not added/);
     const totals = await sourceTotals(t.db);
-    expect(totals).toEqual(expect.arrayContaining([expect.objectContaining({ source: "webhook", currency: "EUR", counted: false, totalCents: 5_000, count: 2 })]));
+    expect(totals).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ source: "webhook", currency: "EUR", counted: false, totalCents: 5_000, count: 2 }),
+      ]),
+    );
   });
 
   it("a Stripe charge refunded without its list takes back only what earlier events did not", async () => {
-    const session = stripeRequest("checkout.session.completed", checkoutSession({ sessionId: "cs_r", amountCents: 5_000 }, NOW), STRIPE_SECRET, NOW);
-    const partial = stripeRequest("charge.refunded", { ...refundedCharge("ch_r", 5_000, null), amount_refunded: 1_000 }, STRIPE_SECRET, NOW);
+    const session = stripeRequest(
+      "checkout.session.completed",
+      checkoutSession({ sessionId: "cs_r", amountCents: 5_000 }, NOW),
+      STRIPE_SECRET,
+      NOW,
+    );
+    const partial = stripeRequest(
+      "charge.refunded",
+      { ...refundedCharge("ch_r", 5_000, null), amount_refunded: 1_000 },
+      STRIPE_SECRET,
+      NOW,
+    );
     const full = stripeRequest("charge.refunded", refundedCharge("ch_r", 5_000, null), STRIPE_SECRET, NOW);
     for (const r of [session, partial, partial, full, full]) {
-      for (const d of verifyStripe(Buffer.from(r.body), r.headers, STRIPE_SECRET, NOW).donations) await recordDonation(t.db, d, NOW);
+      for (const d of verifyStripe(Buffer.from(r.body), r.headers, STRIPE_SECRET, NOW).donations)
+        await recordDonation(t.db, d, NOW);
     }
     expect(await raised()).toBe(0);
-    expect((await t.db.donation.findMany({ orderBy: { id: "asc" } })).map((r) => r.amountCents)).toEqual([5_000, -1_000, -4_000]);
+    expect((await t.db.donation.findMany({ orderBy: { id: "asc" } })).map((r) => r.amountCents)).toEqual([
+      5_000, -1_000, -4_000,
+    ]);
   });
 
   it("/campaign raised and /campaign donation write the ledger too: its counted rows add up to the total", async () => {
@@ -144,7 +195,9 @@ describe("the migration", () => {
     const sql = fs.readFileSync(`${folder}/20261201235000_donations/migration.sql`, "utf8");
     await t.db.$executeRawUnsafe(sql.slice(sql.indexOf('INSERT INTO "Donation"')).trim().replace(/;$/, ""));
     const rows = await t.db.donation.findMany();
-    expect(rows.map((r) => [r.source, r.sourceId, r.amountCents, r.currency, r.counted])).toEqual([["adjustment", "opening-balance", 1_234_500, "EUR", true]]);
+    expect(rows.map((r) => [r.source, r.sourceId, r.amountCents, r.currency, r.counted])).toEqual([
+      ["adjustment", "opening-balance", 1_234_500, "EUR", true],
+    ]);
     expect(rows[0]!.receivedAt.toISOString()).toBe(NOW.toISOString());
     expect(await ledgerTotal(t.db)).toBe(await raised());
   });
@@ -153,13 +206,42 @@ describe("the migration", () => {
 describe("a burst from the three sources", () => {
   it("200 deliveries, a third of them repeated, 32 at a time: the exact sum, each milestone once", async () => {
     await setupCampaign(t.db, { name: "A dance party", goalCents: 2_000_000, userId: ORGANIZER }, NOW);
-    const requests: { kind: "stripe" | "kofi" | "webhook"; body: string; headers: Record<string, string>; cents: number }[] = [];
+    const requests: {
+      kind: "stripe" | "kofi" | "webhook";
+      body: string;
+      headers: Record<string, string>;
+      cents: number;
+    }[] = [];
     for (let i = 0; i < 200; i++) {
       const cents = 5_000 + i * 137; // every amount different, so a lost or doubled one shows in the sum
       const major = `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, "0")}`;
-      if (i % 3 === 0) requests.push({ kind: "stripe", cents, ...stripeRequest("checkout.session.completed", checkoutSession({ sessionId: `cs_burst_${i}`, amountCents: cents }, NOW), STRIPE_SECRET, NOW) });
-      else if (i % 3 === 1) requests.push({ kind: "kofi", cents, ...kofiRequest({ messageId: `kofi-burst-${i}`, amount: major }, KOFI_TOKEN, NOW) });
-      else requests.push({ kind: "webhook", cents, ...standardRequest({ type: "donation.created", data: { id: `burst-${i}`, amount: major, currency: "USD" } }, STANDARD_SECRET, NOW) });
+      if (i % 3 === 0)
+        requests.push({
+          kind: "stripe",
+          cents,
+          ...stripeRequest(
+            "checkout.session.completed",
+            checkoutSession({ sessionId: `cs_burst_${i}`, amountCents: cents }, NOW),
+            STRIPE_SECRET,
+            NOW,
+          ),
+        });
+      else if (i % 3 === 1)
+        requests.push({
+          kind: "kofi",
+          cents,
+          ...kofiRequest({ messageId: `kofi-burst-${i}`, amount: major }, KOFI_TOKEN, NOW),
+        });
+      else
+        requests.push({
+          kind: "webhook",
+          cents,
+          ...standardRequest(
+            { type: "donation.created", data: { id: `burst-${i}`, amount: major, currency: "USD" } },
+            STANDARD_SECRET,
+            NOW,
+          ),
+        });
     }
     const expected = requests.reduce((s, r) => s + r.cents, 0);
     const deliveries = [...requests, ...requests.filter((_, i) => i % 3 === 0)];
@@ -197,7 +279,13 @@ describe("a burst from the three sources", () => {
   it("group commit: 200 submitted at once, a third repeated, each caller told its own outcome, the exact sum", async () => {
     await setupCampaign(t.db, { name: "A dance party", goalCents: 2_000_000, userId: ORGANIZER }, NOW);
     const batcher = createDonationBatcher(t.db, { maxBatch: 50 });
-    const inputs = Array.from({ length: 200 }, (_, i) => donation({ source: (["stripe", "kofi", "webhook"] as const)[i % 3], sourceId: `g-${i}`, amountCents: 1_000 + i * 3 }));
+    const inputs = Array.from({ length: 200 }, (_, i) =>
+      donation({
+        source: (["stripe", "kofi", "webhook"] as const)[i % 3],
+        sourceId: `g-${i}`,
+        amountCents: 1_000 + i * 3,
+      }),
+    );
     const all = [...inputs, ...inputs.filter((_, i) => i % 3 === 1)];
     const outcomes = await Promise.all(all.map((d) => batcher.submit(d, NOW)));
     expect(outcomes.slice(0, 200).every((o) => o.status === "recorded")).toBe(true);

@@ -80,7 +80,17 @@ describe("escapeMemberText against a hostile corpus", () => {
   });
 
   it("does everything discord.js's escapeMarkdown does", () => {
-    for (const text of ["**bold**", "*it*", "__under__", "~~gone~~", "||spoiler||", "`code`", "```block```", "back\\slash", "_x_"]) {
+    for (const text of [
+      "**bold**",
+      "*it*",
+      "__under__",
+      "~~gone~~",
+      "||spoiler||",
+      "`code`",
+      "```block```",
+      "back\\slash",
+      "_x_",
+    ]) {
       expect(escapeMemberText(text)).toBe(escapeMarkdown(text));
     }
   });

@@ -78,10 +78,14 @@ describe("editing", () => {
     expect(r.changed).toEqual(["start"]);
     expect(await db.directMessage.count({ where: { dedupeKey: { startsWith: `event-moved:${e.id}:` } } })).toBe(0); // not in the organizer's transaction
     await expandFanouts(db, NOW);
-    const dm = await db.directMessage.findFirstOrThrow({ where: { dedupeKey: { startsWith: `event-moved:${e.id}:` } } });
+    const dm = await db.directMessage.findFirstOrThrow({
+      where: { dedupeKey: { startsWith: `event-moved:${e.id}:` } },
+    });
     expect(dm.content).toContain("has moved");
     await expect(editEvent(db, e.id, { now: NOW }, SETTINGS)).rejects.toThrow(/Nothing to change/);
-    await expect(editEvent(db, e.id, { ends: "2026-12-01 10:00", now: NOW }, SETTINGS)).rejects.toThrow(/not after the start/);
+    await expect(editEvent(db, e.id, { ends: "2026-12-01 10:00", now: NOW }, SETTINGS)).rejects.toThrow(
+      /not after the start/,
+    );
   });
 });
 
@@ -92,12 +96,19 @@ describe("cancelling", () => {
     await going(e.id, "2");
     await answerRsvp(db, { eventId: e.id, userId: "3", displayName: "3", answer: "maybe", now: NOW, maxGuests: 5 });
     const before = await readMetrics(db);
-    const r = await cancelEvent(db, e.id, { reason: "the stadium flooded", now: NOW, fallbackChannelId: "555555555555555555", timeZone: TZ });
+    const r = await cancelEvent(db, e.id, {
+      reason: "the stadium flooded",
+      now: NOW,
+      fallbackChannelId: "555555555555555555",
+      timeZone: TZ,
+    });
     expect(r.notified).toBe(3);
     await expandFanouts(db, NOW);
     const dms = await db.directMessage.findMany({ where: { dedupeKey: { startsWith: `event-cancelled:${e.id}:` } } });
     expect(dms.map((d) => d.userId).sort()).toEqual(["1", "2", "3"]);
-    expect(dms.every((d) => d.fallbackChannelId === "555555555555555555" && d.content.includes("the stadium flooded"))).toBe(true);
+    expect(
+      dms.every((d) => d.fallbackChannelId === "555555555555555555" && d.content.includes("the stadium flooded")),
+    ).toBe(true);
     const after = await readMetrics(db);
     expect(before.rsvps_going - after.rsvps_going).toBe(2);
     expect(before.rsvps_waitlisted - after.rsvps_waitlisted).toBe(1);
@@ -111,7 +122,17 @@ describe("cancelling", () => {
     const e = await make({ capacity: 1000 });
     const members = Array.from({ length: FANOUT_BATCH * 2 + 50 }, (_, i) => `fan${i}`);
     // Their answers as rows (hundreds of answers one by one would only slow this test down).
-    await db.rsvp.createMany({ data: members.map((m) => ({ eventId: e.id, userId: m, displayName: m, status: "going", guests: 0, createdAt: NOW, updatedAt: NOW })) });
+    await db.rsvp.createMany({
+      data: members.map((m) => ({
+        eventId: e.id,
+        userId: m,
+        displayName: m,
+        status: "going",
+        guests: 0,
+        createdAt: NOW,
+        updatedAt: NOW,
+      })),
+    });
     const dmsBefore = await db.directMessage.count();
     const r = await cancelEvent(db, e.id, { now: NOW, timeZone: TZ });
     expect(r.notified).toBe(members.length);
@@ -124,14 +145,20 @@ describe("cancelling", () => {
     const dms = await db.directMessage.findMany({ where: { dedupeKey: { startsWith: `event-cancelled:${e.id}:` } } });
     expect(new Set(dms.map((d) => d.userId))).toEqual(new Set(members));
     expect(dms).toHaveLength(members.length);
-    expect(await db.dmFanout.findUniqueOrThrow({ where: { dedupeKey: `event-cancelled:${e.id}` } })).toMatchObject({ status: "done" });
+    expect(await db.dmFanout.findUniqueOrThrow({ where: { dedupeKey: `event-cancelled:${e.id}` } })).toMatchObject({
+      status: "done",
+    });
     expect(await expandFanouts(db, NOW)).toBe(0);
   }, 60_000);
 });
 
 describe("reminders", () => {
   const config = { RSVP_REMINDER_HOURS: [24, 1], CAMPAIGN_TIMEZONE: TZ };
-  const remindersOf = (eventId: number) => db.directMessage.findMany({ where: { dedupeKey: { startsWith: `rsvp-reminder:${eventId}:` } }, orderBy: { id: "asc" } });
+  const remindersOf = (eventId: number) =>
+    db.directMessage.findMany({
+      where: { dedupeKey: { startsWith: `rsvp-reminder:${eventId}:` } },
+      orderBy: { id: "asc" },
+    });
 
   it("goes to members going, 24 h and 1 h before, each exactly once, across restarts", async () => {
     await db.event.updateMany({ where: { status: "scheduled" }, data: { status: "cancelled" } }); // a clean slate
@@ -168,7 +195,9 @@ describe("reminders", () => {
     await going(e.id, "a");
     expect(await sendDueRsvpReminders(db, config, new Date(NOW.getTime() + HOUR))).toBe(0);
     expect(await sendDueRsvpReminders(db, config, new Date(e.startsAt.getTime() - 30 * 60_000))).toBe(1);
-    expect((await remindersOf(e.id)).map((d) => d.dedupeKey)).toEqual([`rsvp-reminder:${e.id}:${e.startsAt.getTime() / 1000}:1:a`]);
+    expect((await remindersOf(e.id)).map((d) => d.dedupeKey)).toEqual([
+      `rsvp-reminder:${e.id}:${e.startsAt.getTime() / 1000}:1:a`,
+    ]);
   });
 });
 
@@ -188,7 +217,11 @@ describe("the calendar file", () => {
     const again = eventIcs(edited.event, NOW);
     expect(again).toContain(`UID:${eventUid(e.id)}`);
     expect(Number(again.match(/SEQUENCE:(\d+)/)![1])).toBeGreaterThan(Number(ics.match(/SEQUENCE:(\d+)/)![1]));
-    expect(foldLine("a".repeat(150)).split("\r\n ").map((l) => l.length)).toEqual([75, 74, 1]);
+    expect(
+      foldLine("a".repeat(150))
+        .split("\r\n ")
+        .map((l) => l.length),
+    ).toEqual([75, 74, 1]);
   });
 
   it("counts SEQUENCE up by one per edit a calendar shows, whatever the clocks say", async () => {
@@ -201,17 +234,22 @@ describe("the calendar file", () => {
     const renamed = await editEvent(db, e.id, { name: "Warm-up party", now: at(5) }, SETTINGS);
     const moved = await editEvent(db, e.id, { starts: "2026-12-05 21:00", now: at(1) }, SETTINGS);
     const bigger = await editEvent(db, e.id, { capacity: 20, now: at(2) }, SETTINGS); // not on a calendar
-    const placed = await editEvent(db, e.id, { location: "The stadium", description: "Bring friends", now: at(3) }, SETTINGS);
+    const placed = await editEvent(
+      db,
+      e.id,
+      { location: "The stadium", description: "Bring friends", now: at(3) },
+      SETTINGS,
+    );
     const cancelled = await cancelEvent(db, e.id, { now: at(4), timeZone: TZ });
     const files = [renamed, moved, bigger, placed, cancelled].map((r) => eventIcs(r.event, NOW));
     expect(files.map(sequence)).toEqual([1, 2, 2, 3, 4]);
     // Re-adding a file replaces the entry with the same UID when its SEQUENCE is higher (RFC 5545 3.8.7.4).
     expect(new Set(files.map((f) => field(f, "UID")))).toEqual(new Set([eventUid(e.id)]));
-    expect([field(files[0]!, "SUMMARY"), field(files[1]!, "DTSTART"), field(files[3]!, "LOCATION"), field(files[4]!, "STATUS")]).toEqual([
-      "Warm-up party",
-      "20261206T050000Z",
-      "The stadium",
-      "CANCELLED",
-    ]);
+    expect([
+      field(files[0]!, "SUMMARY"),
+      field(files[1]!, "DTSTART"),
+      field(files[3]!, "LOCATION"),
+      field(files[4]!, "STATUS"),
+    ]).toEqual(["Warm-up party", "20261206T050000Z", "The stadium", "CANCELLED"]);
   });
 });

@@ -39,10 +39,14 @@ describe("the bot process", () => {
     stack = await startStack({ fixtures: true });
     const s = stack;
     const members = Array.from({ length: 21 }, (_, i) => s.discord.addMember({ username: `dancer${i}` }));
-    const callbacks = () => s.discord.requests.filter((r) => r.method === "POST" && /^\/interactions\/\d+\/[^/]+\/callback$/.test(r.path)).length;
+    const callbacks = () =>
+      s.discord.requests.filter((r) => r.method === "POST" && /^\/interactions\/\d+\/[^/]+\/callback$/.test(r.path))
+        .length;
     const before = callbacks();
     // Each takes 6 s: longer than the old 2 s drain and 4.5 s exit timer, well within the transaction bound.
-    const answers = members.slice(0, 20).map((m) => s.discord.runCommand(m, "slow", { ms: 6_000 }, { timeoutMs: 40_000 }));
+    const answers = members
+      .slice(0, 20)
+      .map((m) => s.discord.runCommand(m, "slow", { ms: 6_000 }, { timeoutMs: 40_000 }));
     // All 20 are in the bot's hands: each was deferred.
     await s.discord.waitFor(() => callbacks() - before >= 20, 15_000);
     s.bot.child.kill("SIGTERM");
@@ -76,7 +80,8 @@ describe("the bot process", () => {
     s.bot = await s.startBot();
 
     const ava = s.discord.addMember({ username: "ava", organizer: true });
-    const campaign = (subcommand: string, options: Record<string, string>) => s.discord.runCommand(ava, "campaign", options, { subcommand, ignoreDefaultPermissions: true });
+    const campaign = (subcommand: string, options: Record<string, string>) =>
+      s.discord.runCommand(ava, "campaign", options, { subcommand, ignoreDefaultPermissions: true });
     await campaign("setup", { name: "A dance party for the dancing man", goal: "20,000" });
     await campaign("donation", { amount: "10,500" });
     await s.discord.waitFor(() => s.x.tweets.length >= 1, 90_000);

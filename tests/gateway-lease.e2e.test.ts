@@ -27,7 +27,10 @@ describe("the gateway lease of one bot", () => {
 
   it("disconnects when another holder has the lease, and comes back with a fresh client once it lapses", async () => {
     const identified = stack.discord.identifyCount;
-    await stack.db.jobLease.update({ where: { name: LEASE }, data: { holder: "another-process", expiresAt: new Date(Date.now() + 4_000) } });
+    await stack.db.jobLease.update({
+      where: { name: LEASE },
+      data: { holder: "another-process", expiresAt: new Date(Date.now() + 4_000) },
+    });
     await stack.discord.waitFor(() => stack.discord.sessionCount === 0, GATEWAY_LEASE.renewMs + 5_000);
     await stack.bot.waitForLog((l) => l.msg === "gateway lease lost: disconnecting", 5_000);
     await expect(stack.discord.runCommand(ava, "help")).rejects.toThrow(/no bot is connected/);
@@ -35,7 +38,9 @@ describe("the gateway lease of one bot", () => {
     await stack.discord.waitFor(() => stack.discord.sessionCount === 1, 4_000 + GATEWAY_LEASE.pollMs + 10_000);
     expect(stack.discord.identifyCount).toBe(identified + 1);
     expect((await stack.discord.runCommand(ava, "help")).embeds[0].title).toBe("What you can do here");
-    expect((await stack.db.jobLease.findUniqueOrThrow({ where: { name: LEASE } })).holder).toContain(`|${stack.bot.child.pid}|`);
+    expect((await stack.db.jobLease.findUniqueOrThrow({ where: { name: LEASE } })).holder).toContain(
+      `|${stack.bot.child.pid}|`,
+    );
     // The second login did not register the commands again: their hash had not changed.
     expect(stack.discord.bulkOverwriteCount).toBe(1);
   }, 30_000);

@@ -76,7 +76,10 @@ describe("the gateway lease", () => {
     const p = processNamed("d", lease);
     expect(await p.holder.start()).toBe("connected");
     // Someone else holds it now (a process that took it while this one was paused, say).
-    await t.db.jobLease.update({ where: { name: lease }, data: { holder: "intruder", expiresAt: new Date(Date.now() + 1_000) } });
+    await t.db.jobLease.update({
+      where: { name: lease },
+      data: { holder: "intruder", expiresAt: new Date(Date.now() + 1_000) },
+    });
     await until(() => p.state.open === 0);
     expect(p.holder.isConnected()).toBe(false);
     await until(() => p.state.open === 1);
@@ -105,7 +108,15 @@ describe("the gateway lease", () => {
     const lease = gatewayLeaseName([5], 6);
     const ps = [processNamed("g", lease), processNamed("h", lease)].map((p) => ({
       ...p,
-      holder: createGatewayHolder({ db: t.db, log, holder: p.name, name: lease, timing, leased: false, connect: async () => ({ close: async () => void p.state.closed++ }) }) as GatewayHolder,
+      holder: createGatewayHolder({
+        db: t.db,
+        log,
+        holder: p.name,
+        name: lease,
+        timing,
+        leased: false,
+        connect: async () => ({ close: async () => void p.state.closed++ }),
+      }) as GatewayHolder,
     }));
     expect(await Promise.all(ps.map((p) => p.holder.start()))).toEqual(["connected", "connected"]);
     expect(await t.db.jobLease.findUnique({ where: { name: lease } })).toBeNull();

@@ -22,8 +22,12 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => stack?.close());
 
-const campaign = (member: Member, subcommand: string, options: Record<string, OptionValue> = {}, extra: { channelId?: string } = {}) =>
-  stack.discord.runCommand(member, "campaign", options, { subcommand, ignoreDefaultPermissions: true, ...extra });
+const campaign = (
+  member: Member,
+  subcommand: string,
+  options: Record<string, OptionValue> = {},
+  extra: { channelId?: string } = {},
+) => stack.discord.runCommand(member, "campaign", options, { subcommand, ignoreDefaultPermissions: true, ...extra });
 const text = (r: InteractionResult) => String(r.message?.content ?? r.content ?? "");
 const raised = async () => (await stack.db.metric.findUnique({ where: { name: "raised_cents" } }))?.value ?? 0;
 const errorLogs = () => stack.bot.logs.filter((l) => (l.level ?? 0) >= 50);
@@ -32,22 +36,40 @@ describe("the bot serves DISCORD_GUILD_ID only", () => {
   it("leaves a server it is added to, and says so at warn level", async () => {
     const foreign = stack.discord.addForeignGuild("Mockers' den", "troll");
     await stack.discord.waitFor(() => stack.discord.leftGuilds.includes(foreign.id));
-    const line = await stack.bot.waitForLog((l) => l.guild === foreign.id && typeof l.msg === "string" && l.msg.includes("other than DISCORD_GUILD_ID"));
+    const line = await stack.bot.waitForLog(
+      (l) => l.guild === foreign.id && typeof l.msg === "string" && l.msg.includes("other than DISCORD_GUILD_ID"),
+    );
     expect(line.level).toBe(40);
   });
 
   it("refuses, changing nothing, what comes from another server (where the sender owns everything) or a DM", async () => {
     const foreign = stack.discord.addForeignGuild("Another den", "troll2");
     const before = await raised();
-    const fromThere = await stack.discord.forge(foreign.owner, { type: "command", name: "campaign", subcommand: "raised", options: { total: "99999" } }, { origin: { guild: foreign } });
+    const fromThere = await stack.discord.forge(
+      foreign.owner,
+      { type: "command", name: "campaign", subcommand: "raised", options: { total: "99999" } },
+      { origin: { guild: foreign } },
+    );
     expect(fromThere.ephemeral).toBe(true);
     expect(text(fromThere)).toMatch(/serves one community's server only/);
-    const exported = await stack.discord.forge(foreign.owner, { type: "command", name: "rsvp", subcommand: "export" }, { origin: { guild: foreign } });
+    const exported = await stack.discord.forge(
+      foreign.owner,
+      { type: "command", name: "rsvp", subcommand: "export" },
+      { origin: { guild: foreign } },
+    );
     expect(exported.attachments).toEqual([]);
     expect(text(exported)).toMatch(/serves one community's server only/);
-    const dm = await stack.discord.forge(ben, { type: "command", name: "campaign", subcommand: "raised", options: { total: "99999" } }, { origin: "dm" });
+    const dm = await stack.discord.forge(
+      ben,
+      { type: "command", name: "campaign", subcommand: "raised", options: { total: "99999" } },
+      { origin: "dm" },
+    );
     expect(text(dm)).toMatch(/serves one community's server only/);
-    const suggestions = await stack.discord.forge(foreign.owner, { type: "autocomplete", name: "rsvp", subcommand: "list", options: { event: "" } }, { origin: { guild: foreign } });
+    const suggestions = await stack.discord.forge(
+      foreign.owner,
+      { type: "autocomplete", name: "rsvp", subcommand: "list", options: { event: "" } },
+      { origin: { guild: foreign } },
+    );
     expect(suggestions.choices).toEqual([]);
     expect(await raised()).toBe(before);
   });
@@ -67,7 +89,12 @@ describe("the bot serves DISCORD_GUILD_ID only", () => {
 describe("organizers are organizers of the whole server", () => {
   it("a member given Manage Events on one channel is still not an organizer, for commands and buttons", async () => {
     const general = stack.discord.guild.channels.general;
-    stack.discord.setOverwrite(general, { id: mallory.id, type: 1, allow: Permission.ManageEvents | Permission.ManageGuild, deny: 0n });
+    stack.discord.setOverwrite(general, {
+      id: mallory.id,
+      type: 1,
+      allow: Permission.ManageEvents | Permission.ManageGuild,
+      deny: 0n,
+    });
     const before = await raised();
     const refused = await campaign(mallory, "raised", { total: "99999" }, { channelId: general });
     expect(text(refused)).toMatch(/Only organizers/);
@@ -75,11 +102,21 @@ describe("organizers are organizers of the whole server", () => {
 
     // A DJ offer waiting for review; mallory forges its Approve button.
     const shown = await stack.discord.runCommand(ben, "dj", {}, { subcommand: "offer" });
-    const sent = await stack.discord.submitModal(ben, shown.modal.custom_id, { djName: "Ben", genres: "house", minutes: "60" });
+    const sent = await stack.discord.submitModal(ben, shown.modal.custom_id, {
+      djName: "Ben",
+      genres: "house",
+      minutes: "60",
+    });
     expect(text(sent)).toMatch(/Thank you/);
     const offer = await stack.db.djOffer.findFirstOrThrow({ where: { userId: ben.id } });
-    const review = await stack.discord.waitFor(() => stack.discord.messages(stack.discord.guild.channels.review).find((m) => m.embeds[0]?.title?.includes("Ben")));
-    const forged = await stack.discord.forge(mallory, { type: "button", customId: `djreview:approve:${offer.id}` }, { message: review, channelId: general });
+    const review = await stack.discord.waitFor(() =>
+      stack.discord.messages(stack.discord.guild.channels.review).find((m) => m.embeds[0]?.title?.includes("Ben")),
+    );
+    const forged = await stack.discord.forge(
+      mallory,
+      { type: "button", customId: `djreview:approve:${offer.id}` },
+      { message: review, channelId: general },
+    );
     expect(text(forged)).toMatch(/Only organizers/);
     expect((await stack.db.djOffer.findUniqueOrThrow({ where: { id: offer.id } })).status).toBe("pending");
     // The organizer role still works.
@@ -92,7 +129,12 @@ describe("organizers are organizers of the whole server", () => {
 describe("one member cannot crowd out the others", () => {
   it("a flooder's 300 interactions in 3 s are mostly told to slow down, and 20 honest members are all answered in time", async () => {
     const starts = new Date(Date.now() + 10 * 86_400_000).toISOString();
-    const created = await stack.discord.runCommand(ava, "event", { name: "Flood night", starts }, { subcommand: "create", ignoreDefaultPermissions: true });
+    const created = await stack.discord.runCommand(
+      ava,
+      "event",
+      { name: "Flood night", starts },
+      { subcommand: "create", ignoreDefaultPermissions: true },
+    );
     expect(text(created)).toMatch(/Flood night/);
     const flooder = stack.discord.addMember({ username: "flooder" });
     const honest = Array.from({ length: 20 }, (_, i) => stack.discord.addMember({ username: `honest${i}` }));
@@ -102,7 +144,8 @@ describe("one member cannot crowd out the others", () => {
     const start = Date.now();
     for (let i = 0; i < 300; i++) {
       flood.push(stack.discord.runCommand(flooder, "rsvp", {}, { subcommand: i % 2 ? "going" : "maybe" }));
-      if (i % 15 === 7) answers.push(stack.discord.runCommand(honest[answers.length]!, "rsvp", {}, { subcommand: "going" }));
+      if (i % 15 === 7)
+        answers.push(stack.discord.runCommand(honest[answers.length]!, "rsvp", {}, { subcommand: "going" }));
       await new Promise((r) => setTimeout(r, Math.max(0, start + (i + 1) * 10 - Date.now())));
     }
     // Every honest member is answered, within Discord's 3 s (the emulator refuses a later answer).
@@ -118,18 +161,25 @@ describe("one member cannot crowd out the others", () => {
     expect(worked.length).toBeLessThanOrEqual(16);
     expect(slowed.length).toBeGreaterThanOrEqual(300 - 16 - flooded.filter((r) => r.status === "rejected").length);
     expect(slowed.every((r) => r.ephemeral)).toBe(true);
-    const honestRows = await stack.db.rsvp.count({ where: { userId: { in: honest.map((m) => m.id) }, status: "going" } });
+    const honestRows = await stack.db.rsvp.count({
+      where: { userId: { in: honest.map((m) => m.id) }, status: "going" },
+    });
     expect(honestRows).toBe(20);
   }, 60_000);
 
   it("autocomplete past the limit answers with nothing", async () => {
     const typist = stack.discord.addMember({ username: "typist" });
     const results = [];
-    for (let i = 0; i < 40; i++) results.push(await stack.discord.autocomplete(typist, "rsvp", { event: "Flo" }, "event", { subcommand: "going" }));
+    for (let i = 0; i < 40; i++)
+      results.push(
+        await stack.discord.autocomplete(typist, "rsvp", { event: "Flo" }, "event", { subcommand: "going" }),
+      );
     expect(results[0]!.length).toBeGreaterThan(0);
     expect(results.at(-1)).toEqual([]);
     // Someone else typing at the same moment still gets suggestions.
-    expect((await stack.discord.autocomplete(ben, "rsvp", { event: "Flo" }, "event", { subcommand: "going" })).length).toBeGreaterThan(0);
+    expect(
+      (await stack.discord.autocomplete(ben, "rsvp", { event: "Flo" }, "event", { subcommand: "going" })).length,
+    ).toBeGreaterThan(0);
   });
 });
 
@@ -137,9 +187,19 @@ describe("member text plants nothing", () => {
   it("a track titled as a masked link shows as text in every /dj queue, and a bare URL is not clickable", async () => {
     const offer = await stack.db.djOffer.findFirstOrThrow({ where: { userId: ben.id, status: "approved" } });
     const starts = new Date(Date.now() - 10 * 60_000).toISOString();
-    const placed = await stack.discord.runCommand(ava, "dj", { offer: offer.id, starts, ends: "120", stage: "Main stage" }, { group: "lineup", subcommand: "set", ignoreDefaultPermissions: true });
+    const placed = await stack.discord.runCommand(
+      ava,
+      "dj",
+      { offer: offer.id, starts, ends: "120", stage: "Main stage" },
+      { group: "lineup", subcommand: "set", ignoreDefaultPermissions: true },
+    );
     expect(text(placed)).toMatch(/Placed/);
-    const requested = await stack.discord.runCommand(mallory, "dj", { title: "[Free Nitro](https://evil.example)", artist: "# https://evil.example/claim" }, { subcommand: "request" });
+    const requested = await stack.discord.runCommand(
+      mallory,
+      "dj",
+      { title: "[Free Nitro](https://evil.example)", artist: "# https://evil.example/claim" },
+      { subcommand: "request" },
+    );
     expect(text(requested)).toMatch(/^Requested/);
     const queue = await stack.discord.runCommand(ben, "dj", {}, { subcommand: "queue" });
     const shown = String(queue.message?.embeds[0]?.description ?? queue.embeds[0]?.description);
@@ -156,14 +216,30 @@ describe("loops that spam channels", () => {
   it("offer, withdraw, offer again: the second offer waits, and posts nothing for review", async () => {
     const looper = stack.discord.addMember({ username: "looper" });
     const form = await stack.discord.runCommand(looper, "dj", {}, { subcommand: "offer" });
-    expect(text(await stack.discord.submitModal(looper, form.modal.custom_id, { djName: "Loop", genres: "noise", minutes: "30" }))).toMatch(/Thank you/);
+    expect(
+      text(
+        await stack.discord.submitModal(looper, form.modal.custom_id, {
+          djName: "Loop",
+          genres: "noise",
+          minutes: "30",
+        }),
+      ),
+    ).toMatch(/Thank you/);
     const offer = await stack.db.djOffer.findFirstOrThrow({ where: { userId: looper.id } });
-    await stack.discord.waitFor(() => stack.discord.messages(stack.discord.guild.channels.review).some((m) => m.embeds[0]?.title?.includes("Loop")));
-    expect(text(await stack.discord.runCommand(looper, "dj", { what: `offer:${offer.id}` }, { subcommand: "withdraw" }))).toMatch(/withdrawn/);
+    await stack.discord.waitFor(() =>
+      stack.discord.messages(stack.discord.guild.channels.review).some((m) => m.embeds[0]?.title?.includes("Loop")),
+    );
+    expect(
+      text(await stack.discord.runCommand(looper, "dj", { what: `offer:${offer.id}` }, { subcommand: "withdraw" })),
+    ).toMatch(/withdrawn/);
     await new Promise((r) => setTimeout(r, 300)); // the withdrawal notice reaches the review channel
     const posts = reviewPosts();
     const again = await stack.discord.runCommand(looper, "dj", {}, { subcommand: "offer" });
-    const refused = await stack.discord.submitModal(looper, again.modal.custom_id, { djName: "Loop again", genres: "noise", minutes: "30" });
+    const refused = await stack.discord.submitModal(looper, again.modal.custom_id, {
+      djName: "Loop again",
+      genres: "noise",
+      minutes: "30",
+    });
     expect(refused.ephemeral).toBe(true);
     expect(text(refused)).toMatch(/withdrew an offer a moment ago\. You can offer a set again <t:\d+:R>/);
     await new Promise((r) => setTimeout(r, 300));
@@ -173,26 +249,63 @@ describe("loops that spam channels", () => {
 
   it("the lineup is public where members talk, once every few minutes, and never in a read-only channel", async () => {
     const { general, announce } = stack.discord.guild.channels;
-    const inAnnouncements = await stack.discord.runCommand(mallory, "dj", {}, { group: "lineup", subcommand: "show", channelId: announce });
+    const inAnnouncements = await stack.discord.runCommand(
+      mallory,
+      "dj",
+      {},
+      { group: "lineup", subcommand: "show", channelId: announce },
+    );
     expect(inAnnouncements.ephemeral).toBe(true);
-    const first = await stack.discord.runCommand(mallory, "dj", { day: "today" }, { group: "lineup", subcommand: "show", channelId: general });
+    const first = await stack.discord.runCommand(
+      mallory,
+      "dj",
+      { day: "today" },
+      { group: "lineup", subcommand: "show", channelId: general },
+    );
     expect(first.ephemeral).toBe(false);
-    const second = await stack.discord.runCommand(mallory, "dj", { day: "today" }, { group: "lineup", subcommand: "show", channelId: general });
+    const second = await stack.discord.runCommand(
+      mallory,
+      "dj",
+      { day: "today" },
+      { group: "lineup", subcommand: "show", channelId: general },
+    );
     expect(second.ephemeral).toBe(true);
   });
 
   it("a shift offer is posted once, where members talk", async () => {
     const { general, announce } = stack.discord.guild.channels;
     const day = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
-    await stack.discord.runCommand(ava, "shifts", { role: "Bar", starts: `${day}T18:00:00Z`, ends: `${day}T20:00:00Z`, capacity: 2 }, { subcommand: "add", ignoreDefaultPermissions: true });
+    await stack.discord.runCommand(
+      ava,
+      "shifts",
+      { role: "Bar", starts: `${day}T18:00:00Z`, ends: `${day}T20:00:00Z`, capacity: 2 },
+      { subcommand: "add", ignoreDefaultPermissions: true },
+    );
     const shift = await stack.db.shift.findFirstOrThrow({ orderBy: { id: "desc" } });
-    expect(text(await stack.discord.runCommand(ben, "volunteer", { shift: String(shift.id) }, { subcommand: "claim" }))).toMatch(/You hold/);
-    const readOnly = await stack.discord.runCommand(ben, "volunteer", { shift: String(shift.id) }, { subcommand: "offer", channelId: announce });
+    expect(
+      text(await stack.discord.runCommand(ben, "volunteer", { shift: String(shift.id) }, { subcommand: "claim" })),
+    ).toMatch(/You hold/);
+    const readOnly = await stack.discord.runCommand(
+      ben,
+      "volunteer",
+      { shift: String(shift.id) },
+      { subcommand: "offer", channelId: announce },
+    );
     expect(readOnly.ephemeral).toBe(true);
     expect(text(readOnly)).toMatch(/Members cannot write in this channel/);
-    const posted = await stack.discord.runCommand(ben, "volunteer", { shift: String(shift.id) }, { subcommand: "offer", channelId: general });
+    const posted = await stack.discord.runCommand(
+      ben,
+      "volunteer",
+      { shift: String(shift.id) },
+      { subcommand: "offer", channelId: general },
+    );
     expect(posted.ephemeral).toBe(false);
-    const again = await stack.discord.runCommand(ben, "volunteer", { shift: String(shift.id) }, { subcommand: "offer", channelId: general });
+    const again = await stack.discord.runCommand(
+      ben,
+      "volunteer",
+      { shift: String(shift.id) },
+      { subcommand: "offer", channelId: general },
+    );
     expect(again.ephemeral).toBe(true);
     expect(text(again)).toMatch(/posted here a moment ago/);
     expect(stack.discord.messages(announce).some((m) => JSON.stringify(m.components).includes("vol:take"))).toBe(false);
@@ -201,10 +314,15 @@ describe("loops that spam channels", () => {
 
 describe("exports", () => {
   it("a display name built as a formula is neutralised in the CSV an organizer opens", async () => {
-    const eve = stack.discord.addMember({ username: "eve", displayName: " ＝HYPERLINK(\"https://evil.example\")" });
+    const eve = stack.discord.addMember({ username: "eve", displayName: ' ＝HYPERLINK("https://evil.example")' });
     const going = await stack.discord.runCommand(eve, "rsvp", {}, { subcommand: "going" });
     expect(text(going)).toMatch(/going/i);
-    const exported = await stack.discord.runCommand(ava, "rsvp", {}, { subcommand: "export", ignoreDefaultPermissions: true });
+    const exported = await stack.discord.runCommand(
+      ava,
+      "rsvp",
+      {},
+      { subcommand: "export", ignoreDefaultPermissions: true },
+    );
     const csv = exported.attachments[0]!.data.toString("utf8");
     const line = csv.split("\n").find((l) => l.includes(eve.id))!;
     expect(line).toMatch(new RegExp(`^${eve.id},"?'\\s*＝HYPERLINK\\(`));
@@ -213,9 +331,15 @@ describe("exports", () => {
 
 describe("test hooks outside tests", () => {
   it("a production bot ignores KEEP_DANCING_EXTRA_COMMANDS and KEEP_DANCING_CRASH_AT, and says so", async () => {
-    const hooked = await stack.startBot({ NODE_ENV: "production", KEEP_DANCING_EXTRA_COMMANDS: path.resolve("tests/fixtures/commands"), KEEP_DANCING_CRASH_AT: "before-post" });
+    const hooked = await stack.startBot({
+      NODE_ENV: "production",
+      KEEP_DANCING_EXTRA_COMMANDS: path.resolve("tests/fixtures/commands"),
+      KEEP_DANCING_CRASH_AT: "before-post",
+    });
     try {
-      const warned = await hooked.waitForLog((l) => typeof l.msg === "string" && l.msg.startsWith("test hooks are honoured only when NODE_ENV=test"));
+      const warned = await hooked.waitForLog(
+        (l) => typeof l.msg === "string" && l.msg.startsWith("test hooks are honoured only when NODE_ENV=test"),
+      );
       expect(warned.ignored).toEqual(["KEEP_DANCING_EXTRA_COMMANDS", "KEEP_DANCING_CRASH_AT"]);
       // The fixture folder's /boom and /slow were not loaded, so not registered either.
       expect(stack.discord.commands("guild").map((c: { name: string }) => c.name)).not.toContain("boom");

@@ -32,7 +32,8 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
   return 0;
 }
 
-const scrape = async () => (await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+const scrape = async () =>
+  (await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
 
 describe("the bot's HTTP server", () => {
   it("logs the address it listens on, on a free port of 127.0.0.1", () => {
@@ -62,10 +63,18 @@ describe("the bot's HTTP server", () => {
 
   it("refuses a body over 64 KB with 413, and never logs a request body", async () => {
     const marker = "BODY-MARKER-7f3a9c";
-    const big = await request(`${base}/`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ marker, pad: "x".repeat(70 * 1024) }) });
+    const big = await request(`${base}/`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ marker, pad: "x".repeat(70 * 1024) }),
+    });
     expect(big.status).toBe(413);
     expect(big.body).toMatch(/larger than 64 KB/);
-    const small = await request(`${base}/`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ marker }) });
+    const small = await request(`${base}/`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ marker }),
+    });
     expect(small.status).toBe(404); // no such route; the body was never read
     await new Promise((r) => setTimeout(r, 300));
     expect(JSON.stringify(stack.bot.logs)).not.toContain(marker);
@@ -73,7 +82,8 @@ describe("the bot's HTTP server", () => {
 
   it("limits requests per address: another address is not affected", async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 310; i++) statuses.push((await request(`${base}/healthz`, { localAddress: "127.0.0.2" })).status);
+    for (let i = 0; i < 310; i++)
+      statuses.push((await request(`${base}/healthz`, { localAddress: "127.0.0.2" })).status);
     expect(statuses.slice(0, 300).every((s) => s === 200)).toBe(true);
     expect(statuses.slice(300).every((s) => s === 429)).toBe(true);
     const limited = await request(`${base}/no-such-page`, { localAddress: "127.0.0.2" });
@@ -84,21 +94,43 @@ describe("the bot's HTTP server", () => {
 
   it("/metrics wants the bearer token, then counts the interactions this test sent", async () => {
     expect((await fetch(`${base}/metrics`)).status).toBe(401);
-    expect((await fetch(`${base}/metrics`, { headers: { authorization: "Bearer wrong-token-of-some-length" } })).status).toBe(401);
+    expect(
+      (await fetch(`${base}/metrics`, { headers: { authorization: "Bearer wrong-token-of-some-length" } })).status,
+    ).toBe(401);
 
     const before = await scrape();
-    const helpBefore = sample(before, "keep_dancing_interactions_total", { kind: "command", name: "help", outcome: "answered" });
-    const refusedBefore = sample(before, "keep_dancing_interactions_total", { kind: "command", name: "campaign", outcome: "refused" });
+    const helpBefore = sample(before, "keep_dancing_interactions_total", {
+      kind: "command",
+      name: "help",
+      outcome: "answered",
+    });
+    const refusedBefore = sample(before, "keep_dancing_interactions_total", {
+      kind: "command",
+      name: "campaign",
+      outcome: "refused",
+    });
     for (let i = 0; i < 3; i++) await stack.discord.runCommand(ava, "help");
     // No campaign yet: a refusal in plain words.
     const refused = await stack.discord.runCommand(ava, "campaign", {}, { subcommand: "status" });
     expect(String(refused.content)).toMatch(/no campaign yet/);
 
     // Counted once the bot's answer request has completed, a moment after the emulator saw it.
-    await expect.poll(async () => sample(await scrape(), "keep_dancing_interactions_total", { kind: "command", name: "campaign", outcome: "refused" })).toBe(refusedBefore + 1);
+    await expect
+      .poll(async () =>
+        sample(await scrape(), "keep_dancing_interactions_total", {
+          kind: "command",
+          name: "campaign",
+          outcome: "refused",
+        }),
+      )
+      .toBe(refusedBefore + 1);
     const after = await scrape();
-    expect(sample(after, "keep_dancing_interactions_total", { kind: "command", name: "help", outcome: "answered" })).toBe(helpBefore + 3);
-    expect(sample(after, "keep_dancing_interaction_answer_seconds_count", { kind: "command" })).toBeGreaterThanOrEqual(4);
+    expect(
+      sample(after, "keep_dancing_interactions_total", { kind: "command", name: "help", outcome: "answered" }),
+    ).toBe(helpBefore + 3);
+    expect(sample(after, "keep_dancing_interaction_answer_seconds_count", { kind: "command" })).toBeGreaterThanOrEqual(
+      4,
+    );
     expect(after).toContain("keep_dancing_interactions_dropped_total 0");
     expect(after).toMatch(/^keep_dancing_dm_queue_depth \d+$/m);
     expect(after).toMatch(/^keep_dancing_dm_queue_oldest_seconds \d/m);
@@ -106,7 +138,11 @@ describe("the bot's HTTP server", () => {
     expect(after).toMatch(/^nodejs_eventloop_lag_seconds \d/m);
     expect(after).toMatch(/^process_resident_memory_bytes \d+$/m);
     // The DM queue's job runs every 5 s.
-    await expect.poll(async () => sample(await scrape(), "keep_dancing_job_runs_total", { job: "dm-queue", outcome: "ok" }), { timeout: 15_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(async () => sample(await scrape(), "keep_dancing_job_runs_total", { job: "dm-queue", outcome: "ok" }), {
+        timeout: 15_000,
+      })
+      .toBeGreaterThan(0);
   });
 
   it("/readyz turns 503 naming the database while it is unreachable, and 200 once it is back", async () => {
@@ -142,10 +178,14 @@ describe("the bot's HTTP server", () => {
       try {
         const r = await fetch(`${base}/readyz`);
         expect(r.status).toBe(503);
-        expect(((await r.json()) as { checks: { database: string } }).checks.database).toMatch(/did not answer within 2 s/);
+        expect(((await r.json()) as { checks: { database: string } }).checks.database).toMatch(
+          /did not answer within 2 s/,
+        );
         const again = await fetch(`${base}/readyz`);
         expect(again.status).toBe(503);
-        expect(((await again.json()) as { checks: { database: string } }).checks.database).toMatch(/has not answered for \d+ s/);
+        expect(((await again.json()) as { checks: { database: string } }).checks.database).toMatch(
+          /has not answered for \d+ s/,
+        );
       } finally {
         release();
         await tx;
@@ -155,18 +195,24 @@ describe("the bot's HTTP server", () => {
   });
 
   // Several processes on one database is a PostgreSQL setup (README, Growing).
-  it.skipIf(!testPostgresUrl())("a second process is a standby for the gateway, and ready: it serves the page and runs jobs", async () => {
-    const second = await stack.startBot();
-    try {
-      const url = await httpUrl(second);
-      expect(url).not.toBe(base);
-      const r = await fetch(`${url}/readyz`);
-      expect(r.status).toBe(200);
-      expect(await r.json()).toEqual({ status: "ready", checks: { database: "ok", gateway: "standby (another process holds the gateway)" } });
-    } finally {
-      await second.stop();
-    }
-  });
+  it.skipIf(!testPostgresUrl())(
+    "a second process is a standby for the gateway, and ready: it serves the page and runs jobs",
+    async () => {
+      const second = await stack.startBot();
+      try {
+        const url = await httpUrl(second);
+        expect(url).not.toBe(base);
+        const r = await fetch(`${url}/readyz`);
+        expect(r.status).toBe(200);
+        expect(await r.json()).toEqual({
+          status: "ready",
+          checks: { database: "ok", gateway: "standby (another process holds the gateway)" },
+        });
+      } finally {
+        await second.stop();
+      }
+    },
+  );
 
   it("stops cleanly with the bot, closing the port", async () => {
     await stack.bot.stop();

@@ -51,7 +51,8 @@ describe("campaign counters", () => {
     const changes = Array.from({ length: 40 }, (_, i) =>
       t.db.$transaction(
         async (tx) => {
-          const [first, second] = i % 2 ? (["volunteers", "shift_slots_filled"] as const) : (["shift_slots_filled", "volunteers"] as const);
+          const [first, second] =
+            i % 2 ? (["volunteers", "shift_slots_filled"] as const) : (["shift_slots_filled", "volunteers"] as const);
           await adjustMetric(tx, first, 1, NOW);
           await pause();
           await adjustMetric(tx, second, 1, NOW);
@@ -62,6 +63,8 @@ describe("campaign counters", () => {
     );
     await Promise.all(changes);
     const after = await readMetrics(t.db);
-    expect([after.volunteers - before.volunteers, after.shift_slots_filled - before.shift_slots_filled]).toEqual([40, 40]);
+    expect([after.volunteers - before.volunteers, after.shift_slots_filled - before.shift_slots_filled]).toEqual([
+      40, 40,
+    ]);
   });
 });

@@ -24,10 +24,20 @@ function migrationsWith(extra: Record<string, string>): string {
 
 /** The table rebuild Prisma writes for SQLite when a column of Event changes (here: location gets a default). */
 function rebuildEventSql(db: Database.Database): string {
-  const table = (db.prepare(`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'Event'`).get() as { sql: string }).sql;
-  const indexes = (db.prepare(`SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'Event' AND sql IS NOT NULL`).all() as { sql: string }[]).map((r) => r.sql);
-  const columns = (db.prepare(`PRAGMA table_info("Event")`).all() as { name: string }[]).map((c) => `"${c.name}"`).join(", ");
-  const created = table.replace(/^CREATE TABLE "Event"/, 'CREATE TABLE "new_Event"').replace(/"location" TEXT,/, `"location" TEXT DEFAULT 'to be announced',`);
+  const table = (
+    db.prepare(`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'Event'`).get() as { sql: string }
+  ).sql;
+  const indexes = (
+    db
+      .prepare(`SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'Event' AND sql IS NOT NULL`)
+      .all() as { sql: string }[]
+  ).map((r) => r.sql);
+  const columns = (db.prepare(`PRAGMA table_info("Event")`).all() as { name: string }[])
+    .map((c) => `"${c.name}"`)
+    .join(", ");
+  const created = table
+    .replace(/^CREATE TABLE "Event"/, 'CREATE TABLE "new_Event"')
+    .replace(/"location" TEXT,/, `"location" TEXT DEFAULT 'to be announced',`);
   expect(created).toContain("to be announced");
   return [
     "-- RedefineTables",
@@ -45,8 +55,16 @@ function rebuildEventSql(db: Database.Database): string {
 }
 
 const counts = (db: Database.Database) => {
-  const tables = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_prisma_migrations' ORDER BY name`).all() as { name: string }[]).map((t) => t.name);
-  return Object.fromEntries(tables.map((t) => [t, (db.prepare(`SELECT count(*) AS n FROM "${t}"`).get() as { n: number }).n]));
+  const tables = (
+    db
+      .prepare(
+        `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_prisma_migrations' ORDER BY name`,
+      )
+      .all() as { name: string }[]
+  ).map((t) => t.name);
+  return Object.fromEntries(
+    tables.map((t) => [t, (db.prepare(`SELECT count(*) AS n FROM "${t}"`).get() as { n: number }).n]),
+  );
 };
 
 /** A database with events and answers to them (written as the services write them: real rows, real constraints). */
@@ -54,11 +72,23 @@ function seeded(file: string): Database.Database {
   migrateSqlite(`file:${file}`);
   const db = new Database(file);
   const at = "2026-12-05T20:00:00.000Z";
-  const event = db.prepare(`INSERT INTO "Event" ("name", "startsAt", "createdBy", "updatedAt", "seatsTaken") VALUES (?, ?, ?, ?, ?)`);
-  const rsvp = db.prepare(`INSERT INTO "Rsvp" ("eventId", "userId", "displayName", "status", "guests", "updatedAt") VALUES (?, ?, ?, ?, ?, ?)`);
+  const event = db.prepare(
+    `INSERT INTO "Event" ("name", "startsAt", "createdBy", "updatedAt", "seatsTaken") VALUES (?, ?, ?, ?, ?)`,
+  );
+  const rsvp = db.prepare(
+    `INSERT INTO "Rsvp" ("eventId", "userId", "displayName", "status", "guests", "updatedAt") VALUES (?, ?, ?, ?, ?, ?)`,
+  );
   for (let e = 1; e <= 3; e++) {
     const id = Number(event.run(`Party ${e}`, at, "100000000000000001", at, 40).lastInsertRowid);
-    for (let m = 0; m < 40; m++) rsvp.run(id, String(200000000000000000n + BigInt(e * 1000 + m)), `Dancer ${m}`, m % 5 === 0 ? "maybe" : "going", m % 3, at);
+    for (let m = 0; m < 40; m++)
+      rsvp.run(
+        id,
+        String(200000000000000000n + BigInt(e * 1000 + m)),
+        `Dancer ${m}`,
+        m % 5 === 0 ? "maybe" : "going",
+        m % 3,
+        at,
+      );
   }
   return db;
 }
@@ -81,8 +111,12 @@ describe.skipIf(Boolean(testPostgresUrl()))("SQLite migrations keep the data", (
     expect(after.prepare(`SELECT * FROM "Rsvp" ORDER BY id`).all()).toEqual(rsvpsBefore);
     expect(after.prepare(`SELECT * FROM "Event" ORDER BY id`).all()).toEqual(eventsBefore);
     // The rebuilt table is in place, with its indexes, and foreign keys still hold (and cascade) against it.
-    expect((after.prepare(`SELECT sql FROM sqlite_master WHERE name = 'Event'`).get() as { sql: string }).sql).toContain("to be announced");
-    expect(after.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'Event'`).all()).toContainEqual({ name: "Event_status_startsAt_idx" });
+    expect(
+      (after.prepare(`SELECT sql FROM sqlite_master WHERE name = 'Event'`).get() as { sql: string }).sql,
+    ).toContain("to be announced");
+    expect(
+      after.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'Event'`).all(),
+    ).toContainEqual({ name: "Event_status_startsAt_idx" });
     expect(after.pragma("foreign_key_check")).toEqual([]);
     after.pragma("foreign_keys = ON");
     after.prepare(`DELETE FROM "Event" WHERE id = 1`).run();
@@ -101,13 +135,25 @@ describe.skipIf(Boolean(testPostgresUrl()))("SQLite migrations keep the data", (
     const before = counts(db);
     db.close();
     const migrations = migrationsWith({
-      "29991231000000_dangling": [`PRAGMA foreign_keys=OFF;`, `DELETE FROM "Event" WHERE id = 2;`, `ALTER TABLE "Rsvp" ADD COLUMN "note" TEXT;`, `PRAGMA foreign_keys=ON;`, ""].join("\n"),
+      "29991231000000_dangling": [
+        `PRAGMA foreign_keys=OFF;`,
+        `DELETE FROM "Event" WHERE id = 2;`,
+        `ALTER TABLE "Rsvp" ADD COLUMN "note" TEXT;`,
+        `PRAGMA foreign_keys=ON;`,
+        "",
+      ].join("\n"),
     });
-    expect(() => migrateSqlite(`file:${file}`, migrations)).toThrow(/would leave 40 row\(s\) pointing at missing rows \(first: Rsvp row \d+ -> Event\)/);
+    expect(() => migrateSqlite(`file:${file}`, migrations)).toThrow(
+      /would leave 40 row\(s\) pointing at missing rows \(first: Rsvp row \d+ -> Event\)/,
+    );
     const after = new Database(file);
     expect(counts(after)).toEqual(before);
-    expect((after.prepare(`PRAGMA table_info("Rsvp")`).all() as { name: string }[]).map((c) => c.name)).not.toContain("note");
-    expect(after.prepare(`SELECT 1 FROM "_prisma_migrations" WHERE migration_name = '29991231000000_dangling'`).get()).toBeUndefined();
+    expect((after.prepare(`PRAGMA table_info("Rsvp")`).all() as { name: string }[]).map((c) => c.name)).not.toContain(
+      "note",
+    );
+    expect(
+      after.prepare(`SELECT 1 FROM "_prisma_migrations" WHERE migration_name = '29991231000000_dangling'`).get(),
+    ).toBeUndefined();
     after.close();
   });
 

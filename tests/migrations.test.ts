@@ -30,7 +30,9 @@ describe("migrations", () => {
     expect(migrateSqlite(url)).toEqual(all);
     expect(migrateSqlite(url)).toEqual([]);
     const db = new Database(url.replace(/^file:/, ""));
-    const rows = db.prepare(`SELECT migration_name, checksum, finished_at FROM "_prisma_migrations" ORDER BY migration_name`).all() as {
+    const rows = db
+      .prepare(`SELECT migration_name, checksum, finished_at FROM "_prisma_migrations" ORDER BY migration_name`)
+      .all() as {
       migration_name: string;
       checksum: string;
       finished_at: string;
@@ -57,7 +59,13 @@ describe("migrations", () => {
     migrateSqlite(`file:${schemaDb}`);
     const db = new Database(schemaDb, { readonly: true });
     const models = readSchemaModels(path.resolve("prisma/schema"));
-    const tables = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_prisma_migrations'`).all() as { name: string }[]).map((t) => t.name);
+    const tables = (
+      db
+        .prepare(
+          `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_prisma_migrations'`,
+        )
+        .all() as { name: string }[]
+    ).map((t) => t.name);
 
     it("has a table for every model and no other", () => {
       expect(tables.sort()).toEqual(models.map((m) => m.name).sort());
@@ -65,23 +73,42 @@ describe("migrations", () => {
 
     for (const model of models) {
       it(`model ${model.name}: columns, types, nullability, keys and indexes`, () => {
-        const columns = db.prepare(`PRAGMA table_info("${model.name}")`).all() as { name: string; type: string; notnull: number; pk: number; dflt_value: string | null }[];
+        const columns = db.prepare(`PRAGMA table_info("${model.name}")`).all() as {
+          name: string;
+          type: string;
+          notnull: number;
+          pk: number;
+          dflt_value: string | null;
+        }[];
         const scalarFields = model.fields.filter((f) => !f.relation && !f.list);
         expect(columns.map((c) => c.name).sort()).toEqual(scalarFields.map((f) => f.name).sort());
         for (const field of scalarFields) {
           const column = columns.find((c) => c.name === field.name)!;
-          expect({ field: field.name, type: column.type }).toEqual({ field: field.name, type: SQLITE_TYPES[field.type] });
-          expect({ field: field.name, notnull: column.notnull === 1 || column.pk > 0 }).toEqual({ field: field.name, notnull: !field.optional });
+          expect({ field: field.name, type: column.type }).toEqual({
+            field: field.name,
+            type: SQLITE_TYPES[field.type],
+          });
+          expect({ field: field.name, notnull: column.notnull === 1 || column.pk > 0 }).toEqual({
+            field: field.name,
+            notnull: !field.optional,
+          });
         }
-        const pk = columns.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name);
+        const pk = columns
+          .filter((c) => c.pk > 0)
+          .sort((a, b) => a.pk - b.pk)
+          .map((c) => c.name);
         const expectedPk = model.fields.filter((f) => f.id).map((f) => f.name);
         expect(pk).toEqual(expectedPk.length ? expectedPk : (model.compoundIds[0] ?? []));
 
-        const indexes = (db.prepare(`PRAGMA index_list("${model.name}")`).all() as { name: string; unique: number; origin: string }[])
+        const indexes = (
+          db.prepare(`PRAGMA index_list("${model.name}")`).all() as { name: string; unique: number; origin: string }[]
+        )
           .filter((i) => i.origin === "c")
           .map((i) => ({
             unique: i.unique === 1,
-            columns: (db.prepare(`PRAGMA index_info("${i.name}")`).all() as { name: string }[]).map((c) => c.name).join(","),
+            columns: (db.prepare(`PRAGMA index_info("${i.name}")`).all() as { name: string }[])
+              .map((c) => c.name)
+              .join(","),
           }));
         const expected = [
           ...model.uniques.map((cols) => ({ unique: true, columns: cols.join(",") })),

@@ -3,7 +3,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { addDonation, setRaisedTotal, setupCampaign } from "../src/services/campaign.js";
 import { adjustMetric, readMetrics, setMetric } from "../src/services/metrics.js";
-import { addMilestone, checkMilestones, milestoneSummary, parseThreshold, removeMilestone } from "../src/services/milestones.js";
+import {
+  addMilestone,
+  checkMilestones,
+  milestoneSummary,
+  parseThreshold,
+  removeMilestone,
+} from "../src/services/milestones.js";
 import { createLogger } from "../src/log.js";
 import { announceMilestones } from "../src/x/announce.js";
 import { flushTweets, type AnnouncedPost, type OutboxConfig } from "../src/x/outbox.js";
@@ -28,12 +34,17 @@ const ORGANIZER = "100000000000000001";
 const outbox = () => t.db.tweetOutbox.findMany({ orderBy: { id: "asc" } });
 // The test's own clock: any fixed moment works, since every rule here takes `now` from its caller.
 const NOW = new Date("2026-11-29T12:00:00Z");
-const milestone = (metric: string, threshold: number) => t.db.milestone.findUniqueOrThrow({ where: { metric_threshold: { metric, threshold } } });
+const milestone = (metric: string, threshold: number) =>
+  t.db.milestone.findUniqueOrThrow({ where: { metric_threshold: { metric, threshold } } });
 
 describe("milestone crossings", () => {
   beforeEach(async () => {
     await reset();
-    await setupCampaign(t.db, { name: "A dance party for the dancing man", goalCents: 2_000_000, hashtag: "KeepDancing", userId: ORGANIZER }, NOW);
+    await setupCampaign(
+      t.db,
+      { name: "A dance party for the dancing man", goalCents: 2_000_000, hashtag: "KeepDancing", userId: ORGANIZER },
+      NOW,
+    );
   });
 
   it("installs the default milestones with the first setup", async () => {
@@ -52,9 +63,20 @@ describe("milestone crossings", () => {
     expect(change).toEqual({ beforeCents: 400_000, afterCents: 550_000 });
     const rows = await outbox();
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ kind: "milestone", status: "pending", announce: "pending", dedupeKey: `milestone:${(await milestone("raised_cents", 500_000)).id}` });
-    expect(rows[0]!.text).toBe("A dance party for the dancing man just passed 25% of the goal: $5,500 raised of $20,000 (27%). Thank you to everyone who gave! #KeepDancing");
-    expect(JSON.parse(rows[0]!.card)).toMatchObject({ raisedCents: 550_000, goalCents: 2_000_000, headline: "Milestone: 25% of the goal" });
+    expect(rows[0]).toMatchObject({
+      kind: "milestone",
+      status: "pending",
+      announce: "pending",
+      dedupeKey: `milestone:${(await milestone("raised_cents", 500_000)).id}`,
+    });
+    expect(rows[0]!.text).toBe(
+      "A dance party for the dancing man just passed 25% of the goal: $5,500 raised of $20,000 (27%). Thank you to everyone who gave! #KeepDancing",
+    );
+    expect(JSON.parse(rows[0]!.card)).toMatchObject({
+      raisedCents: 550_000,
+      goalCents: 2_000_000,
+      headline: "Milestone: 25% of the goal",
+    });
     expect((await milestone("raised_cents", 500_000)).status).toBe("reached");
   });
 
@@ -62,7 +84,10 @@ describe("milestone crossings", () => {
     await setRaisedTotal(t.db, 800_000, ORGANIZER, null, NOW); // 40 %: crosses 25 %
     await setRaisedTotal(t.db, 2_400_000, ORGANIZER, null, NOW); // 120 %: crosses 50, 75, 100
     const rows = await outbox();
-    expect(rows.map((r) => JSON.parse(r.card).headline)).toEqual(["Milestone: 25% of the goal", "Milestone: 100% of the goal"]);
+    expect(rows.map((r) => JSON.parse(r.card).headline)).toEqual([
+      "Milestone: 25% of the goal",
+      "Milestone: 100% of the goal",
+    ]);
     expect((await milestone("raised_cents", 1_000_000)).status).toBe("passed");
     expect((await milestone("raised_cents", 1_500_000)).status).toBe("passed");
     expect((await milestone("raised_cents", 2_000_000)).status).toBe("reached");
@@ -85,7 +110,11 @@ describe("milestone crossings", () => {
     await t.db.$transaction((tx) => adjustMetric(tx, "rsvps_going", 20, NOW)); // 1,010: crosses 1,000
     await t.db.$transaction((tx) => adjustMetric(tx, "rsvps_going", 2_500, NOW)); // 3,510: crosses 2,000 and 3,000
     const rows = await outbox();
-    expect(rows.map((r) => JSON.parse(r.card).headline)).toEqual(["Milestone: 500 going", "Milestone: 1,000 going", "Milestone: 3,000 going"]);
+    expect(rows.map((r) => JSON.parse(r.card).headline)).toEqual([
+      "Milestone: 500 going",
+      "Milestone: 1,000 going",
+      "Milestone: 3,000 going",
+    ]);
     expect(rows[2]!.text).toMatch(/^3,000 people are going to A dance party/);
     expect((await milestone("rsvps_going", 3000)).status).toBe("reached");
   });
@@ -129,7 +158,11 @@ describe("milestone crossings", () => {
 
   it("moves the open percent milestones with a new goal; those now below the total are passed, not posted", async () => {
     await setRaisedTotal(t.db, 1_200_000, ORGANIZER, null, NOW); // 60 % of 20,000: 25 and 50 reached/passed
-    await setupCampaign(t.db, { name: "A dance party for the dancing man", goalCents: 1_500_000, userId: ORGANIZER }, NOW); // now 80 %
+    await setupCampaign(
+      t.db,
+      { name: "A dance party for the dancing man", goalCents: 1_500_000, userId: ORGANIZER },
+      NOW,
+    ); // now 80 %
     const money = await t.db.milestone.findMany({ where: { metric: "raised_cents" }, orderBy: { threshold: "asc" } });
     expect(money.map((m) => [m.percent, m.threshold, m.status])).toEqual([
       [25, 500_000, "passed"],
@@ -154,17 +187,29 @@ describe("an organizer's threshold as typed", () => {
   });
 
   it("says a milestone in the words lists use", () => {
-    expect(milestoneSummary({ metric: "raised_cents", threshold: 1_000_000, percent: 50 }, "USD")).toBe("50% of the goal");
-    expect(milestoneSummary({ metric: "raised_cents", threshold: 1_000_000, percent: null }, "USD")).toBe("$10,000 raised");
-    expect(milestoneSummary({ metric: "lineup_sets", threshold: 8, percent: null }, "USD")).toBe("8 sets (lineup full)");
-    expect(milestoneSummary({ metric: "track_votes", threshold: 500, percent: null }, "USD")).toBe("500 votes on requested tracks");
+    expect(milestoneSummary({ metric: "raised_cents", threshold: 1_000_000, percent: 50 }, "USD")).toBe(
+      "50% of the goal",
+    );
+    expect(milestoneSummary({ metric: "raised_cents", threshold: 1_000_000, percent: null }, "USD")).toBe(
+      "$10,000 raised",
+    );
+    expect(milestoneSummary({ metric: "lineup_sets", threshold: 8, percent: null }, "USD")).toBe(
+      "8 sets (lineup full)",
+    );
+    expect(milestoneSummary({ metric: "track_votes", threshold: 500, percent: null }, "USD")).toBe(
+      "500 votes on requested tracks",
+    );
   });
 });
 
 describe("organizer milestones", () => {
   beforeEach(async () => {
     await reset();
-    await setupCampaign(t.db, { name: "A dance party for the dancing man", goalCents: 2_000_000, userId: ORGANIZER }, NOW);
+    await setupCampaign(
+      t.db,
+      { name: "A dance party for the dancing man", goalCents: 2_000_000, userId: ORGANIZER },
+      NOW,
+    );
   });
   const input = { userId: ORGANIZER, allowLinks: false, currency: "USD" };
 
@@ -178,11 +223,19 @@ describe("organizer milestones", () => {
   });
 
   it("uses the organizer's template, and refuses thresholds already reached or taken", async () => {
-    await addMilestone(t.db, { ...input, metric: "volunteers", threshold: 5, template: "{milestone} helpers! {volunteers} now 🎉" }, NOW);
-    await expect(addMilestone(t.db, { ...input, metric: "volunteers", threshold: 5 }, NOW)).rejects.toThrow(/already a milestone/);
+    await addMilestone(
+      t.db,
+      { ...input, metric: "volunteers", threshold: 5, template: "{milestone} helpers! {volunteers} now 🎉" },
+      NOW,
+    );
+    await expect(addMilestone(t.db, { ...input, metric: "volunteers", threshold: 5 }, NOW)).rejects.toThrow(
+      /already a milestone/,
+    );
     await t.db.$transaction((tx) => adjustMetric(tx, "volunteers", 6, NOW));
     expect((await outbox())[0]!.text).toBe("5 helpers! 6 now 🎉");
-    await expect(addMilestone(t.db, { ...input, metric: "volunteers", threshold: 6 }, NOW)).rejects.toThrow(/already at 6/);
+    await expect(addMilestone(t.db, { ...input, metric: "volunteers", threshold: 6 }, NOW)).rejects.toThrow(
+      /already at 6/,
+    );
     await expect(addMilestone(t.db, { ...input, metric: "nope", threshold: 6 }, NOW)).rejects.toThrow(/Pick a metric/);
   });
 
@@ -199,12 +252,27 @@ describe("organizer milestones", () => {
 describe("a milestone whose number falls back before it goes out", () => {
   beforeEach(async () => {
     await reset();
-    await setupCampaign(t.db, { name: "A dance party for the dancing man", goalCents: 2_000_000, userId: ORGANIZER }, NOW);
+    await setupCampaign(
+      t.db,
+      { name: "A dance party for the dancing man", goalCents: 2_000_000, userId: ORGANIZER },
+      NOW,
+    );
   });
   const log = createLogger({ level: "silent", format: "json" });
-  const config: OutboxConfig = { CAMPAIGN_TIMEZONE: "UTC", TWEET_QUIET_HOURS: undefined, TWEET_DAILY_CAP: 10, TWEET_MONTHLY_CAP: 100, TWEET_ALLOW_LINKS: false, DJ_REVIEW_CHANNEL_ID: undefined, TWEET_RETRY_HOURS: 48 };
+  const config: OutboxConfig = {
+    CAMPAIGN_TIMEZONE: "UTC",
+    TWEET_QUIET_HOURS: undefined,
+    TWEET_DAILY_CAP: 10,
+    TWEET_MONTHLY_CAP: 100,
+    TWEET_ALLOW_LINKS: false,
+    DJ_REVIEW_CHANNEL_ID: undefined,
+    TWEET_RETRY_HOURS: 48,
+  };
   const shown: string[] = [];
-  const announcer = { milestone: async (p: AnnouncedPost) => void shown.push(`milestone:${p.text}`), dryRun: async (p: AnnouncedPost) => void shown.push(`dry:${p.text}`) };
+  const announcer = {
+    milestone: async (p: AnnouncedPost) => void shown.push(`milestone:${p.text}`),
+    dryRun: async (p: AnnouncedPost) => void shown.push(`dry:${p.text}`),
+  };
   const deps = () => ({ db: t.db, config, log, publisher: null, announcer });
   const at = (ms: number) => new Date(NOW.getTime() + ms);
 

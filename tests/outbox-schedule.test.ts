@@ -46,7 +46,9 @@ describe("quiet hours", () => {
     expect(inQuietHours(new Date("2026-10-31T06:00:00Z"), "23-08", LA)).toBe(true); // 23:00 PDT
     expect(inQuietHours(new Date("2026-11-01T15:59:00Z"), "23-08", LA)).toBe(true); // 07:59 PST
     expect(inQuietHours(new Date("2026-11-01T16:00:00Z"), "23-08", LA)).toBe(false); // 08:00 PST
-    expect(quietHoursEnd(new Date("2026-11-01T10:00:00Z"), "23-08", LA)?.toISOString()).toBe("2026-11-01T16:00:00.000Z");
+    expect(quietHoursEnd(new Date("2026-11-01T10:00:00Z"), "23-08", LA)?.toISOString()).toBe(
+      "2026-11-01T16:00:00.000Z",
+    );
   });
 
   it("handles a daytime range, and none", () => {

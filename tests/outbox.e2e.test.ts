@@ -11,12 +11,18 @@ let ava: Member;
 beforeAll(async () => {
   stack = await startStack({ withX: true, env: { TWEET_CRON: "*/2 * * * * *" } });
   ava = stack.discord.addMember({ username: "ava", organizer: true });
-  await stack.discord.runCommand(ava, "campaign", { name: "A dance party for the dancing man", goal: "20000" }, { subcommand: "setup" });
+  await stack.discord.runCommand(
+    ava,
+    "campaign",
+    { name: "A dance party for the dancing man", goal: "20000" },
+    { subcommand: "setup" },
+  );
 });
 afterAll(async () => stack?.close());
 
 const donate = (amount: string) => stack.discord.runCommand(ava, "campaign", { amount }, { subcommand: "donation" });
-const rowOf = async (headline: string) => (await stack.db.tweetOutbox.findMany()).find((r) => JSON.parse(r.card).headline === headline);
+const rowOf = async (headline: string) =>
+  (await stack.db.tweetOutbox.findMany()).find((r) => JSON.parse(r.card).headline === headline);
 const tweetsWith = (fragment: string) => stack.x.tweets.filter((t) => t.text.includes(fragment));
 
 async function killed(): Promise<void> {
@@ -70,7 +76,10 @@ describe("exactly once across a SIGKILL", { timeout: 120_000 }, () => {
     stack.x.fail({ hang: true });
     const before = stack.x.requests.length;
     await donate("5,000"); // 75 %
-    await stack.discord.waitFor(() => stack.x.requests.slice(before).some((r) => r.method === "POST" && r.path === "/2/tweets" && r.status === 0), 20_000);
+    await stack.discord.waitFor(
+      () => stack.x.requests.slice(before).some((r) => r.method === "POST" && r.path === "/2/tweets" && r.status === 0),
+      20_000,
+    );
     stack.bot.child.kill("SIGKILL");
     await killed();
     expect(await rowOf("Milestone: 75% of the goal")).toMatchObject({ status: "posting", attempts: 1 });

@@ -25,8 +25,24 @@ afterAll(async () => {
 });
 
 const ORGANIZER = "100000000000000001";
-const card: CardData = { name: "A dance party", raisedCents: 1_000_000, goalCents: 2_000_000, currency: "USD", rsvps: 10, volunteers: 2, headline: "Milestone: 50% of the goal" };
-const config: OutboxConfig = { CAMPAIGN_TIMEZONE: "UTC", TWEET_QUIET_HOURS: undefined, TWEET_DAILY_CAP: 10, TWEET_MONTHLY_CAP: 100, TWEET_ALLOW_LINKS: false, DJ_REVIEW_CHANNEL_ID: undefined, TWEET_RETRY_HOURS: 48 };
+const card: CardData = {
+  name: "A dance party",
+  raisedCents: 1_000_000,
+  goalCents: 2_000_000,
+  currency: "USD",
+  rsvps: 10,
+  volunteers: 2,
+  headline: "Milestone: 50% of the goal",
+};
+const config: OutboxConfig = {
+  CAMPAIGN_TIMEZONE: "UTC",
+  TWEET_QUIET_HOURS: undefined,
+  TWEET_DAILY_CAP: 10,
+  TWEET_MONTHLY_CAP: 100,
+  TWEET_ALLOW_LINKS: false,
+  DJ_REVIEW_CHANNEL_ID: undefined,
+  TWEET_RETRY_HOURS: 48,
+};
 const log = createLogger({ level: "silent", format: "json" });
 
 function announcerLog() {
@@ -49,7 +65,18 @@ let seq = 0;
 async function queue(n = 1, now = new Date("2026-10-01T00:00:00Z")) {
   for (let i = 0; i < n; i++) {
     seq++;
-    await queueTweet(t.db, { dedupeKey: `test:${seq}`, kind: "milestone", text: `Milestone number ${seq} reached!`, altText: "A progress card.", card, announce: true }, now);
+    await queueTweet(
+      t.db,
+      {
+        dedupeKey: `test:${seq}`,
+        kind: "milestone",
+        text: `Milestone number ${seq} reached!`,
+        altText: "A progress card.",
+        card,
+        announce: true,
+      },
+      now,
+    );
   }
 }
 const rows = () => t.db.tweetOutbox.findMany({ orderBy: { id: "asc" } });
@@ -176,7 +203,10 @@ describe("faults", () => {
 
     // X is back; two organizers press retry at once: queued once.
     const back = later(NOON, 61 * 3_600_000);
-    const [a, b] = await Promise.all([requeueFailedTweet(t.db, row!.id, back, 48), requeueFailedTweet(t.db, row!.id, back, 48)]);
+    const [a, b] = await Promise.all([
+      requeueFailedTweet(t.db, row!.id, back, 48),
+      requeueFailedTweet(t.db, row!.id, back, 48),
+    ]);
     expect([a, b].filter(Boolean)).toHaveLength(1);
     xClock = back.getTime();
     expect(await flushTweets(deps(), back)).toMatchObject({ posted: 1 });
@@ -229,7 +259,10 @@ describe("faults", () => {
     await queue();
     const [row] = await rows();
     // What the crashed run did: marked the attempt, and X took the post.
-    await t.db.tweetOutbox.update({ where: { id: row!.id }, data: { status: "posting", attempts: 1, firstAttemptAt: NOON } });
+    await t.db.tweetOutbox.update({
+      where: { id: row!.id },
+      data: { status: "posting", attempts: 1, firstAttemptAt: NOON },
+    });
     await deps().publisher!.post(row!.text, { png: await renderCard(card), alt: "A progress card." });
     expect(x.tweets).toHaveLength(1);
     expect(await flushTweets(deps(), NOON)).toMatchObject({ posted: 1 });
@@ -244,22 +277,37 @@ describe("faults", () => {
     expect((await rows())[0]).toMatchObject({ status: "posted", tweetId: null });
   });
 
-  it.each([401, 403] as const)("a %i pauses all posting and tells the organizer once, instead of hammering", async (status) => {
-    await queue(3);
-    x.fail({ status });
-    expect(await flushTweets(deps(), NOON)).toMatchObject({ held: "auth" });
-    const sent = x.requests.length;
-    for (let i = 1; i <= 3; i++) expect(await flushTweets(deps(), later(NOON, i * 900_000))).toMatchObject({ held: "auth" });
-    expect(x.requests.length).toBe(sent);
-    expect(await notices()).toHaveLength(1);
-    expect((await rows()).map((r) => r.status)).toEqual(["pending", "pending", "pending"]);
-    await resumePosting(t.db);
-    expect(await flushTweets(deps(), later(NOON, 4_000_000))).toMatchObject({ posted: 3 });
-    expect(x.tweets).toHaveLength(3);
-  });
+  it.each([401, 403] as const)(
+    "a %i pauses all posting and tells the organizer once, instead of hammering",
+    async (status) => {
+      await queue(3);
+      x.fail({ status });
+      expect(await flushTweets(deps(), NOON)).toMatchObject({ held: "auth" });
+      const sent = x.requests.length;
+      for (let i = 1; i <= 3; i++)
+        expect(await flushTweets(deps(), later(NOON, i * 900_000))).toMatchObject({ held: "auth" });
+      expect(x.requests.length).toBe(sent);
+      expect(await notices()).toHaveLength(1);
+      expect((await rows()).map((r) => r.status)).toEqual(["pending", "pending", "pending"]);
+      await resumePosting(t.db);
+      expect(await flushTweets(deps(), later(NOON, 4_000_000))).toMatchObject({ posted: 3 });
+      expect(x.tweets).toHaveLength(3);
+    },
+  );
 
   it("a post X refuses for its content fails at once and tells the organizer", async () => {
-    await queueTweet(t.db, { dedupeKey: "bad", kind: "milestone", text: `${"x".repeat(300)} {milestone}`, altText: "a", card, announce: false }, NOON);
+    await queueTweet(
+      t.db,
+      {
+        dedupeKey: "bad",
+        kind: "milestone",
+        text: `${"x".repeat(300)} {milestone}`,
+        altText: "a",
+        card,
+        announce: false,
+      },
+      NOON,
+    );
     expect(await flushTweets(deps(), NOON)).toMatchObject({ failed: 1 });
     expect(x.requests).toHaveLength(0); // checked before spending a call
     expect(await notices()).toHaveLength(1);
@@ -290,7 +338,10 @@ describe("limits", () => {
 
   it("counts the caps in the campaign's time zone", async () => {
     await queue(2);
-    const la = deps({ config: { ...config, CAMPAIGN_TIMEZONE: "America/Los_Angeles", TWEET_DAILY_CAP: 1 }, perTick: 1 });
+    const la = deps({
+      config: { ...config, CAMPAIGN_TIMEZONE: "America/Los_Angeles", TWEET_DAILY_CAP: 1 },
+      perTick: 1,
+    });
     await flushTweets(la, new Date("2026-11-29T20:00:00Z")); // 12:00 in Los Angeles
     // 07:00 UTC the next day is still Nov 29 (23:00) in Los Angeles: the same day, held.
     expect(await flushTweets(la, new Date("2026-11-30T07:00:00Z"))).toMatchObject({ held: "daily_cap" });
@@ -299,7 +350,10 @@ describe("limits", () => {
 
   it("holds posts during quiet hours, in the campaign's time zone, across a daylight-saving change", async () => {
     await queue(2);
-    const quiet = deps({ config: { ...config, CAMPAIGN_TIMEZONE: "America/Los_Angeles", TWEET_QUIET_HOURS: "23-08" }, perTick: 1 });
+    const quiet = deps({
+      config: { ...config, CAMPAIGN_TIMEZONE: "America/Los_Angeles", TWEET_QUIET_HOURS: "23-08" },
+      perTick: 1,
+    });
     // 2026-11-01 is the day Los Angeles goes from PDT (UTC-7) to PST (UTC-8).
     expect(await flushTweets(quiet, new Date("2026-11-01T06:30:00Z"))).toMatchObject({ held: "quiet_hours" }); // 23:30 PDT Oct 31
     expect(await flushTweets(quiet, new Date("2026-11-01T15:30:00Z"))).toMatchObject({ held: "quiet_hours" }); // 07:30 PST

@@ -17,7 +17,14 @@ import { startStack, type Stack } from "./support/stack.js";
 const require = createRequire(import.meta.url);
 const AXE_SOURCE = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 export const CHROMIUM = "/usr/bin/chromium";
-export const CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+export const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--headless",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 const INVITE = "https://discord.gg/keep-dancing-test";
 const SETTINGS = { timeZone: "UTC", reminderHours: [24, 1] };
 
@@ -28,8 +35,18 @@ let shots: string;
 let ava: Member, lumen: Member;
 const members: Member[] = [];
 
-const run = (member: Member, name: string, subcommand: string, options: Record<string, string | number | boolean> = {}, group?: string) =>
-  stack.discord.runCommand(member, name, options, { subcommand, ...(group ? { group } : {}), ignoreDefaultPermissions: true });
+const run = (
+  member: Member,
+  name: string,
+  subcommand: string,
+  options: Record<string, string | number | boolean> = {},
+  group?: string,
+) =>
+  stack.discord.runCommand(member, name, options, {
+    subcommand,
+    ...(group ? { group } : {}),
+    ignoreDefaultPermissions: true,
+  });
 const text = (r: InteractionResult) => String(r.message?.content ?? r.content ?? r.embeds?.[0]?.description ?? "");
 
 beforeAll(async () => {
@@ -40,29 +57,68 @@ beforeAll(async () => {
   const d = stack.discord;
   ava = d.addMember({ username: "ava", organizer: true });
   lumen = d.addMember({ username: "lumen" });
-  for (const name of ["member-quillon", "member-zarvena", "member-oskaroo"]) members.push(d.addMember({ username: name }));
+  for (const name of ["member-quillon", "member-zarvena", "member-oskaroo"])
+    members.push(d.addMember({ username: name }));
   const [q, z, o] = members as [Member, Member, Member];
 
   // The campaign, money past 50 %, an event that fills up, a shift short of people, a DJ playing now.
-  expect(text(await run(ava, "campaign", "setup", { name: "A dance party for the dancing man", goal: "20,000", hashtag: "KeepDancing" }))).toMatch(/is set up/);
+  expect(
+    text(
+      await run(ava, "campaign", "setup", {
+        name: "A dance party for the dancing man",
+        goal: "20,000",
+        hashtag: "KeepDancing",
+      }),
+    ),
+  ).toMatch(/is set up/);
   expect(text(await run(ava, "campaign", "donation", { amount: "10,500" }))).toMatch(/\$10,500/);
   // Created through the service, not /event create: that command also calls Discord's scheduled-event API
   // before answering, which on a loaded machine can miss the emulator's 3 s deadline; /event has its own tests.
-  await createEvent(stack.db, { name: "The party <b>night</b>", starts: "in 10 days at 8pm", location: "The stadium floor", capacity: 2, createdBy: ava.id, now: new Date() }, SETTINGS);
+  await createEvent(
+    stack.db,
+    {
+      name: "The party <b>night</b>",
+      starts: "in 10 days at 8pm",
+      location: "The stadium floor",
+      capacity: 2,
+      createdBy: ava.id,
+      now: new Date(),
+    },
+    SETTINGS,
+  );
   await run(q, "rsvp", "going");
   await run(z, "rsvp", "going");
   expect(text(await run(o, "rsvp", "going"))).toMatch(/waitlist/);
   const party = DateTime.utc().plus({ days: 10 }).startOf("day");
-  expect(text(await run(ava, "shifts", "add", { role: "Door", starts: party.plus({ hours: 20 }).toFormat("yyyy-LL-dd HH:mm"), ends: "23:00", capacity: 3 }))).not.toMatch(/went wrong/);
+  expect(
+    text(
+      await run(ava, "shifts", "add", {
+        role: "Door",
+        starts: party.plus({ hours: 20 }).toFormat("yyyy-LL-dd HH:mm"),
+        ends: "23:00",
+        capacity: 3,
+      }),
+    ),
+  ).not.toMatch(/went wrong/);
   const door = await stack.db.shift.findFirstOrThrow();
   await run(q, "volunteer", "claim", { shift: String(door.id) });
   await stack.discord.runCommand(lumen, "dj", {}, { subcommand: "offer" });
-  await stack.discord.submitModal(lumen, "djoffer:submit", { djName: "Lumen", genres: "disco", minutes: "120", links: "", note: "" });
+  await stack.discord.submitModal(lumen, "djoffer:submit", {
+    djName: "Lumen",
+    genres: "disco",
+    minutes: "120",
+    links: "",
+    note: "",
+  });
   const offer = await stack.db.djOffer.findFirstOrThrow();
-  const review = await stack.discord.waitFor(() => stack.discord.messages(stack.discord.guild.channels.review).find((m) => m.embeds[0]?.title === "DJ offer: Lumen"));
+  const review = await stack.discord.waitFor(() =>
+    stack.discord.messages(stack.discord.guild.channels.review).find((m) => m.embeds[0]?.title === "DJ offer: Lumen"),
+  );
   await stack.discord.clickButton(ava, review, `djreview:approve:${offer.id}`);
   const started = DateTime.utc().minus({ minutes: 30 }).toFormat("yyyy-LL-dd HH:mm");
-  expect(text(await run(ava, "dj", "set", { offer: offer.id, starts: started, ends: "120" }, "lineup"))).toMatch(/Placed/);
+  expect(text(await run(ava, "dj", "set", { offer: offer.id, starts: started, ends: "120" }, "lineup"))).toMatch(
+    /Placed/,
+  );
 
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 }, 120_000);
@@ -72,7 +128,10 @@ afterAll(async () => {
   await stack?.close();
 });
 
-async function open(viewport: { width: number; height: number }, options: { javaScriptEnabled?: boolean } = {}): Promise<{ page: Page; cspErrors: string[] }> {
+async function open(
+  viewport: { width: number; height: number },
+  options: { javaScriptEnabled?: boolean } = {},
+): Promise<{ page: Page; cspErrors: string[] }> {
   const context = await browser.newContext({ viewport, javaScriptEnabled: options.javaScriptEnabled ?? true });
   const page = await context.newPage();
   const cspErrors: string[] = [];
@@ -89,7 +148,9 @@ async function axeViolations(page: Page): Promise<string[]> {
   // Through the DevTools protocol, as an extension would: the page's own CSP still forbids inline scripts.
   await page.evaluate(AXE_SOURCE);
   // Expressions as strings: this file is type-checked without the DOM library.
-  const result = (await page.evaluate(`axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] } })`)) as {
+  const result = (await page.evaluate(
+    `axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] } })`,
+  )) as {
     violations: { id: string; help: string; nodes: { target: string[] }[] }[];
   };
   return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
@@ -115,7 +176,9 @@ describe("the public page in Chromium", () => {
     expect(await page.locator('[data-section="posts"]').innerText()).toMatch(/just passed 50% of the goal/);
     expect(await page.locator("a.join").getAttribute("href")).toBe(INVITE);
     expect(await page.getByRole("progressbar", { name: "Progress toward the goal" }).count()).toBe(1);
-    expect(await page.locator('a[href^="webcal://"]').getAttribute("href")).toBe(`${base.replace("http:", "webcal:")}/calendar.ics`);
+    expect(await page.locator('a[href^="webcal://"]').getAttribute("href")).toBe(
+      `${base.replace("http:", "webcal:")}/calendar.ics`,
+    );
 
     // Counts only: no member's name or id anywhere in what the page serves.
     const served = (await page.content()) + (await (await fetch(`${base}/state.json`)).text());
@@ -128,14 +191,20 @@ describe("the public page in Chromium", () => {
     // Share tags: the current card, with its alt text.
     const image = await page.locator('meta[property="og:image"]').getAttribute("content");
     expect(image).toMatch(new RegExp(`^${base}/card\\.png\\?v=\\w+$`));
-    expect(await page.locator('meta[property="og:image:alt"]').getAttribute("content")).toMatch(/^Progress card for A dance party for the dancing man\. \$10,500 raised of a \$20,000 goal \(52%\)/);
+    expect(await page.locator('meta[property="og:image:alt"]').getAttribute("content")).toMatch(
+      /^Progress card for A dance party for the dancing man\. \$10,500 raised of a \$20,000 goal \(52%\)/,
+    );
     expect(await page.locator('meta[name="twitter:card"]').getAttribute("content")).toBe("summary_large_image");
     const card = await fetch(image!);
     expect(card.status).toBe(200);
     expect(card.headers.get("content-type")).toBe("image/png");
     expect(card.headers.get("cache-control")).toBe("public, max-age=60");
     const etag = card.headers.get("etag")!;
-    expect(Buffer.from(await card.arrayBuffer()).subarray(1, 4).toString()).toBe("PNG");
+    expect(
+      Buffer.from(await card.arrayBuffer())
+        .subarray(1, 4)
+        .toString(),
+    ).toBe("PNG");
     expect((await fetch(`${base}/card.png`, { headers: { "if-none-match": etag } })).status).toBe(304);
 
     await page.screenshot({ path: path.join(shots, "page-desktop.png"), fullPage: true });
@@ -148,16 +217,29 @@ describe("the public page in Chromium", () => {
     const { page, cspErrors } = await open({ width: 1280, height: 900 });
     await page.evaluate("window.notReloaded = true");
     // Predicates as functions (a string would be eval'd, which the page's CSP forbids); no DOM types here, hence `any`.
-    await page.waitForFunction(() => (globalThis as any).document.querySelector("[data-live-status]")?.textContent?.startsWith("Live"), null, { timeout: 15_000 });
+    await page.waitForFunction(
+      () => (globalThis as any).document.querySelector("[data-live-status]")?.textContent?.startsWith("Live"),
+      null,
+      { timeout: 15_000 },
+    );
     const etagBefore = (await fetch(`${base}/card.png`)).headers.get("etag");
 
     expect(text(await run(ava, "campaign", "donation", { amount: "5,000" }))).toMatch(/\$15,500/);
-    await page.waitForFunction(() => (globalThis as any).document.querySelector('[data-live="raised"]')?.textContent === "$15,500", null, { timeout: 20_000 });
+    await page.waitForFunction(
+      () => (globalThis as any).document.querySelector('[data-live="raised"]')?.textContent === "$15,500",
+      null,
+      { timeout: 20_000 },
+    );
     expect(await live(page, "percent")).toBe("77%");
     expect(await page.evaluate(`document.querySelector("progress").value`)).toBe(77);
     expect(await page.title()).toBe("A dance party for the dancing man: $15,500 raised of $20,000");
     // The 75 % milestone arrives in the list too, and the page was never reloaded.
-    await page.waitForFunction(() => (globalThis as any).document.querySelector('[data-section="posts"]')?.textContent?.includes("75% of the goal"), null, { timeout: 20_000 });
+    await page.waitForFunction(
+      () =>
+        (globalThis as any).document.querySelector('[data-section="posts"]')?.textContent?.includes("75% of the goal"),
+      null,
+      { timeout: 20_000 },
+    );
     expect(await page.evaluate("window.notReloaded")).toBe(true);
     expect((await fetch(`${base}/card.png`)).headers.get("etag")).not.toBe(etagBefore);
     expect(cspErrors).toEqual([]);

@@ -19,7 +19,9 @@ afterAll(async () => {
 async function everything(db: Db): Promise<Record<string, string[]>> {
   const out: Record<string, string[]> = {};
   for (const model of Object.values(Prisma.ModelName)) {
-    const delegate = (db as unknown as Record<string, { findMany(): Promise<unknown[]> }>)[model[0]!.toLowerCase() + model.slice(1)]!;
+    const delegate = (db as unknown as Record<string, { findMany(): Promise<unknown[]> }>)[
+      model[0]!.toLowerCase() + model.slice(1)
+    ]!;
     out[model] = (await delegate.findMany()).map((r) => JSON.stringify(r)).sort();
   }
   return out;
@@ -33,16 +35,32 @@ describe.runIf(testPostgresUrl())("copying SQLite into PostgreSQL", () => {
     const startsAt = new Date("2026-12-31T21:00:00.000Z");
     for (let i = 0; i < 3; i++) {
       await source.event.create({
-        data: { name: `Party ${i}`, startsAt, createdBy: "1", remindedHours: 1.5, capacity: i === 0 ? null : 10, rsvps: { create: [{ userId: "2", displayName: "Ben", status: "going", guests: 1 }] } },
+        data: {
+          name: `Party ${i}`,
+          startsAt,
+          createdBy: "1",
+          remindedHours: 1.5,
+          capacity: i === 0 ? null : 10,
+          rsvps: { create: [{ userId: "2", displayName: "Ben", status: "going", guests: 1 }] },
+        },
       });
     }
     await source.event.delete({ where: { id: 2 } }); // a gap in the ids
     await source.rsvpSetting.create({ data: { userId: "2", remindersOff: true } });
-    const offer = await source.djOffer.create({ data: { userId: "3", djName: "Lumen", genres: "house", minutes: 60, links: "", note: "" } });
-    const set = await source.djSet.create({ data: { offerId: offer.id, stage: "Main", startsAt, endsAt: new Date(startsAt.getTime() + 3_600_000) } });
-    const request = await source.trackRequest.create({ data: { setId: set.id, title: "Song", artist: "Band", matchKey: "song band", requestedBy: "2" } });
+    const offer = await source.djOffer.create({
+      data: { userId: "3", djName: "Lumen", genres: "house", minutes: 60, links: "", note: "" },
+    });
+    const set = await source.djSet.create({
+      data: { offerId: offer.id, stage: "Main", startsAt, endsAt: new Date(startsAt.getTime() + 3_600_000) },
+    });
+    const request = await source.trackRequest.create({
+      data: { setId: set.id, title: "Song", artist: "Band", matchKey: "song band", requestedBy: "2" },
+    });
     await source.trackVote.create({ data: { requestId: request.id, userId: "2", notify: true } });
-    for (let i = 0; i < 1_200; i++) await source.directMessage.create({ data: { dedupeKey: `k${i}`, userId: "2", content: `hello ${i}`, sentAt: i % 2 ? startsAt : null } });
+    for (let i = 0; i < 1_200; i++)
+      await source.directMessage.create({
+        data: { dedupeKey: `k${i}`, userId: "2", content: `hello ${i}`, sentAt: i % 2 ? startsAt : null },
+      });
     const before = await everything(source);
     await source.$disconnect();
 
@@ -58,7 +76,9 @@ describe.runIf(testPostgresUrl())("copying SQLite into PostgreSQL", () => {
     try {
       expect(await everything(target)).toEqual(before);
       expect((await target.event.create({ data: { name: "Next", startsAt, createdBy: "1" } })).id).toBe(4);
-      expect((await target.directMessage.create({ data: { dedupeKey: "new", userId: "2", content: "x" } })).id).toBe(1_201);
+      expect((await target.directMessage.create({ data: { dedupeKey: "new", userId: "2", content: "x" } })).id).toBe(
+        1_201,
+      );
       // A second copy into the same database is refused, and changes nothing.
       await expect(copySqliteToPostgres(sqliteUrl, pgUrl)).rejects.toThrow(/has rows already/);
       expect(await target.directMessage.count()).toBe(1_201);

@@ -7,7 +7,13 @@ import Database from "better-sqlite3";
 import type { PoolClient } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb } from "../src/db/client.js";
-import { migratePostgres, migrateSqlite, POSTGRES_MIGRATIONS_DIR, readMigrations, SQLITE_MIGRATIONS_DIR } from "../src/db/migrate.js";
+import {
+  migratePostgres,
+  migrateSqlite,
+  POSTGRES_MIGRATIONS_DIR,
+  readMigrations,
+  SQLITE_MIGRATIONS_DIR,
+} from "../src/db/migrate.js";
 import { withPgConnection } from "../src/db/postgres.js";
 import { dropDatabase, tempDir, testPostgresUrl, uniqueDatabaseUrl } from "./support/db.js";
 import { readSchemaModels } from "./support/prismaSchema.js";
@@ -46,7 +52,9 @@ describe.runIf(testPostgresUrl())("PostgreSQL migrations", () => {
     expect(runs.flat().sort()).toEqual(all);
     expect(await migratePostgres(url)).toEqual([]);
     const rows = await withPgConnection(url, (c) =>
-      c.query<{ migration_name: string; checksum: string; finished_at: Date }>(`SELECT migration_name, checksum, finished_at FROM "_prisma_migrations" ORDER BY migration_name`),
+      c.query<{ migration_name: string; checksum: string; finished_at: Date }>(
+        `SELECT migration_name, checksum, finished_at FROM "_prisma_migrations" ORDER BY migration_name`,
+      ),
     );
     expect(rows.rows.map((r) => r.migration_name)).toEqual(all);
     expect(rows.rows.every((r) => /^[0-9a-f]{64}$/.test(r.checksum) && r.finished_at instanceof Date)).toBe(true);
@@ -62,7 +70,10 @@ describe.runIf(testPostgresUrl())("PostgreSQL migrations", () => {
     await expect(migratePostgres(url, copy)).rejects.toThrow(/changed after it was applied/);
     fs.writeFileSync(path.join(copy, first.name, "migration.sql"), first.sql);
     fs.mkdirSync(path.join(copy, "99990101000000_broken"));
-    fs.writeFileSync(path.join(copy, "99990101000000_broken", "migration.sql"), `CREATE TABLE "Half" ("id" INTEGER);\nSELECT no_such_function();\n`);
+    fs.writeFileSync(
+      path.join(copy, "99990101000000_broken", "migration.sql"),
+      `CREATE TABLE "Half" ("id" INTEGER);\nSELECT no_such_function();\n`,
+    );
     await expect(migratePostgres(url, copy)).rejects.toThrow(/99990101000000_broken failed on PostgreSQL/);
     const half = await withPgConnection(url, (c) => c.query(`SELECT to_regclass('"Half"') AS t`));
     expect(half.rows[0].t).toBeNull();
@@ -76,7 +87,9 @@ describe.runIf(testPostgresUrl())("PostgreSQL migrations", () => {
     try {
       const notBefore = new Date("2026-12-01T20:30:00.123Z");
       await db.directMessage.create({ data: { dedupeKey: "k", userId: "1", content: "hi", notBefore } });
-      expect(await db.$executeRaw`UPDATE "DirectMessage" SET "attempts" = "attempts" + 1 WHERE "notBefore" = ${notBefore}`).toBe(1);
+      expect(
+        await db.$executeRaw`UPDATE "DirectMessage" SET "attempts" = "attempts" + 1 WHERE "notBefore" = ${notBefore}`,
+      ).toBe(1);
       const row = await db.directMessage.findUniqueOrThrow({ where: { dedupeKey: "k" } });
       expect(row.notBefore.toISOString()).toBe(notBefore.toISOString());
       expect(row.attempts).toBe(1);
@@ -129,8 +142,14 @@ describe.runIf(testPostgresUrl())("PostgreSQL migrations", () => {
         expect(columns.map((c) => c.column_name).sort()).toEqual(scalarFields.map((f) => f.name).sort());
         for (const field of scalarFields) {
           const column = columns.find((c) => c.column_name === field.name)!;
-          expect({ field: field.name, type: column.data_type }).toEqual({ field: field.name, type: POSTGRES_TYPES[field.type] });
-          expect({ field: field.name, notnull: column.is_nullable === "NO" }).toEqual({ field: field.name, notnull: !field.optional });
+          expect({ field: field.name, type: column.data_type }).toEqual({
+            field: field.name,
+            type: POSTGRES_TYPES[field.type],
+          });
+          expect({ field: field.name, notnull: column.is_nullable === "NO" }).toEqual({
+            field: field.name,
+            notnull: !field.optional,
+          });
         }
         const pk = (
           await client.query<{ column_name: string }>(
@@ -166,14 +185,30 @@ describe.runIf(testPostgresUrl())("PostgreSQL migrations", () => {
       const file = path.join(dir, "fk.db");
       migrateSqlite(`file:${file}`);
       const sqlite = new Database(file, { readonly: true });
-      const tables = (sqlite.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`).all() as { name: string }[]).map((t) => t.name);
+      const tables = (
+        sqlite.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`).all() as {
+          name: string;
+        }[]
+      ).map((t) => t.name);
       const expected = tables.flatMap((table) =>
-        (sqlite.prepare(`PRAGMA foreign_key_list("${table}")`).all() as { from: string; table: string; to: string; on_delete: string; on_update: string }[]).map(
-          (fk) => `${table}.${fk.from} -> ${fk.table}.${fk.to} ${fk.on_delete}/${fk.on_update}`,
-        ),
+        (
+          sqlite.prepare(`PRAGMA foreign_key_list("${table}")`).all() as {
+            from: string;
+            table: string;
+            to: string;
+            on_delete: string;
+            on_update: string;
+          }[]
+        ).map((fk) => `${table}.${fk.from} -> ${fk.table}.${fk.to} ${fk.on_delete}/${fk.on_update}`),
       );
       sqlite.close();
-      const actions: Record<string, string> = { a: "NO ACTION", r: "RESTRICT", c: "CASCADE", n: "SET NULL", d: "SET DEFAULT" };
+      const actions: Record<string, string> = {
+        a: "NO ACTION",
+        r: "RESTRICT",
+        c: "CASCADE",
+        n: "SET NULL",
+        d: "SET DEFAULT",
+      };
       const rows = (
         await client.query<{ tbl: string; col: string; ref: string; refcol: string; del: string; upd: string }>(
           `SELECT t.relname AS tbl, a.attname AS col, r.relname AS ref, ra.attname AS refcol, c.confdeltype AS del, c.confupdtype AS upd

@@ -16,7 +16,9 @@ describe("the generated PostgreSQL schema", () => {
     const inRepo = spawnSync("git", ["rev-parse", "--is-inside-work-tree"], { encoding: "utf8" });
     if (inRepo.status !== 0) return;
     const status = spawnSync("git", ["status", "--porcelain", "--", "prisma/postgres"], { encoding: "utf8" });
-    expect(status.stdout, "prisma/postgres differs from the commit: run npm run db:postgres:generate and commit").toBe("");
+    expect(status.stdout, "prisma/postgres differs from the commit: run npm run db:postgres:generate and commit").toBe(
+      "",
+    );
   });
 });
 
@@ -71,8 +73,10 @@ CREATE UNIQUE INDEX "A_note_key" ON "A"("note");
     expect(sql).toContain(`CONSTRAINT "B_pkey" PRIMARY KEY ("aId", "userId")\n);`);
     expect(sql).toContain(`CREATE UNIQUE INDEX "A_note_key" ON "A"("note");`);
     // Foreign keys come last, as ALTER TABLE, so tables may be created in any order.
-    expect(sql.trimEnd().endsWith(`-- AddForeignKey
-ALTER TABLE "B" ADD CONSTRAINT "B_aId_fkey" FOREIGN KEY ("aId") REFERENCES "A"("id") ON DELETE CASCADE ON UPDATE CASCADE;`)).toBe(true);
+    expect(
+      sql.trimEnd().endsWith(`-- AddForeignKey
+ALTER TABLE "B" ADD CONSTRAINT "B_aId_fkey" FOREIGN KEY ("aId") REFERENCES "A"("id") ON DELETE CASCADE ON UPDATE CASCADE;`),
+    ).toBe(true);
   });
 
   it("turns SQLite's RedefineTables into ALTER TABLE statements, keeping unchanged indexes", () => {
@@ -122,7 +126,11 @@ ADD COLUMN "e" DOUBLE PRECISION NOT NULL DEFAULT 1.5;`);
   });
 
   it("refuses what it cannot translate, naming the migration", () => {
-    expect(() => translateMigration(`CREATE TRIGGER "x" AFTER INSERT ON "T" BEGIN SELECT 1; END;`, "9_trigger")).toThrow(/9_trigger/);
-    expect(() => translateMigration(`CREATE TABLE "X" ("v" VARCHAR NOT NULL);`, "9_type")).toThrow(/no PostgreSQL type known for SQLite type VARCHAR/);
+    expect(() =>
+      translateMigration(`CREATE TRIGGER "x" AFTER INSERT ON "T" BEGIN SELECT 1; END;`, "9_trigger"),
+    ).toThrow(/9_trigger/);
+    expect(() => translateMigration(`CREATE TABLE "X" ("v" VARCHAR NOT NULL);`, "9_type")).toThrow(
+      /no PostgreSQL type known for SQLite type VARCHAR/,
+    );
   });
 });

@@ -80,11 +80,18 @@ async function fiftyDonations(stack: Stack, organizer: Member, tag: string): Pro
   const before = await raisedCents(stack);
   const from = stack.discord.requests.length;
   const results = await inPool(50, 6, (i) =>
-    stack.discord.runCommand(organizer, "campaign", { amount: "100", note: `${tag}-${i}` }, { subcommand: "donation", timeoutMs: 15_000 }),
+    stack.discord.runCommand(
+      organizer,
+      "campaign",
+      { amount: "100", note: `${tag}-${i}` },
+      { subcommand: "donation", timeoutMs: 15_000 },
+    ),
   );
   expect(results.filter((r) => !r.content?.startsWith("Total raised:")).map((r) => r.content)).toEqual([]);
   expect((await raisedCents(stack)) - before).toBe(500_000);
-  const rows = await stack.db.campaignAmountChange.findMany({ where: { kind: "donation", note: { startsWith: `${tag}-` } } });
+  const rows = await stack.db.campaignAmountChange.findMany({
+    where: { kind: "donation", note: { startsWith: `${tag}-` } },
+  });
   expect(rows).toHaveLength(50);
   expect(new Set(rows.map((r) => r.note)).size).toBe(50);
   expect(rows.reduce((sum, r) => sum + r.amountCents, 0)).toBe(500_000);
@@ -93,13 +100,25 @@ async function fiftyDonations(stack: Stack, organizer: Member, tag: string): Pro
 
 /** 200 distinct members answer Going to one event of `capacity` seats, 10 at a time (they queue on the event's row). */
 async function twoHundredAnswers(stack: Stack, organizer: Member, name: string, capacity: number): Promise<void> {
-  const created = await stack.discord.runCommand(organizer, "event", { name, starts: inDays(9), capacity }, { subcommand: "create", timeoutMs: 15_000 });
+  const created = await stack.discord.runCommand(
+    organizer,
+    "event",
+    { name, starts: inDays(9), capacity },
+    { subcommand: "create", timeoutMs: 15_000 },
+  );
   expect(created.content).toContain(name);
   const event = await stack.db.event.findFirstOrThrow({ where: { name } });
-  const members = Array.from({ length: 200 }, (_, i) => stack.discord.addMember({ username: `${name.replaceAll(" ", "").toLowerCase()}${i}` }));
+  const members = Array.from({ length: 200 }, (_, i) =>
+    stack.discord.addMember({ username: `${name.replaceAll(" ", "").toLowerCase()}${i}` }),
+  );
   const from = stack.discord.requests.length;
   const results = await inPool(200, 10, (i) =>
-    stack.discord.runCommand(members[i]!, "rsvp", { event: String(event.id) }, { subcommand: "going", timeoutMs: 15_000 }),
+    stack.discord.runCommand(
+      members[i]!,
+      "rsvp",
+      { event: String(event.id) },
+      { subcommand: "going", timeoutMs: 15_000 },
+    ),
   );
   const going = results.filter((r) => r.content?.includes("You are **going**")).length;
   const waiting = results.filter((r) => r.content?.includes("on the **waitlist**")).length;
@@ -132,14 +151,23 @@ describe.runIf(onPostgres)("replicas: one process holds the gateway, each intera
     stack = await startStack();
     bots.push(stack.bot, await stack.startBot(), await stack.startBot());
     ava = stack.discord.addMember({ username: "ava", organizer: true });
-    await stack.discord.runCommand(ava, "campaign", { name: "A dance party for the dancing man", goal: "20,000" }, { subcommand: "setup", timeoutMs: 15_000 });
+    await stack.discord.runCommand(
+      ava,
+      "campaign",
+      { name: "A dance party for the dancing man", goal: "20,000" },
+      { subcommand: "setup", timeoutMs: 15_000 },
+    );
   }, 180_000);
   afterAll(async () => stack?.close());
 
   it("three processes: one connected to the gateway, two standing by", async () => {
     expect(stack.discord.sessionCount).toBe(1);
     expect(await gatewayHolder(stack, bots)).toBe(bots[0]);
-    expect(bots.map((b) => b.logs.find((l) => l.msg === "ready")?.gateway)).toEqual(["connected", "standby", "standby"]);
+    expect(bots.map((b) => b.logs.find((l) => l.msg === "ready")?.gateway)).toEqual([
+      "connected",
+      "standby",
+      "standby",
+    ]);
   });
 
   it("three processes: 50 donations of $100 make exactly $5,000, each answered once", async () => {
@@ -156,7 +184,16 @@ describe.runIf(onPostgres)("replicas: one process holds the gateway, each intera
     const sends: Promise<Outcome>[] = [];
     let stopping: Promise<unknown> | undefined;
     for (let i = 0; i < 40; i++) {
-      sends.push(settle(stack.discord.runCommand(ava, "campaign", { amount: "1", note: `handover-${i}` }, { subcommand: "donation", timeoutMs: 15_000 })));
+      sends.push(
+        settle(
+          stack.discord.runCommand(
+            ava,
+            "campaign",
+            { amount: "1", note: `handover-${i}` },
+            { subcommand: "donation", timeoutMs: 15_000 },
+          ),
+        ),
+      );
       if (i === 5) stopping = holder.stop("SIGTERM");
       await sleep(100);
     }
@@ -196,7 +233,17 @@ describe.runIf(onPostgres)("replicas: one process holds the gateway, each intera
     })();
     for (let i = 0; i < 100 && !(takeoverAt && Date.now() > takeoverAt + 3_000); i++) {
       const note = `kill-${i}`;
-      sends.push({ note, outcome: settle(stack.discord.runCommand(ava, "campaign", { amount: "1", note }, { subcommand: "donation", timeoutMs: 6_000 })) });
+      sends.push({
+        note,
+        outcome: settle(
+          stack.discord.runCommand(
+            ava,
+            "campaign",
+            { amount: "1", note },
+            { subcommand: "donation", timeoutMs: 6_000 },
+          ),
+        ),
+      });
       if (i === 10) {
         holder.child.kill("SIGKILL");
         killedAt = Date.now();
@@ -224,7 +271,9 @@ describe.runIf(onPostgres)("replicas: one process holds the gateway, each intera
     const window = takeoverAt - killedAt;
     expect(window).toBeLessThan(GATEWAY_LEASE.ttlMs + GATEWAY_LEASE.pollMs + 10_000);
     expect(answered.length).toBeGreaterThan(10);
-    console.log(`SIGKILL of the holder: silent for ${window} ms; ${lost.length} of ${outcomes.length} donations lost (one every 150 ms), ${appliedUnanswered.length} of them applied without an answer`);
+    console.log(
+      `SIGKILL of the holder: silent for ${window} ms; ${lost.length} of ${outcomes.length} donations lost (one every 150 ms), ${appliedUnanswered.length} of them applied without an answer`,
+    );
 
     // Every interaction acknowledged at all was acknowledged once (a deferral cut off by the kill counts, unanswered).
     const acknowledged = callbacks(stack, from).size;
@@ -237,24 +286,32 @@ describe.runIf(onPostgres)("replicas: one process holds the gateway, each intera
   }, 120_000);
 });
 
-describe.runIf(onPostgres)("every process connected (lease off, a test hook): the claims alone answer each interaction once", () => {
-  let stack: Stack;
-  let ava: Member;
-  const bots: BotProcess[] = [];
+describe.runIf(onPostgres)(
+  "every process connected (lease off, a test hook): the claims alone answer each interaction once",
+  () => {
+    let stack: Stack;
+    let ava: Member;
+    const bots: BotProcess[] = [];
 
-  beforeAll(async () => {
-    stack = await startStack({ env: { KEEP_DANCING_GATEWAY_LEASE: "off" } });
-    bots.push(stack.bot, await stack.startBot(), await stack.startBot());
-    ava = stack.discord.addMember({ username: "ava", organizer: true });
-    await stack.discord.runCommand(ava, "campaign", { name: "A dance party for the dancing man", goal: "20,000" }, { subcommand: "setup", timeoutMs: 15_000 });
-  }, 180_000);
-  afterAll(async () => stack?.close());
+    beforeAll(async () => {
+      stack = await startStack({ env: { KEEP_DANCING_GATEWAY_LEASE: "off" } });
+      bots.push(stack.bot, await stack.startBot(), await stack.startBot());
+      ava = stack.discord.addMember({ username: "ava", organizer: true });
+      await stack.discord.runCommand(
+        ava,
+        "campaign",
+        { name: "A dance party for the dancing man", goal: "20,000" },
+        { subcommand: "setup", timeoutMs: 15_000 },
+      );
+    }, 180_000);
+    afterAll(async () => stack?.close());
 
-  it("three sessions receive every interaction; 50 donations make $5,000 and 200 answers seat the capacity", async () => {
-    expect(stack.discord.sessionCount).toBe(3);
-    await fiftyDonations(stack, ava, "all");
-    await twoHundredAnswers(stack, ava, "Party for all", 50);
-    expect(await stack.db.interactionClaim.count()).toBeGreaterThanOrEqual(251);
-    expectNo40060(bots);
-  }, 300_000);
-});
+    it("three sessions receive every interaction; 50 donations make $5,000 and 200 answers seat the capacity", async () => {
+      expect(stack.discord.sessionCount).toBe(3);
+      await fiftyDonations(stack, ava, "all");
+      await twoHundredAnswers(stack, ava, "Party for all", 50);
+      expect(await stack.db.interactionClaim.count()).toBeGreaterThanOrEqual(251);
+      expectNo40060(bots);
+    }, 300_000);
+  },
+);

@@ -16,7 +16,10 @@ let manager: ChildProcess;
 let dir: string;
 let dbUrl: string;
 const lines: { name?: string; msg?: string; shard?: number; pid?: number }[] = [];
-const exited = () => new Promise<number | null>((resolve) => (manager.exitCode !== null ? resolve(manager.exitCode) : manager.once("exit", (code) => resolve(code))));
+const exited = () =>
+  new Promise<number | null>((resolve) =>
+    manager.exitCode !== null ? resolve(manager.exitCode) : manager.once("exit", (code) => resolve(code)),
+  );
 
 async function waitForLine(predicate: (l: (typeof lines)[number]) => boolean, timeoutMs: number) {
   for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
@@ -24,7 +27,12 @@ async function waitForLine(predicate: (l: (typeof lines)[number]) => boolean, ti
     if (found) return found;
     if (manager.exitCode !== null) break;
   }
-  throw new Error(`no such log line; last lines:\n${lines.slice(-10).map((l) => JSON.stringify(l)).join("\n")}`);
+  throw new Error(
+    `no such log line; last lines:\n${lines
+      .slice(-10)
+      .map((l) => JSON.stringify(l))
+      .join("\n")}`,
+  );
 }
 
 beforeAll(async () => {
@@ -76,7 +84,12 @@ describe("npm run start:sharded", () => {
     await waitForLine((l) => l.msg === "all shards started", 90_000);
     // Each bot logs "ready" once its commands are registered, a moment after discord.js's own ready event.
     await waitForLine(() => lines.filter((l) => l.name === "keep-dancing" && l.msg === "ready").length === 2, 30_000);
-    expect(lines.filter((l) => l.msg === "shard ready").map((l) => l.shard).sort()).toEqual([0, 1]);
+    expect(
+      lines
+        .filter((l) => l.msg === "shard ready")
+        .map((l) => l.shard)
+        .sort(),
+    ).toEqual([0, 1]);
     const bots = lines.filter((l) => l.name === "keep-dancing" && l.msg === "ready");
     expect(new Set(bots.map((l) => l.pid)).size).toBe(2);
     expect(discord.identifyCount).toBe(2);

@@ -40,7 +40,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 function deliveries(member: Member, content: string): { received: number; nonces: string[] } {
   const requests = stack.discord.requests.filter(
-    (r) => r.method === "POST" && /^\/channels\/\d+\/messages$/.test(r.path) && (r.body as { content?: string } | null)?.content === content,
+    (r) =>
+      r.method === "POST" &&
+      /^\/channels\/\d+\/messages$/.test(r.path) &&
+      (r.body as { content?: string } | null)?.content === content,
   );
   return {
     received: stack.discord.dms(member.id).filter((m) => m.content === content).length,
@@ -62,7 +65,9 @@ async function queue(key: string, member: Member, content: string, notBefore: Da
 /** The outbox rows of these keys once all are marked sent (the mark follows the send by a moment). */
 async function sentRows(prefix: string, count: number) {
   for (const deadline = Date.now() + 15_000; ; await sleep(200)) {
-    const rows = await stack.db.directMessage.findMany({ where: { dedupeKey: { startsWith: prefix }, status: "sent" } });
+    const rows = await stack.db.directMessage.findMany({
+      where: { dedupeKey: { startsWith: prefix }, status: "sent" },
+    });
     if (rows.length >= count || Date.now() > deadline) return rows;
   }
 }
@@ -90,7 +95,10 @@ describe.runIf(onPostgres)("three bot processes on one PostgreSQL database", () 
       await queue(`replica-reminder-${i}`, member, content, due);
       await queue(`replica-reminder-${i}`, member, content, due);
     }
-    await stack.discord.waitFor(() => sent.every(({ member, content }) => deliveries(member, content).received > 0), 60_000);
+    await stack.discord.waitFor(
+      () => sent.every(({ member, content }) => deliveries(member, content).received > 0),
+      60_000,
+    );
     // Let every process tick a few more times: none may send any of them again.
     await sleep(3 * TICK_MS);
     for (const { member, content } of sent) expectOnce(member, content);
@@ -116,7 +124,9 @@ describe.runIf(onPostgres)("three bot processes on one PostgreSQL database", () 
     expect(texts).toHaveLength(rows.length);
     expect(new Set(texts).size).toBe(texts.length);
     expect(stack.x.requests.filter((r) => r.method === "POST" && r.path === "/2/tweets")).toHaveLength(rows.length);
-    const announced = stack.discord.messages(stack.discord.guild.channels.announce).filter((m) => m.embeds[0]?.title?.startsWith("Milestone:"));
+    const announced = stack.discord
+      .messages(stack.discord.guild.channels.announce)
+      .filter((m) => m.embeds[0]?.title?.startsWith("Milestone:"));
     expect(announced.map((m) => m.embeds[0].title)).toHaveLength(rows.length);
   }, 120_000);
 
@@ -126,10 +136,14 @@ describe.runIf(onPostgres)("three bot processes on one PostgreSQL database", () 
     await before.bot!.stop("SIGKILL");
     const killedAt = Date.now();
     const after = members.slice(0, 3).map((member, i) => ({ member, content: `After the crash ${i}: still dancing.` }));
-    for (const [i, { member, content }] of after.entries()) await queue(`replica-after-${i}`, member, content, new Date());
+    for (const [i, { member, content }] of after.entries())
+      await queue(`replica-after-${i}`, member, content, new Date());
 
     // The three share this machine: a live one sees that the holder's PID is gone and takes the lease without waiting for it to lapse.
-    await stack.discord.waitFor(() => after.every(({ member, content }) => deliveries(member, content).received > 0), DM_LEASE_MS + 3 * TICK_MS);
+    await stack.discord.waitFor(
+      () => after.every(({ member, content }) => deliveries(member, content).received > 0),
+      DM_LEASE_MS + 3 * TICK_MS,
+    );
     const taken = await leaseHolder("dm-queue");
     expect(taken.holder).not.toBe(before.holder);
     expect(taken.bot && taken.bot !== before.bot).toBe(true);

@@ -19,13 +19,30 @@ afterAll(() => t.close());
 describe("a burst of answers", () => {
   for (const run of [1, 2, 3]) {
     it(`run ${run}: 200 members, 50 seats`, async () => {
-      const e = await createEvent(db, { name: `Burst ${run}`, starts: "2026-12-05 20:00", capacity: 50, createdBy: "1", now: NOW }, { timeZone: "UTC", reminderHours: [24, 1] });
+      const e = await createEvent(
+        db,
+        { name: `Burst ${run}`, starts: "2026-12-05 20:00", capacity: 50, createdBy: "1", now: NOW },
+        { timeZone: "UTC", reminderHours: [24, 1] },
+      );
       const before = await readMetrics(db);
-      const members = Array.from({ length: 200 }, (_, i) => ({ id: `m${i}`, guests: i % 4 === 0 ? 2 : i % 3 === 0 ? 1 : 0 }));
+      const members = Array.from({ length: 200 }, (_, i) => ({
+        id: `m${i}`,
+        guests: i % 4 === 0 ? 2 : i % 3 === 0 ? 1 : 0,
+      }));
       // Some press twice (a double click): still one answer each.
       const presses = [...members, ...members.filter((_, i) => i % 10 === 0)];
       const results = await Promise.all(
-        presses.map((m) => answerRsvp(db, { eventId: e.id, userId: m.id, displayName: m.id, answer: "going", guests: m.guests, now: NOW, maxGuests: 5 })),
+        presses.map((m) =>
+          answerRsvp(db, {
+            eventId: e.id,
+            userId: m.id,
+            displayName: m.id,
+            answer: "going",
+            guests: m.guests,
+            now: NOW,
+            maxGuests: 5,
+          }),
+        ),
       );
       expect(results.every((r) => r.status === "going" || r.status === "waitlisted")).toBe(true);
 

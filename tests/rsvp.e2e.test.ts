@@ -25,11 +25,16 @@ beforeAll(async () => {
 afterAll(async () => stack?.close());
 
 const inDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().replace(/\.\d{3}Z$/, "Z");
-const rsvp = (m: Member, sub: string, options: Record<string, string | number> = {}) => stack.discord.runCommand(m, "rsvp", options, { subcommand: sub });
-const event = (m: Member, sub: string, options: Record<string, string | number> = {}) => stack.discord.runCommand(m, "event", options, { subcommand: sub });
-const announcement = () => stack.discord.messages(announce).find((m) => m.embeds[0]?.title?.includes("Dance party")) as StoredMessage;
-const field = (m: StoredMessage, name: string) => m.embeds[0].fields.find((f: { name: string }) => f.name === name)?.value as string | undefined;
-const waitForField = (name: string, value: string) => stack.discord.waitFor(() => field(announcement(), name) === value, WAIT);
+const rsvp = (m: Member, sub: string, options: Record<string, string | number> = {}) =>
+  stack.discord.runCommand(m, "rsvp", options, { subcommand: sub });
+const event = (m: Member, sub: string, options: Record<string, string | number> = {}) =>
+  stack.discord.runCommand(m, "event", options, { subcommand: sub });
+const announcement = () =>
+  stack.discord.messages(announce).find((m) => m.embeds[0]?.title?.includes("Dance party")) as StoredMessage;
+const field = (m: StoredMessage, name: string) =>
+  m.embeds[0].fields.find((f: { name: string }) => f.name === name)?.value as string | undefined;
+const waitForField = (name: string, value: string) =>
+  stack.discord.waitFor(() => field(announcement(), name) === value, WAIT);
 
 /** RFC 4180, enough to read the export back. */
 function parseCsv(text: string): string[][] {
@@ -43,8 +48,7 @@ function parseCsv(text: string): string[][] {
       if (ch === '"' && text[i + 1] === '"') {
         cell += '"';
         i++;
-      }
-      else if (ch === '"') quoted = false;
+      } else if (ch === '"') quoted = false;
       else cell += ch;
     } else if (ch === '"') quoted = true;
     else if (ch === ",") {
@@ -71,7 +75,13 @@ describe("events and RSVPs through Discord", () => {
     const past = await event(ava, "create", { name: "Too late", starts: "2020-01-01 20:00" });
     expect(past.content).toMatch(/in the past/);
 
-    const r = await event(ava, "create", { name: "Dance party", starts: inDays(7), location: "The stadium floor", capacity: 3, description: "For the dancing man" });
+    const r = await event(ava, "create", {
+      name: "Dance party",
+      starts: inDays(7),
+      location: "The stadium floor",
+      capacity: 3,
+      description: "For the dancing man",
+    });
     expect(r.ephemeral).toBe(true);
     expect(r.content).toMatch(/starts <t:\d+:F> \(<t:\d+:R>\)/);
     expect(r.content).toContain("A Discord event was created");
@@ -123,7 +133,10 @@ describe("events and RSVPs through Discord", () => {
     const declined = await stack.discord.clickButton(ben, announcement(), `rsvp:decline:${eventId}`);
     expect(declined.content).toContain("can't go");
     expect(declined.content).toContain("The seats you freed went to the next person");
-    const dm = await stack.discord.waitFor(() => stack.discord.dms(dev.id).find((m) => m.content.includes("now **going**")), WAIT);
+    const dm = await stack.discord.waitFor(
+      () => stack.discord.dms(dev.id).find((m) => m.content.includes("now **going**")),
+      WAIT,
+    );
     expect(dm.content).toContain("Dance party");
     await waitForField("Waitlist", "1 person");
     expect(field(announcement(), "Going")).toBe("3 / 3 seats");
@@ -151,14 +164,23 @@ describe("events and RSVPs through Discord", () => {
     expect(header).toEqual(["member id", "display name", "status", "guests", "waitlist position", "updated at"]);
     const db = await stack.db.rsvp.findMany({ where: { eventId }, orderBy: { id: "asc" } });
     expect(rows).toEqual(
-      db.map((d) => [d.userId, d.displayName, d.status, String(d.guests), d.status === "waitlisted" ? "1" : "", d.updatedAt.toISOString()]),
+      db.map((d) => [
+        d.userId,
+        d.displayName,
+        d.status,
+        String(d.guests),
+        d.status === "waitlisted" ? "1" : "",
+        d.updatedAt.toISOString(),
+      ]),
     );
   });
 
   it("a member who left keeps their answer until an organizer removes it", async () => {
     stack.discord.removeMember(chloe.id);
     expect((await stack.db.rsvp.findFirstOrThrow({ where: { eventId, userId: chloe.id } })).status).toBe("going");
-    const choices = await stack.discord.autocomplete(ava, "rsvp", { event: String(eventId), member: "chl" }, "member", { subcommand: "remove" });
+    const choices = await stack.discord.autocomplete(ava, "rsvp", { event: String(eventId), member: "chl" }, "member", {
+      subcommand: "remove",
+    });
     expect(choices).toEqual([{ name: "chloe (going +1)", value: chloe.id }]);
     const removed = await rsvp(ava, "remove", { event: String(eventId), member: chloe.id });
     expect(removed.content).toContain("moved up from the waitlist");
@@ -192,11 +214,17 @@ describe("events and RSVPs through Discord", () => {
     expect(stack.discord.scheduledEvents().map((e: { name: string }) => e.name)).not.toContain("Dance party");
     await stack.discord.waitFor(() => stack.discord.dms(dev.id).some((m) => m.content.includes("is cancelled")), WAIT);
     const fallback = await stack.discord.waitFor(
-      () => stack.discord.messages(announce).find((m) => m.content.startsWith(`<@${gus.id}>`) && m.content.includes("is cancelled")),
+      () =>
+        stack.discord
+          .messages(announce)
+          .find((m) => m.content.startsWith(`<@${gus.id}>`) && m.content.includes("is cancelled")),
       WAIT,
     );
     expect(fallback.content).toContain("the floor needs repairs");
-    await stack.discord.waitFor(() => announcement().embeds[0].title.startsWith("[Cancelled]") && announcement().components.length === 0, WAIT);
+    await stack.discord.waitFor(
+      () => announcement().embeds[0].title.startsWith("[Cancelled]") && announcement().components.length === 0,
+      WAIT,
+    );
     const late = await rsvp(ben, "going", { event: String(eventId) });
     expect(late.content).toMatch(/cancelled/);
   });

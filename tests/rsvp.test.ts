@@ -32,7 +32,11 @@ async function counts(eventId: number) {
 async function expectConsistent(eventId: number) {
   const rows = await db.rsvp.findMany({ where: { eventId } });
   const sum = (s: string) => rows.filter((r) => r.status === s).reduce((n, r) => n + 1 + r.guests, 0);
-  expect(await counts(eventId)).toEqual({ seats: sum("going"), maybe: rows.filter((r) => r.status === "maybe").length, waitlisted: sum("waitlisted") });
+  expect(await counts(eventId)).toEqual({
+    seats: sum("going"),
+    maybe: rows.filter((r) => r.status === "maybe").length,
+    waitlisted: sum("waitlisted"),
+  });
 }
 
 describe("capacity with guests and the waitlist", () => {
@@ -98,7 +102,9 @@ describe("capacity with guests and the waitlist", () => {
     const e = await event(3);
     await answer(e.id, "1", "going", 1);
     await answer(e.id, "2", "going", 0);
-    await expect(answer(e.id, "1", "going", 2)).rejects.toThrow(/Only 0 more seats are free.*keep your seat with 1 guest/);
+    await expect(answer(e.id, "1", "going", 2)).rejects.toThrow(
+      /Only 0 more seats are free.*keep your seat with 1 guest/,
+    );
     expect(await counts(e.id)).toEqual({ seats: 3, maybe: 0, waitlisted: 0 });
     await expect(answer(e.id, "1", "going", 9)).rejects.toThrow(/0 to 5 guests/);
   });
@@ -155,8 +161,23 @@ describe("lists, export and totals", () => {
 
   it("exports every answer as formula-safe CSV", async () => {
     const e = await event(1);
-    await answerRsvp(db, { eventId: e.id, userId: "1", displayName: "=HYPERLINK(\"x\")", answer: "going", now: NOW, maxGuests: 5 });
-    await answerRsvp(db, { eventId: e.id, userId: "2", displayName: "Chloe, \"DJ\"", answer: "going", guests: 2, now: NOW, maxGuests: 5 });
+    await answerRsvp(db, {
+      eventId: e.id,
+      userId: "1",
+      displayName: '=HYPERLINK("x")',
+      answer: "going",
+      now: NOW,
+      maxGuests: 5,
+    });
+    await answerRsvp(db, {
+      eventId: e.id,
+      userId: "2",
+      displayName: 'Chloe, "DJ"',
+      answer: "going",
+      guests: 2,
+      now: NOW,
+      maxGuests: 5,
+    });
     let text = "";
     for await (const chunk of await rsvpCsv(db, e.id)) text += String(chunk);
     const lines = text.trim().split("\n");

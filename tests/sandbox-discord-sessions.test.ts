@@ -37,7 +37,13 @@ function connect(shard: [number, number] = [0, 1]): RawSession {
   const closed = new Promise<number>((resolve) => ws.on("close", (code) => resolve(code)));
   ws.on("message", (raw) => {
     const p = JSON.parse(raw.toString());
-    if (p.op === 10) ws.send(JSON.stringify({ op: 2, d: { token: discord.token, intents: 1, shard, properties: { os: "linux", browser: "test", device: "test" } } }));
+    if (p.op === 10)
+      ws.send(
+        JSON.stringify({
+          op: 2,
+          d: { token: discord.token, intents: 1, shard, properties: { os: "linux", browser: "test", device: "test" } },
+        }),
+      );
     if (p.op === 0) {
       events.push({ t: p.t, d: p.d });
       if (p.t === "READY") onReady(p.d);
@@ -53,7 +59,9 @@ const interactionsOf = (s: RawSession) => s.events.filter((e) => e.t === "INTERA
 beforeAll(async () => {
   discord = await startDiscordEmulator();
   ava = discord.addMember({ username: "ava" });
-  const put = await api("PUT", `/applications/${discord.applicationId}/guilds/${discord.guild.id}/commands`, [{ name: "ping", description: "Answers" }]);
+  const put = await api("PUT", `/applications/${discord.applicationId}/guilds/${discord.guild.id}/commands`, [
+    { name: "ping", description: "Answers" },
+  ]);
   expect(put.status).toBe(200);
 });
 
@@ -76,7 +84,8 @@ describe("Discord emulator: sessions and acknowledgements", () => {
     expect(b.id).toBe(a.id);
     expect(b.token).toBe(a.token);
 
-    const callback = (content: string) => api("POST", `/interactions/${a.id}/${a.token}/callback`, { type: 4, data: { content } });
+    const callback = (content: string) =>
+      api("POST", `/interactions/${a.id}/${a.token}/callback`, { type: 4, data: { content } });
     const won = await callback("from the first process");
     const lost = await callback("from the second process");
     expect(won.status).toBe(204);
@@ -88,8 +97,14 @@ describe("Discord emulator: sessions and acknowledgements", () => {
     await discord.waitFor(() => interactionsOf(first).length === 2);
     const c = interactionsOf(first)[1];
     expect((await api("POST", `/interactions/${c.id}/${c.token}/callback`, { type: 5 })).status).toBe(204);
-    expect((await api("POST", `/interactions/${c.id}/${c.token}/callback`, { type: 4, data: { content: "late" } })).body.code).toBe(40060);
-    expect((await api("PATCH", `/webhooks/${discord.applicationId}/${c.token}/messages/@original`, { content: "done" })).status).toBe(200);
+    expect(
+      (await api("POST", `/interactions/${c.id}/${c.token}/callback`, { type: 4, data: { content: "late" } })).body
+        .code,
+    ).toBe(40060);
+    expect(
+      (await api("PATCH", `/webhooks/${discord.applicationId}/${c.token}/messages/@original`, { content: "done" }))
+        .status,
+    ).toBe(200);
     expect((await deferred).content).toBe("done");
 
     first.ws.close(1000);

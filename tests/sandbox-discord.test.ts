@@ -36,7 +36,11 @@ const commands = [
       { type: 4, name: "votes", description: "Votes", min_value: 1 },
     ],
   },
-  { name: "dm", description: "DMs a member", options: [{ type: 6, name: "member", description: "Who", required: true }] },
+  {
+    name: "dm",
+    description: "DMs a member",
+    options: [{ type: 6, name: "member", description: "Who", required: true }],
+  },
   { name: "slow", description: "Answers too late" },
   { name: "twice", description: "Answers twice" },
   { name: "pick", description: "Sends a select menu" },
@@ -46,7 +50,16 @@ const commands = [
   {
     name: "shift",
     description: "Volunteer shifts",
-    options: [{ type: 1, name: "claim", description: "Claim a shift", options: [{ type: 3, name: "slot", description: "Slot", required: true, choices: [{ name: "Door", value: "door" }] }] }],
+    options: [
+      {
+        type: 1,
+        name: "claim",
+        description: "Claim a shift",
+        options: [
+          { type: 3, name: "slot", description: "Slot", required: true, choices: [{ name: "Door", value: "door" }] },
+        ],
+      },
+    ],
   },
 ];
 
@@ -71,30 +84,47 @@ async function handle(i: Interaction): Promise<void> {
     return i.respond([{ name: `${typed} (extended mix)`, value: `${typed}-ext` }]);
   }
   if (i.isStringSelectMenu()) return void (await i.update({ content: `picked ${i.values.join("+")}`, components: [] }));
-  if (i.isButton()) return void (await i.update({ content: `clicked ${i.customId} by ${i.user.username}`, components: [] }));
+  if (i.isButton())
+    return void (await i.update({ content: `clicked ${i.customId} by ${i.user.username}`, components: [] }));
   if (i.isModalSubmit()) {
-    return void (await i.reply({ content: `signed up: ${i.fields.getTextInputValue("name")}`, flags: MessageFlags.Ephemeral }));
+    return void (await i.reply({
+      content: `signed up: ${i.fields.getTextInputValue("name")}`,
+      flags: MessageFlags.Ephemeral,
+    }));
   }
   if (!i.isChatInputCommand()) return;
   switch (i.commandName) {
     case "ping": {
-      const row = new ActionRowBuilder<ButtonBuilder>().addComponents(new ButtonBuilder().setCustomId("pong:1").setLabel("Pong").setStyle(ButtonStyle.Primary));
+      const row = new ActionRowBuilder<ButtonBuilder>().addComponents(
+        new ButtonBuilder().setCustomId("pong:1").setLabel("Pong").setStyle(ButtonStyle.Primary),
+      );
       return void (await i.reply({ content: "pong", components: [row] }));
     }
     case "report":
       await i.deferReply();
-      return void (await i.editReply({ content: "here it is", files: [new AttachmentBuilder(Buffer.from("a,b\n1,2\n"), { name: "report.csv" })] }));
+      return void (await i.editReply({
+        content: "here it is",
+        files: [new AttachmentBuilder(Buffer.from("a,b\n1,2\n"), { name: "report.csv" })],
+      }));
     case "signup": {
       const input = new TextInputBuilder().setCustomId("name").setLabel("Your name").setStyle(TextInputStyle.Short);
-      const modal = new ModalBuilder().setCustomId("signup").setTitle("Sign up").addComponents(new ActionRowBuilder<TextInputBuilder>().addComponents(input));
+      const modal = new ModalBuilder()
+        .setCustomId("signup")
+        .setTitle("Sign up")
+        .addComponents(new ActionRowBuilder<TextInputBuilder>().addComponents(input));
       await i.showModal(modal);
       return;
     }
     case "track":
-      return void (await i.reply(`requested ${i.options.getString("title", true)} x${i.options.getInteger("votes") ?? 1}`));
+      return void (await i.reply(
+        `requested ${i.options.getString("title", true)} x${i.options.getInteger("votes") ?? 1}`,
+      ));
     case "dm": {
       const user = i.options.getUser("member", true);
-      const sent = await user.send("your shift starts soon").then(() => "sent", (err: DiscordAPIError) => `failed ${err.code}`);
+      const sent = await user.send("your shift starts soon").then(
+        () => "sent",
+        (err: DiscordAPIError) => `failed ${err.code}`,
+      );
       return void (await i.reply({ content: sent, flags: MessageFlags.Ephemeral }));
     }
     case "slow":
@@ -103,14 +133,23 @@ async function handle(i: Interaction): Promise<void> {
     case "twice":
       await i.reply("one");
       // discord.js refuses a second reply itself, so post the raw callback as a buggy bot would.
-      await i.client.rest.post(Routes.interactionCallback(i.id, i.token), { body: { type: 4, data: { content: "two" } }, auth: false }).catch(keep("twice"));
+      await i.client.rest
+        .post(Routes.interactionCallback(i.id, i.token), { body: { type: 4, data: { content: "two" } }, auth: false })
+        .catch(keep("twice"));
       return;
     case "pick": {
       const menu = new StringSelectMenuBuilder()
         .setCustomId("role")
         .setMaxValues(2)
-        .addOptions({ label: "Door", value: "door" }, { label: "Stage", value: "stage" }, { label: "Bar", value: "bar" });
-      return void (await i.reply({ content: "pick", components: [new ActionRowBuilder<StringSelectMenuBuilder>().addComponents(menu)] }));
+        .addOptions(
+          { label: "Door", value: "door" },
+          { label: "Stage", value: "stage" },
+          { label: "Bar", value: "bar" },
+        );
+      return void (await i.reply({
+        content: "pick",
+        components: [new ActionRowBuilder<StringSelectMenuBuilder>().addComponents(menu)],
+      }));
     }
     case "later":
       await i.deferReply({ flags: MessageFlags.Ephemeral });
@@ -128,7 +167,9 @@ async function handle(i: Interaction): Promise<void> {
       return void (await i.reply(`event ${event.id}`));
     }
     case "card":
-      return void (await i.reply({ files: [new AttachmentBuilder(Buffer.from([0x89, 0x50, 0x4e, 0x47]), { name: "card.png" })] }));
+      return void (await i.reply({
+        files: [new AttachmentBuilder(Buffer.from([0x89, 0x50, 0x4e, 0x47]), { name: "card.png" })],
+      }));
     case "shift":
       return void (await i.reply(`claimed ${i.options.getSubcommand()} ${i.options.getString("slot", true)}`));
   }
@@ -166,8 +207,20 @@ describe("Discord emulator with discord.js", () => {
     await client.rest.put(Routes.applicationGuildCommands(discord.applicationId, discord.guild.id), { body: commands });
     expect(discord.commands("guild").map((c) => c.id)).toEqual(before.map((c) => c.id));
     expect(discord.bulkOverwriteCount).toBe(2);
-    const bad = [{ name: "Ping", description: "x" }, { name: "opts", description: "x", options: [{ type: 3, name: "a", description: "a" }, { type: 3, name: "b", description: "b", required: true }] }];
-    const err = await client.rest.put(Routes.applicationGuildCommands(discord.applicationId, discord.guild.id), { body: bad }).catch((e: unknown) => e as DiscordAPIError);
+    const bad = [
+      { name: "Ping", description: "x" },
+      {
+        name: "opts",
+        description: "x",
+        options: [
+          { type: 3, name: "a", description: "a" },
+          { type: 3, name: "b", description: "b", required: true },
+        ],
+      },
+    ];
+    const err = await client.rest
+      .put(Routes.applicationGuildCommands(discord.applicationId, discord.guild.id), { body: bad })
+      .catch((e: unknown) => e as DiscordAPIError);
     expect(err).toMatchObject({ code: 50035, status: 400 });
     expect(JSON.stringify((err as DiscordAPIError).rawError)).toContain("APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID");
     expect(discord.bulkOverwriteCount).toBe(2);
@@ -211,8 +264,12 @@ describe("Discord emulator with discord.js", () => {
   });
 
   it("autocompletes, and refuses 26 choices with 50035", async () => {
-    expect(await discord.autocomplete(alice, "track", {}, "title")).toEqual([{ name: " (extended mix)", value: "-ext" }]);
-    expect(await discord.autocomplete(alice, "track", { title: "one more" }, "title")).toEqual([{ name: "one more (extended mix)", value: "one more-ext" }]);
+    expect(await discord.autocomplete(alice, "track", {}, "title")).toEqual([
+      { name: " (extended mix)", value: "-ext" },
+    ]);
+    expect(await discord.autocomplete(alice, "track", { title: "one more" }, "title")).toEqual([
+      { name: "one more (extended mix)", value: "one more-ext" },
+    ]);
     expect(await discord.autocomplete(alice, "track", { title: "many" }, "title")).toEqual([]);
     expect(caught.autocomplete).toMatchObject({ code: 50035, status: 400 });
   });
@@ -223,7 +280,9 @@ describe("Discord emulator with discord.js", () => {
     await expect(discord.runCommand(alice, "track", { votes: 2 })).rejects.toThrow(/required option "title"/);
     await expect(discord.runCommand(alice, "track", { title: "x", votes: 0 })).rejects.toThrow(/min_value/);
     await expect(discord.runCommand(alice, "shift", { slot: "door" })).rejects.toThrow(/subcommand is required/);
-    expect((await discord.runCommand(alice, "shift", { slot: "door" }, { subcommand: "claim" })).content).toBe("claimed claim door");
+    expect((await discord.runCommand(alice, "shift", { slot: "door" }, { subcommand: "claim" })).content).toBe(
+      "claimed claim door",
+    );
   });
 
   it("delivers DMs to open members and answers 50007 for closed ones", async () => {
@@ -237,17 +296,24 @@ describe("Discord emulator with discord.js", () => {
     const channel = (await client.channels.fetch(discord.guild.channels.general)) as TextChannel;
     await expect(channel.send("x".repeat(2001))).rejects.toMatchObject({ code: 50035, status: 400 });
     const row = new ActionRowBuilder<ButtonBuilder>().addComponents(
-      Array.from({ length: 6 }, (_, n) => new ButtonBuilder().setCustomId(`b${n}`).setLabel(`${n}`).setStyle(ButtonStyle.Secondary)),
+      Array.from({ length: 6 }, (_, n) =>
+        new ButtonBuilder().setCustomId(`b${n}`).setLabel(`${n}`).setStyle(ButtonStyle.Secondary),
+      ),
     );
     await expect(channel.send({ content: "six buttons", components: [row] })).rejects.toMatchObject({ code: 50035 });
-    const post = (body: unknown) => client.rest.post(Routes.channelMessages(channel.id), { body }).catch((e: unknown) => e as DiscordAPIError);
+    const post = (body: unknown) =>
+      client.rest.post(Routes.channelMessages(channel.id), { body }).catch((e: unknown) => e as DiscordAPIError);
     const menu = { type: 3, custom_id: "m", options: [{ label: "a", value: "a" }] };
-    const sharedRow = await post({ components: [{ type: 1, components: [menu, { type: 2, style: 1, label: "b", custom_id: "b" }] }] });
+    const sharedRow = await post({
+      components: [{ type: 1, components: [menu, { type: 2, style: 1, label: "b", custom_id: "b" }] }],
+    });
     expect(sharedRow).toMatchObject({ code: 50035 });
     expect(JSON.stringify((sharedRow as DiscordAPIError).rawError)).toContain("COMPONENT_LAYOUT_WIDTH_EXCEEDED");
     expect(await post({ embeds: Array.from({ length: 11 }, () => ({ title: "t" })) })).toMatchObject({ code: 50035 });
     expect(await post({ embeds: [{ title: "t".repeat(257) }] })).toMatchObject({ code: 50035 });
-    expect(await post({ embeds: [{ description: "d".repeat(4000) }, { description: "d".repeat(2001) }] })).toMatchObject({ code: 50035 });
+    expect(
+      await post({ embeds: [{ description: "d".repeat(4000) }, { description: "d".repeat(2001) }] }),
+    ).toMatchObject({ code: 50035 });
     expect(await post({})).toMatchObject({ code: 50006 });
     const sent = await channel.send({ content: "x".repeat(2000), allowedMentions: { parse: [] } });
     expect(discord.message(sent.id)).toMatchObject({ content: "x".repeat(2000), allowed_mentions: { parse: [] } });
@@ -265,7 +331,9 @@ describe("Discord emulator with discord.js", () => {
   it("takes select menu values and refuses options the menu lacks", async () => {
     const result = await discord.runCommand(alice, "pick");
     await expect(discord.selectMenu(alice, result, "role", ["door", "vip"])).rejects.toThrow(/no option "vip"/);
-    await expect(discord.selectMenu(alice, result, "role", ["door", "stage", "bar"])).rejects.toThrow(/takes 1..2 values/);
+    await expect(discord.selectMenu(alice, result, "role", ["door", "stage", "bar"])).rejects.toThrow(
+      /takes 1..2 values/,
+    );
     expect((await discord.selectMenu(alice, result, "role", ["door", "stage"])).content).toBe("picked door+stage");
   });
 
@@ -280,7 +348,11 @@ describe("Discord emulator with discord.js", () => {
     const result = await discord.runCommand(alice, "party");
     const [event] = discord.scheduledEvents();
     expect(result.content).toBe(`event ${event.id}`);
-    expect(event).toMatchObject({ name: "A dance party for the dancing man", entity_metadata: { location: "The old ballroom" }, status: 1 });
+    expect(event).toMatchObject({
+      name: "A dance party for the dancing man",
+      entity_metadata: { location: "The old ballroom" },
+      status: 1,
+    });
     const guild = client.guilds.cache.get(discord.guild.id)!;
     const past = guild.scheduledEvents.create({
       name: "yesterday",
@@ -294,7 +366,9 @@ describe("Discord emulator with discord.js", () => {
 
   it("offers commands only to members with their default permissions, in channels they see", async () => {
     await expect(discord.runCommand(bob, "party")).rejects.toThrow(/needs permissions 32/);
-    await expect(discord.runCommand(bob, "ping", {}, { channelId: discord.guild.channels.review })).rejects.toThrow(/cannot see channel/);
+    await expect(discord.runCommand(bob, "ping", {}, { channelId: discord.guild.channels.review })).rejects.toThrow(
+      /cannot see channel/,
+    );
     const overridden = await discord.runCommand(bob, "party", {}, { ignoreDefaultPermissions: true });
     expect(overridden.content).toMatch(/^event \d+$/);
   });
@@ -302,23 +376,32 @@ describe("Discord emulator with discord.js", () => {
   it("keeps the bytes of a file sent with the initial reply", async () => {
     const result = await discord.runCommand(alice, "card");
     expect(result.attachments.map((a) => [a.name, [...a.data]])).toEqual([["card.png", [0x89, 0x50, 0x4e, 0x47]]]);
-    const fetched = (await client.rest.get(Routes.channelMessage(discord.guild.channels.general, result.message!.id))) as { attachments: { url: string }[] };
+    const fetched = (await client.rest.get(
+      Routes.channelMessage(discord.guild.channels.general, result.message!.id),
+    )) as { attachments: { url: string }[] };
     const url = fetched.attachments[0]!.url;
     expect([...Buffer.from(await (await fetch(url)).arrayBuffer())]).toEqual([0x89, 0x50, 0x4e, 0x47]);
   });
 
   it("answers 10007 for a member who left", async () => {
     const carol = discord.addMember({ username: "carol" });
-    expect(await client.rest.get(Routes.guildMember(discord.guild.id, carol.id))).toMatchObject({ user: { username: "carol" } });
+    expect(await client.rest.get(Routes.guildMember(discord.guild.id, carol.id))).toMatchObject({
+      user: { username: "carol" },
+    });
     discord.removeMember(carol.id);
-    await expect(client.rest.get(Routes.guildMember(discord.guild.id, carol.id))).rejects.toMatchObject({ code: 10007, status: 404 });
+    await expect(client.rest.get(Routes.guildMember(discord.guild.id, carol.id))).rejects.toMatchObject({
+      code: 10007,
+      status: 404,
+    });
     await expect(discord.runCommand(carol, "ping")).rejects.toThrow(/not a member/);
   });
 
   it("requires the bot token and records unknown routes", async () => {
     const res = await fetch(`${discord.apiUrl}/v10/users/@me`);
     expect(res.status).toBe(401);
-    const missing = await fetch(`${discord.apiUrl}/v10/nowhere`, { headers: { authorization: `Bot ${discord.token}` } });
+    const missing = await fetch(`${discord.apiUrl}/v10/nowhere`, {
+      headers: { authorization: `Bot ${discord.token}` },
+    });
     expect(missing.status).toBe(404);
     expect(discord.unknownRoutes).toContain("GET /api/v10/nowhere");
     expect(caught.handler).toBeUndefined();

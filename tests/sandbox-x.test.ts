@@ -83,7 +83,7 @@ describe("X emulator with the real twitter-api-v2", () => {
     expect(classifyXError(err)).toMatchObject({ kind: "rejected" });
     // 140 CJK characters weigh 280: accepted; one more is not.
     await client.v2.tweet("舞".repeat(140));
-    expect((await caught(() => client.v2.tweet("舞".repeat(141))) as ApiResponseError).code).toBe(400);
+    expect(((await caught(() => client.v2.tweet("舞".repeat(141)))) as ApiResponseError).code).toBe(400);
   });
 
   it("answers 401 to wrong credentials (unknown key, or a bad signature)", async () => {

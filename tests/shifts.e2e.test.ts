@@ -22,9 +22,20 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => stack?.close());
 
-async function addShift(role: string, startsInH: number, hours: number, capacity: number, extra: Record<string, string> = {}) {
+async function addShift(
+  role: string,
+  startsInH: number,
+  hours: number,
+  capacity: number,
+  extra: Record<string, string> = {},
+) {
   const start = Date.now() + startsInH * H;
-  const result = await stack.discord.runCommand(ava, "shifts", { role, starts: iso(start), ends: iso(start + hours * H), capacity, ...extra }, { subcommand: "add" });
+  const result = await stack.discord.runCommand(
+    ava,
+    "shifts",
+    { role, starts: iso(start), ends: iso(start + hours * H), capacity, ...extra },
+    { subcommand: "add" },
+  );
   expect(result.content).toMatch(new RegExp(`^Added \\*\\*${role}\\*\\* <t:\\d+:F>`));
   return stack.db.shift.findFirstOrThrow({ where: { role: { name: role } }, orderBy: { id: "desc" } });
 }
@@ -37,7 +48,12 @@ describe("volunteer shifts", () => {
     stage = await addShift("Stage crew", 80, 4, 2);
     aid = await addShift("First aid", 72, 2, 1, { requires: stack.discord.guild.roles.firstAid });
     soon = await addShift("Setup", 0.25, 1, 3);
-    const refused = await stack.discord.runCommand(ben, "shifts", { role: "Door", starts: "tomorrow 9am", ends: "tomorrow 11am", capacity: 1 }, { subcommand: "add", ignoreDefaultPermissions: true });
+    const refused = await stack.discord.runCommand(
+      ben,
+      "shifts",
+      { role: "Door", starts: "tomorrow 9am", ends: "tomorrow 11am", capacity: 1 },
+      { subcommand: "add", ignoreDefaultPermissions: true },
+    );
     expect(refused.ephemeral).toBe(true);
     expect(refused.content).toMatch(/Only organizers/);
   });
@@ -58,41 +74,71 @@ describe("volunteer shifts", () => {
     expect(names.some((n) => n.startsWith("Stage crew · ") && n.endsWith("2 of 2 left"))).toBe(true);
     expect(names.some((n) => n.startsWith("First aid"))).toBe(false); // dev lacks the role
     expect(names.some((n) => n.startsWith("Door") && n.endsWith("full: join the waitlist"))).toBe(true);
-    const forMedic = await stack.discord.autocomplete(medic, "volunteer", { shift: "first" }, "shift", { subcommand: "claim" });
+    const forMedic = await stack.discord.autocomplete(medic, "volunteer", { shift: "first" }, "shift", {
+      subcommand: "claim",
+    });
     expect(forMedic).toHaveLength(1);
-    const result = await stack.discord.runCommand(medic, "volunteer", { shift: String(forMedic[0]!.value) }, { subcommand: "claim" });
+    const result = await stack.discord.runCommand(
+      medic,
+      "volunteer",
+      { shift: String(forMedic[0]!.value) },
+      { subcommand: "claim" },
+    );
     expect(result.content).toMatch(/^You hold the \*\*First aid\*\*/);
     const sneaky = await stack.discord.runCommand(dev, "volunteer", { shift: String(aid.id) }, { subcommand: "claim" });
     expect(sneaky.content).toMatch(/needs the <@&\d+> role/);
   });
 
   it("a full shift offers its waitlist; a drop promotes and DMs the first waiting", async () => {
-    const full = await stack.discord.runCommand(chloe, "volunteer", { shift: String(door.id) }, { subcommand: "claim" });
+    const full = await stack.discord.runCommand(
+      chloe,
+      "volunteer",
+      { shift: String(door.id) },
+      { subcommand: "claim" },
+    );
     expect(full.content).toMatch(/is full/);
     const joined = await stack.discord.clickButton(chloe, full, `vol:wait:${door.id}`);
     expect(joined.content).toMatch(/waitlist .* place 1/);
-    const dropChoices = await stack.discord.autocomplete(ben, "volunteer", { shift: "" }, "shift", { subcommand: "drop" });
+    const dropChoices = await stack.discord.autocomplete(ben, "volunteer", { shift: "" }, "shift", {
+      subcommand: "drop",
+    });
     expect(dropChoices.map((c) => c.value)).toEqual([String(door.id)]);
-    const dropped = await stack.discord.runCommand(ben, "volunteer", { shift: String(door.id) }, { subcommand: "drop" });
+    const dropped = await stack.discord.runCommand(
+      ben,
+      "volunteer",
+      { shift: String(door.id) },
+      { subcommand: "drop" },
+    );
     expect(dropped.content).toMatch(new RegExp(`You dropped the ${line("Door")} shift.*waitlist has it now`));
-    const dm = await stack.discord.waitFor(() => stack.discord.dms(chloe.id).find((m) => m.content.includes("you now hold the **Door**")));
+    const dm = await stack.discord.waitFor(() =>
+      stack.discord.dms(chloe.id).find((m) => m.content.includes("you now hold the **Door**")),
+    );
     expect(dm.content).toMatch(/<t:\d+:F>/);
   });
 
   it("an offered shift goes to the first member to press the button, and the offerer is released", async () => {
-    const offer = await stack.discord.runCommand(chloe, "volunteer", { shift: String(door.id) }, { subcommand: "offer" });
+    const offer = await stack.discord.runCommand(
+      chloe,
+      "volunteer",
+      { shift: String(door.id) },
+      { subcommand: "offer" },
+    );
     expect(offer.ephemeral).toBe(false);
     expect(offer.content).toMatch(new RegExp(`is looking for someone to take their ${line("Door")} shift`));
     const customId = offer.components[0].components[0].custom_id as string;
     const own = await stack.discord.clickButton(chloe, offer, customId);
     expect(own.content).toMatch(/your own offer/);
     const taken = await stack.discord.clickButton(dev, offer, customId);
-    expect(taken.message?.content ?? offer.message?.content).toMatch(new RegExp(`took over <@\\d+>'s ${line("Door")} shift`));
+    expect(taken.message?.content ?? offer.message?.content).toMatch(
+      new RegExp(`took over <@\\d+>'s ${line("Door")} shift`),
+    );
     // The updated message has no button left to press twice.
     expect(stack.discord.message(offer.message!.id)!.components).toEqual([]);
     const holders = await stack.db.shiftAssignment.findMany({ where: { shiftId: door.id } });
     expect(holders.map((h) => h.userId)).toEqual([dev.id]);
-    await stack.discord.waitFor(() => stack.discord.dms(chloe.id).find((m) => /took the \*\*Door\*\* .* shift you offered/.test(m.content)));
+    await stack.discord.waitFor(() =>
+      stack.discord.dms(chloe.id).find((m) => /took the \*\*Door\*\* .* shift you offered/.test(m.content)),
+    );
   });
 
   it("checks in from 30 minutes before, and counts the hours", async () => {
@@ -110,10 +156,27 @@ describe("volunteer shifts", () => {
 
   it("warns the organizer, naming who, when an edit makes shifts overlap", async () => {
     await stack.discord.runCommand(dev, "volunteer", { shift: String(stage.id) }, { subcommand: "claim" });
-    const door = await stack.db.shift.findUniqueOrThrow({ where: { id: (await stack.db.shiftAssignment.findFirstOrThrow({ where: { userId: dev.id, shift: { role: { name: "Door" } } } })).shiftId } });
-    const edited = await stack.discord.runCommand(ava, "shifts", { shift: String(stage.id), starts: iso(door.endsAt.getTime() - H) }, { subcommand: "edit" });
-    expect(edited.content).toMatch(new RegExp(`overlap other shifts these volunteers hold[^]*<@${dev.id}> \\(dev\\): ${line("Door")}`));
-    await stack.discord.waitFor(() => stack.discord.dms(dev.id).find((m) => /now overlaps your \*\*Door\*\*/.test(m.content)));
+    const door = await stack.db.shift.findUniqueOrThrow({
+      where: {
+        id: (
+          await stack.db.shiftAssignment.findFirstOrThrow({
+            where: { userId: dev.id, shift: { role: { name: "Door" } } },
+          })
+        ).shiftId,
+      },
+    });
+    const edited = await stack.discord.runCommand(
+      ava,
+      "shifts",
+      { shift: String(stage.id), starts: iso(door.endsAt.getTime() - H) },
+      { subcommand: "edit" },
+    );
+    expect(edited.content).toMatch(
+      new RegExp(`overlap other shifts these volunteers hold[^]*<@${dev.id}> \\(dev\\): ${line("Door")}`),
+    );
+    await stack.discord.waitFor(() =>
+      stack.discord.dms(dev.id).find((m) => /now overlaps your \*\*Door\*\*/.test(m.content)),
+    );
     await stack.discord.runCommand(dev, "volunteer", { shift: String(stage.id) }, { subcommand: "drop" });
   });
 

@@ -15,8 +15,17 @@ import { freshDb, type TestDb } from "./support/db.js";
 const H = 3600_000;
 const NOW = new Date("2026-10-20T12:00:00Z");
 const at = (hours: number) => new Date(NOW.getTime() + hours * H);
-const config: ShiftConfig = { SHIFT_DROP_CUTOFF_HOURS: 24, SHIFT_REMINDER_HOURS: [24, 2], CAMPAIGN_TIMEZONE: "America/Los_Angeles", MAX_SHIFTS_PER_VOLUNTEER: undefined };
-const member = (n: string): Member => ({ userId: `20000000000000${n.padStart(4, "0")}`, userName: `member ${n}`, roleIds: [] });
+const config: ShiftConfig = {
+  SHIFT_DROP_CUTOFF_HOURS: 24,
+  SHIFT_REMINDER_HOURS: [24, 2],
+  CAMPAIGN_TIMEZONE: "America/Los_Angeles",
+  MAX_SHIFTS_PER_VOLUNTEER: undefined,
+};
+const member = (n: string): Member => ({
+  userId: `20000000000000${n.padStart(4, "0")}`,
+  userName: `member ${n}`,
+  roleIds: [],
+});
 const ORGANIZER = "900000000000000001";
 
 let t: TestDb;
@@ -26,7 +35,14 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 function shift(role: string, from: number, to: number, capacity = 3) {
-  return addShift(t.db, { roleName: role, startsAt: at(from), endsAt: at(to), capacity, createdBy: ORGANIZER, now: NOW });
+  return addShift(t.db, {
+    roleName: role,
+    startsAt: at(from),
+    endsAt: at(to),
+    capacity,
+    createdBy: ORGANIZER,
+    now: NOW,
+  });
 }
 
 describe("adding shifts", () => {
@@ -78,7 +94,9 @@ describe("editing and removing", () => {
     await claimShift(t.db, config, s.id, member("b2"), NOW);
     await joinWaitlist(t.db, config, s.id, member("b3"), NOW);
     const total = (await readMetrics(t.db)).shift_slots_total;
-    await expect(editShift(t.db, config, { shiftId: s.id, capacity: 1, now: NOW })).rejects.toThrow(/cannot go below 2/);
+    await expect(editShift(t.db, config, { shiftId: s.id, capacity: 1, now: NOW })).rejects.toThrow(
+      /cannot go below 2/,
+    );
     const edited = await editShift(t.db, config, { shiftId: s.id, capacity: 4, now: NOW });
     expect(edited.promoted).toEqual([member("b3").userId]);
     expect(edited.shift).toMatchObject({ capacity: 4, taken: 3 });
@@ -128,7 +146,11 @@ describe("reminders", () => {
     const s = await shift("Reminded", 100, 102);
     const m = member("rem");
     await claimShift(t.db, config, s.id, m, NOW);
-    const reminders = () => t.db.directMessage.findMany({ where: { userId: m.userId, dedupeKey: { startsWith: "shift-reminder:" } }, orderBy: { id: "asc" } });
+    const reminders = () =>
+      t.db.directMessage.findMany({
+        where: { userId: m.userId, dedupeKey: { startsWith: "shift-reminder:" } },
+        orderBy: { id: "asc" },
+      });
 
     expect(await sendDueShiftReminders(t.db, config, at(75))).toBe(0);
     await sendDueShiftReminders(t.db, config, at(76));
@@ -149,7 +171,11 @@ describe("reminders", () => {
     await claimShift(t.db, config, s.id, early, NOW);
     await claimShift(t.db, config, s.id, late, at(110)); // 10 h before: the 24 h moment has passed
     expect(await sendDueShiftReminders(t.db, config, at(119))).toBe(2);
-    const keys = (await t.db.directMessage.findMany({ where: { dedupeKey: { startsWith: "shift-reminder:" }, userId: { in: [early.userId, late.userId] } } })).map((d) => d.dedupeKey);
+    const keys = (
+      await t.db.directMessage.findMany({
+        where: { dedupeKey: { startsWith: "shift-reminder:" }, userId: { in: [early.userId, late.userId] } },
+      })
+    ).map((d) => d.dedupeKey);
     expect(keys.every((k) => /:2:/.test(k))).toBe(true);
   });
 
@@ -160,7 +186,9 @@ describe("reminders", () => {
     await sendDueShiftReminders(t.db, config, at(107));
     await editShift(t.db, config, { shiftId: s.id, startsAt: at(150), endsAt: at(151), now: at(107) });
     await sendDueShiftReminders(t.db, config, at(127));
-    const keys = (await t.db.directMessage.findMany({ where: { userId: m.userId, dedupeKey: { startsWith: "shift-reminder:" } } })).map((d) => d.dedupeKey);
+    const keys = (
+      await t.db.directMessage.findMany({ where: { userId: m.userId, dedupeKey: { startsWith: "shift-reminder:" } } })
+    ).map((d) => d.dedupeKey);
     expect(keys).toHaveLength(2);
     expect(keys[0]).not.toBe(keys[1]);
   });
@@ -170,9 +198,30 @@ describe("summary and export", () => {
   it("lists shifts of the next 48 hours still short of people", async () => {
     const fresh = await freshDb();
     expect(await shortShiftsSummary(fresh.db, NOW)).toBeNull();
-    const short = await addShift(fresh.db, { roleName: "Door", startsAt: at(10), endsAt: at(12), capacity: 3, createdBy: ORGANIZER, now: NOW });
-    const full = await addShift(fresh.db, { roleName: "Bar", startsAt: at(20), endsAt: at(22), capacity: 1, createdBy: ORGANIZER, now: NOW });
-    await addShift(fresh.db, { roleName: "Later", startsAt: at(60), endsAt: at(62), capacity: 1, createdBy: ORGANIZER, now: NOW });
+    const short = await addShift(fresh.db, {
+      roleName: "Door",
+      startsAt: at(10),
+      endsAt: at(12),
+      capacity: 3,
+      createdBy: ORGANIZER,
+      now: NOW,
+    });
+    const full = await addShift(fresh.db, {
+      roleName: "Bar",
+      startsAt: at(20),
+      endsAt: at(22),
+      capacity: 1,
+      createdBy: ORGANIZER,
+      now: NOW,
+    });
+    await addShift(fresh.db, {
+      roleName: "Later",
+      startsAt: at(60),
+      endsAt: at(62),
+      capacity: 1,
+      createdBy: ORGANIZER,
+      now: NOW,
+    });
     await claimShift(fresh.db, config, short.id, member("s1"), NOW);
     await claimShift(fresh.db, config, full.id, member("s2"), NOW);
     const text = await shortShiftsSummary(fresh.db, NOW);
@@ -188,12 +237,14 @@ describe("summary and export", () => {
   });
 
   it("exports every holder and waiter, formula-safe", async () => {
-    const s = await shift("=HYPERLINK(\"x\")", 200, 201, 1);
+    const s = await shift('=HYPERLINK("x")', 200, 201, 1);
     await claimShift(t.db, config, s.id, { userId: "300000000000000001", userName: "@evil", roleIds: [] }, NOW);
     await joinWaitlist(t.db, config, s.id, { userId: "300000000000000002", userName: "+waiting", roleIds: [] }, NOW);
     const csv = await text(exportShifts(t.db, config.CAMPAIGN_TIMEZONE));
     const lines = csv.trim().split("\n");
-    expect(lines[0]).toBe("shift_id,role,starts_utc,ends_utc,starts_local,minutes,capacity,taken,member_id,member_name,status,checked_in_at,no_show");
+    expect(lines[0]).toBe(
+      "shift_id,role,starts_utc,ends_utc,starts_local,minutes,capacity,taken,member_id,member_name,status,checked_in_at,no_show",
+    );
     const mine = lines.filter((l) => l.startsWith(`${s.id},`));
     expect(mine).toHaveLength(2);
     expect(mine[0]).toContain(`"'=HYPERLINK(""x"")"`);

@@ -57,7 +57,24 @@ describe("times typed by members", () => {
 
 describe("CSV cells", () => {
   it("neutralises what a spreadsheet would run as a formula", () => {
-    for (const evil of ["=HYPERLINK(\"x\")", "+1", "-1+2", "@SUM(A1)", "\tx", "\t=1+1", "  =1+1", " \t@SUM(A1)", "\u00a0-2+3", "\u3000=1", "＝HYPERLINK(\"x\")", "＋1", "－1", "＠SUM(A1)", "\r=1", "\n+1"]) {
+    for (const evil of [
+      '=HYPERLINK("x")',
+      "+1",
+      "-1+2",
+      "@SUM(A1)",
+      "\tx",
+      "\t=1+1",
+      "  =1+1",
+      " \t@SUM(A1)",
+      "\u00a0-2+3",
+      "\u3000=1",
+      '＝HYPERLINK("x")',
+      "＋1",
+      "－1",
+      "＠SUM(A1)",
+      "\r=1",
+      "\n+1",
+    ]) {
       expect(safeCell(evil), JSON.stringify(evil)).toMatch(/^'/);
     }
     expect(safeCell("Ava")).toBe("Ava");
@@ -69,7 +86,7 @@ describe("CSV cells", () => {
   });
 
   it("escapes separators and quotes, and turns line breaks inside a cell into spaces", () => {
-    expect(toCsv(["name", "note"], [["Chloe, \"DJ\"", "line1\nline2"]])).toBe('name,note\n"Chloe, ""DJ""",line1 line2\n');
+    expect(toCsv(["name", "note"], [['Chloe, "DJ"', "line1\nline2"]])).toBe('name,note\n"Chloe, ""DJ""",line1 line2\n');
     // A line break would start a new row in some importers, and that row with a formula.
     expect(toCsv(["name"], [["Ava\r\n=cmd|' /C calc'!A0"]])).toBe("name\nAva =cmd|' /C calc'!A0\n");
   });

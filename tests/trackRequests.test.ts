@@ -4,30 +4,64 @@ import { unmarked } from "../src/errors.js";
 import { createOffer, reviewOffer } from "../src/services/djs.js";
 import { placeSet } from "../src/services/lineup.js";
 import { readMetrics } from "../src/services/metrics.js";
-import { closableRequests, closeRequest, queuePage, requestTrack, toggleVote, type RequestLimits } from "../src/services/trackRequests.js";
+import {
+  closableRequests,
+  closeRequest,
+  queuePage,
+  requestTrack,
+  toggleVote,
+  type RequestLimits,
+} from "../src/services/trackRequests.js";
 import { freshDb, type TestDb } from "./support/db.js";
 
 let t: TestDb;
 const NOW = new Date("2026-12-05T20:30:00Z");
 const later = (seconds: number) => new Date(NOW.getTime() + seconds * 1000);
-const limits: RequestLimits = { REQUEST_COOLDOWN_SECONDS: 120, REQUEST_MAX_OPEN_PER_SET: 3, REQUEST_BLOCKED_WORDS: ["nasty"] };
+const limits: RequestLimits = {
+  REQUEST_COOLDOWN_SECONDS: 120,
+  REQUEST_MAX_OPEN_PER_SET: 3,
+  REQUEST_BLOCKED_WORDS: ["nasty"],
+};
 const noCooldown: RequestLimits = { ...limits, REQUEST_COOLDOWN_SECONDS: 0 };
 let setId = 0;
 let nextSetId = 0;
 
 beforeAll(async () => {
   t = await freshDb();
-  const offer = await createOffer(t.db, "dj-lumen", { djName: "Lumen", genres: "disco", minutes: 120, links: "", note: "" }, NOW);
+  const offer = await createOffer(
+    t.db,
+    "dj-lumen",
+    { djName: "Lumen", genres: "disco", minutes: 120, links: "", note: "" },
+    NOW,
+  );
   await reviewOffer(t.db, offer.id, "approve", "org", NOW);
-  const playing = await placeSet(t.db, { offerId: offer.id, startsAt: new Date("2026-12-05T20:00:00Z"), endsAt: new Date("2026-12-05T22:00:00Z") }, NOW);
-  const next = await placeSet(t.db, { offerId: offer.id, startsAt: new Date("2026-12-06T20:00:00Z"), endsAt: new Date("2026-12-06T22:00:00Z") }, NOW);
+  const playing = await placeSet(
+    t.db,
+    { offerId: offer.id, startsAt: new Date("2026-12-05T20:00:00Z"), endsAt: new Date("2026-12-05T22:00:00Z") },
+    NOW,
+  );
+  const next = await placeSet(
+    t.db,
+    { offerId: offer.id, startsAt: new Date("2026-12-06T20:00:00Z"), endsAt: new Date("2026-12-06T22:00:00Z") },
+    NOW,
+  );
   setId = playing.id;
   nextSetId = next.id;
 });
 afterAll(() => t.close());
 
-const ask = (userId: string, title: string, artist: string, opts: { limits?: RequestLimits; at?: Date; setId?: number; notify?: boolean } = {}) =>
-  requestTrack(t.db, opts.limits ?? noCooldown, { userId, title, artist, setId: opts.setId, notify: opts.notify }, opts.at ?? NOW);
+const ask = (
+  userId: string,
+  title: string,
+  artist: string,
+  opts: { limits?: RequestLimits; at?: Date; setId?: number; notify?: boolean } = {},
+) =>
+  requestTrack(
+    t.db,
+    opts.limits ?? noCooldown,
+    { userId, title, artist, setId: opts.setId, notify: opts.notify },
+    opts.at ?? NOW,
+  );
 
 describe("requests and duplicates", () => {
   it("goes to the set playing now when no set is given", async () => {
@@ -46,14 +80,18 @@ describe("requests and duplicates", () => {
   });
 
   it("refuses the same member backing the same track twice, without spending their cooldown", async () => {
-    await expect(ask("chloe", "September", "Earth, Wind & Fire", { limits, at: later(1000) })).rejects.toThrow(/already in the queue with your vote \(2 in all\)/);
+    await expect(ask("chloe", "September", "Earth, Wind & Fire", { limits, at: later(1000) })).rejects.toThrow(
+      /already in the queue with your vote \(2 in all\)/,
+    );
     // The refusal rolled back: chloe's cooldown was not taken.
     await expect(ask("chloe", "Le Freak", "Chic", { limits, at: later(1000) })).resolves.toMatchObject({ kind: "new" });
   });
 
   it("many members asking for one track at once make one entry with all their votes", async () => {
     const crowd = Array.from({ length: 12 }, (_, i) => `crowd-${i}`);
-    const results = await Promise.all(crowd.map((u, i) => ask(u, i % 2 ? "Get Lucky (feat. Pharrell Williams)" : "GET LUCKY", "Daft Punk")));
+    const results = await Promise.all(
+      crowd.map((u, i) => ask(u, i % 2 ? "Get Lucky (feat. Pharrell Williams)" : "GET LUCKY", "Daft Punk")),
+    );
     expect(results.filter((r) => r.kind === "new")).toHaveLength(1);
     const rows = await t.db.trackRequest.findMany({ where: { setId, matchKey: "daft punk|get lucky" } });
     expect(rows).toHaveLength(1);
@@ -61,13 +99,19 @@ describe("requests and duplicates", () => {
   });
 
   it("keeps sets apart, and refuses sets that are over", async () => {
-    await expect(ask("ben", "September", "Earth, Wind & Fire", { setId: nextSetId })).resolves.toMatchObject({ kind: "new" });
-    await expect(ask("ben", "Anything", "Anyone", { setId, at: new Date("2026-12-05T23:00:00Z") })).rejects.toThrow(/set is over/);
+    await expect(ask("ben", "September", "Earth, Wind & Fire", { setId: nextSetId })).resolves.toMatchObject({
+      kind: "new",
+    });
+    await expect(ask("ben", "Anything", "Anyone", { setId, at: new Date("2026-12-05T23:00:00Z") })).rejects.toThrow(
+      /set is over/,
+    );
   });
 
   it("refuses blocked words, saying it can be sent again at once", async () => {
     await expect(ask("dev", "A NASTY song", "Someone")).rejects.toThrow(/does not allow.*right away/);
-    await expect(ask("dev", "Title", "Ártist", { limits: { ...limits, REQUEST_BLOCKED_WORDS: ["artist"] } })).rejects.toThrow(/does not allow/);
+    await expect(
+      ask("dev", "Title", "Ártist", { limits: { ...limits, REQUEST_BLOCKED_WORDS: ["artist"] } }),
+    ).rejects.toThrow(/does not allow/);
   });
 
   it("refuses empty and over-long text", async () => {
@@ -133,17 +177,25 @@ describe("played and skipped", () => {
     const { request } = await ask("dev", "Good Times", "Chic", { notify: true });
     await ask("eli", "good times", "CHIC", { notify: true, at: later(600) });
     await ask("ben", "Good Times", "Chic"); // no notify
-    await expect(closeRequest(t.db, { userId: "ben", organizer: false }, request.id, "played", NOW)).rejects.toThrow(/Only the DJ of this set or an organizer/);
+    await expect(closeRequest(t.db, { userId: "ben", organizer: false }, request.id, "played", NOW)).rejects.toThrow(
+      /Only the DJ of this set or an organizer/,
+    );
     expect((await closableRequests(t.db, { userId: "ben", organizer: false }, "", NOW)).length).toBe(0);
-    expect((await closableRequests(t.db, { userId: "dj-lumen", organizer: false }, "good", NOW)).map((r) => r.id)).toEqual([request.id]);
+    expect(
+      (await closableRequests(t.db, { userId: "dj-lumen", organizer: false }, "good", NOW)).map((r) => r.id),
+    ).toEqual([request.id]);
 
     const { notified } = await closeRequest(t.db, { userId: "dj-lumen", organizer: false }, request.id, "played", NOW);
     expect(notified).toBe(2);
-    const dms = await t.db.directMessage.findMany({ where: { dedupeKey: { startsWith: `track-played:${request.id}:` } } });
+    const dms = await t.db.directMessage.findMany({
+      where: { dedupeKey: { startsWith: `track-played:${request.id}:` } },
+    });
     expect(dms.map((d) => d.userId).sort()).toEqual(["dev", "eli"]);
     // The row keeps member text marked; the DM sender escapes it when it sends.
     expect(unmarked(dms[0]!.content)).toMatch(/Now playing: Good Times by Chic.*Lumen/);
-    await expect(closeRequest(t.db, { userId: "org", organizer: true }, request.id, "skipped", NOW)).rejects.toThrow(/already played/);
+    await expect(closeRequest(t.db, { userId: "org", organizer: true }, request.id, "skipped", NOW)).rejects.toThrow(
+      /already played/,
+    );
     // Played tracks do not come back into this set's queue.
     await expect(ask("gus", "Good Times", "Chic", { at: later(900) })).rejects.toThrow(/already played in this set/);
   });

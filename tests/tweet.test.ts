@@ -5,7 +5,16 @@ import { parseAmount, requireAmount, formatMoney } from "../src/services/amounts
 import { METRICS } from "../src/services/metricNames.js";
 import { defaultTemplateProblem } from "../src/services/milestones.js";
 import { DIGEST_TEMPLATE } from "../src/x/digest.js";
-import { MAX_TWEET_WEIGHT, renderTemplate, tweetProblem, validateCampaignName, validateHashtag, validateTemplate, weightedLength, worstCaseValues } from "../src/services/postText.js";
+import {
+  MAX_TWEET_WEIGHT,
+  renderTemplate,
+  tweetProblem,
+  validateCampaignName,
+  validateHashtag,
+  validateTemplate,
+  weightedLength,
+  worstCaseValues,
+} from "../src/services/postText.js";
 
 describe("templates", () => {
   it("accepts a template that fits with the largest values", () => {
@@ -16,11 +25,17 @@ describe("templates", () => {
     const worst = weightedLength(renderTemplate("{campaign} {milestone}", worstCaseValues()));
     const room = MAX_TWEET_WEIGHT - worst - 1; // the space before the filler
     expect(() => validateTemplate(`{campaign} {milestone} ${"a".repeat(room)}`, false)).not.toThrow();
-    expect(() => validateTemplate(`{campaign} {milestone} ${"a".repeat(room + 1)}`, false)).toThrow(/weighted characters/);
+    expect(() => validateTemplate(`{campaign} {milestone} ${"a".repeat(room + 1)}`, false)).toThrow(
+      /weighted characters/,
+    );
     // Half as many emoji fill the same room; one more is refused.
     expect(() => validateTemplate(`{campaign} {milestone} ${"🎉".repeat(Math.floor(room / 2))}`, false)).not.toThrow();
-    expect(() => validateTemplate(`{campaign} {milestone} ${"🎉".repeat(Math.floor(room / 2) + 1)}`, false)).toThrow(/Emoji and CJK characters count 2/);
-    expect(() => validateTemplate(`{campaign} {milestone} ${"舞".repeat(Math.floor(room / 2) + 1)}`, false)).toThrow(/weighted characters/);
+    expect(() => validateTemplate(`{campaign} {milestone} ${"🎉".repeat(Math.floor(room / 2) + 1)}`, false)).toThrow(
+      /Emoji and CJK characters count 2/,
+    );
+    expect(() => validateTemplate(`{campaign} {milestone} ${"舞".repeat(Math.floor(room / 2) + 1)}`, false)).toThrow(
+      /weighted characters/,
+    );
   });
 
   it("assumes the longest campaign name is in CJK", () => {
@@ -68,7 +83,19 @@ describe("amounts", () => {
   });
 
   it("refuses everything else with an example", () => {
-    for (const bad of ["33.000,00", "33k", "$33000", "33,00", "3,3000", "33000.505", "-5", "1e5", "", "21474837", "33 000"]) {
+    for (const bad of [
+      "33.000,00",
+      "33k",
+      "$33000",
+      "33,00",
+      "3,3000",
+      "33000.505",
+      "-5",
+      "1e5",
+      "",
+      "21474837",
+      "33 000",
+    ]) {
       expect(parseAmount(bad), bad).toBeNull();
     }
     expect(() => requireAmount("33k", "the total")).toThrow(/33000, 33,000 or 33000.50/);

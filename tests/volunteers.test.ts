@@ -5,14 +5,33 @@ import { readMetrics } from "../src/services/metrics.js";
 import { checkInMember, checkInSelf, markNoShow } from "../src/services/shiftCheckins.js";
 import type { ShiftConfig } from "../src/services/shiftCore.js";
 import { addShift } from "../src/services/shifts.js";
-import { claimableShifts, claimShift, dropShift, joinWaitlist, myShifts, offerShift, openShifts, takeOffer, type Member } from "../src/services/volunteers.js";
+import {
+  claimableShifts,
+  claimShift,
+  dropShift,
+  joinWaitlist,
+  myShifts,
+  offerShift,
+  openShifts,
+  takeOffer,
+  type Member,
+} from "../src/services/volunteers.js";
 import { freshDb, type TestDb } from "./support/db.js";
 
 const H = 3600_000;
 const NOW = new Date("2026-12-01T12:00:00Z");
 const at = (hours: number) => new Date(NOW.getTime() + hours * H);
-const config: ShiftConfig = { SHIFT_DROP_CUTOFF_HOURS: 24, SHIFT_REMINDER_HOURS: [24, 2], CAMPAIGN_TIMEZONE: "UTC", MAX_SHIFTS_PER_VOLUNTEER: undefined };
-const member = (n: string | number, roleIds: string[] = []): Member => ({ userId: `1000000000000000${String(n).padStart(3, "0")}`, userName: `member ${n}`, roleIds });
+const config: ShiftConfig = {
+  SHIFT_DROP_CUTOFF_HOURS: 24,
+  SHIFT_REMINDER_HOURS: [24, 2],
+  CAMPAIGN_TIMEZONE: "UTC",
+  MAX_SHIFTS_PER_VOLUNTEER: undefined,
+};
+const member = (n: string | number, roleIds: string[] = []): Member => ({
+  userId: `1000000000000000${String(n).padStart(3, "0")}`,
+  userName: `member ${n}`,
+  roleIds,
+});
 const ORGANIZER = "900000000000000001";
 
 let t: TestDb;
@@ -22,7 +41,15 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 function shift(role: string, from: number, to: number, capacity = 3, requiresRoleId: string | null = null) {
-  return addShift(t.db, { roleName: role, startsAt: at(from), endsAt: at(to), capacity, requiresRoleId, createdBy: ORGANIZER, now: NOW });
+  return addShift(t.db, {
+    roleName: role,
+    startsAt: at(from),
+    endsAt: at(to),
+    capacity,
+    requiresRoleId,
+    createdBy: ORGANIZER,
+    now: NOW,
+  });
 }
 
 describe("claiming", () => {
@@ -49,7 +76,10 @@ describe("claiming", () => {
       const a = await shift("Stage crew", 200 + run * 10, 204 + run * 10);
       const b = await shift("Bar", 202 + run * 10, 206 + run * 10);
       const m = member(`ov${run}`);
-      const results = await Promise.allSettled([claimShift(t.db, config, a.id, m, NOW), claimShift(t.db, config, b.id, m, NOW)]);
+      const results = await Promise.allSettled([
+        claimShift(t.db, config, a.id, m, NOW),
+        claimShift(t.db, config, b.id, m, NOW),
+      ]);
       const won = results.filter((r) => r.status === "fulfilled" && r.value.status === "claimed");
       expect(won).toHaveLength(1);
       const loser = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
@@ -71,8 +101,12 @@ describe("claiming", () => {
 
   it("a shift that requires a Discord role refuses members without it", async () => {
     const firstAid = await shift("First aid", 400, 404, 2, "555555555555555555");
-    await expect(claimShift(t.db, config, firstAid.id, member("noaid"), NOW)).rejects.toThrow(/needs the <@&555555555555555555> role/);
-    expect((await claimShift(t.db, config, firstAid.id, member("aid", ["555555555555555555"]), NOW)).status).toBe("claimed");
+    await expect(claimShift(t.db, config, firstAid.id, member("noaid"), NOW)).rejects.toThrow(
+      /needs the <@&555555555555555555> role/,
+    );
+    expect((await claimShift(t.db, config, firstAid.id, member("aid", ["555555555555555555"]), NOW)).status).toBe(
+      "claimed",
+    );
   });
 
   it("MAX_SHIFTS_PER_VOLUNTEER caps how many shifts one member holds", async () => {
@@ -81,7 +115,9 @@ describe("claiming", () => {
     const shifts = [await shift("Door", 500, 501), await shift("Door", 502, 503), await shift("Door", 504, 505)];
     await claimShift(t.db, capped, shifts[0]!.id, m, NOW);
     await claimShift(t.db, capped, shifts[1]!.id, m, NOW);
-    await expect(claimShift(t.db, capped, shifts[2]!.id, m, NOW)).rejects.toThrow(/the most one volunteer may hold here \(2\)/);
+    await expect(claimShift(t.db, capped, shifts[2]!.id, m, NOW)).rejects.toThrow(
+      /the most one volunteer may hold here \(2\)/,
+    );
     expect(await claimableShifts(t.db, capped, m, "", NOW)).toEqual([]);
   });
 
@@ -124,7 +160,9 @@ describe("dropping and the waitlist", () => {
 
     const dropped = await dropShift(t.db, config, s.id, holder.userId, NOW);
     expect(dropped).toMatchObject({ status: "dropped", promoted: [second.userId] });
-    expect(await t.db.shiftAssignment.findMany({ where: { shiftId: s.id } })).toMatchObject([{ userId: second.userId }]);
+    expect(await t.db.shiftAssignment.findMany({ where: { shiftId: s.id } })).toMatchObject([
+      { userId: second.userId },
+    ]);
     const dm = await t.db.directMessage.findFirstOrThrow({ where: { userId: second.userId } });
     expect(dm.content).toMatch(/you now hold the \*\*Coat check\*\*/);
     expect((await myShifts(t.db, third.userId)).waiting).toMatchObject([{ position: 1 }]);
@@ -140,7 +178,9 @@ describe("dropping and the waitlist", () => {
     await joinWaitlist(t.db, config, s.id, free, NOW);
     await claimShift(t.db, config, other.id, busy, NOW);
     expect(await dropShift(t.db, config, s.id, holder.userId, NOW)).toMatchObject({ promoted: [free.userId] });
-    const told = await t.db.directMessage.findFirstOrThrow({ where: { userId: busy.userId, dedupeKey: { startsWith: "shift-promotion" } } });
+    const told = await t.db.directMessage.findFirstOrThrow({
+      where: { userId: busy.userId, dedupeKey: { startsWith: "shift-promotion" } },
+    });
     expect(told.content).toMatch(/could not give it to you: It overlaps/);
   });
 
@@ -148,8 +188,12 @@ describe("dropping and the waitlist", () => {
     const s = await shift("Door", 10, 14);
     const m = member("late");
     await claimShift(t.db, config, s.id, m, NOW);
-    await expect(dropShift(t.db, config, s.id, m.userId, NOW)).rejects.toThrow(new RegExp(`Tell <@${ORGANIZER}>.*/volunteer offer`));
-    expect(await dropShift(t.db, { ...config, SHIFT_DROP_CUTOFF_HOURS: 0 }, s.id, m.userId, NOW)).toMatchObject({ status: "dropped" });
+    await expect(dropShift(t.db, config, s.id, m.userId, NOW)).rejects.toThrow(
+      new RegExp(`Tell <@${ORGANIZER}>.*/volunteer offer`),
+    );
+    expect(await dropShift(t.db, { ...config, SHIFT_DROP_CUTOFF_HOURS: 0 }, s.id, m.userId, NOW)).toMatchObject({
+      status: "dropped",
+    });
   });
 
   it("the volunteers metric moves only when a member's first shift comes or last one goes", async () => {
@@ -194,7 +238,9 @@ describe("offers", () => {
     await claimShift(t.db, config, s.id, m, NOW);
     const { offer } = await offerShift(t.db, s.id, m.userId, NOW);
     await dropShift(t.db, config, s.id, m.userId, NOW);
-    await expect(takeOffer(t.db, config, offer.id, member("late-taker"), NOW)).rejects.toThrow(/already took this shift, or it was withdrawn/);
+    await expect(takeOffer(t.db, config, offer.id, member("late-taker"), NOW)).rejects.toThrow(
+      /already took this shift, or it was withdrawn/,
+    );
   });
 });
 
@@ -217,6 +263,8 @@ describe("check-in and no-show", () => {
     expect((await readMetrics(t.db)).volunteer_minutes_served).toBe(base);
     expect(await checkInMember(t.db, s.id, m.userId, ORGANIZER, at(32))).toMatchObject({ minutes: 210 });
     expect((await readMetrics(t.db)).volunteer_minutes_served).toBe(base + 210);
-    await expect(checkInMember(t.db, s.id, member("stranger").userId, ORGANIZER, at(32))).rejects.toThrow(/does not hold/);
+    await expect(checkInMember(t.db, s.id, member("stranger").userId, ORGANIZER, at(32))).rejects.toThrow(
+      /does not hold/,
+    );
   });
 });

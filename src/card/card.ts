@@ -12,7 +12,14 @@ export const CARD = {
   width: 1200,
   height: 675,
   bar: { x: 80, y: 430, width: 1040, height: 56 },
-  colors: { background: "#15122a", track: "#2f2a4d", fill: "#e9407a", over: "#ffc83d", text: "#ffffff", muted: "#b9b3d6" },
+  colors: {
+    background: "#15122a",
+    track: "#2f2a4d",
+    fill: "#e9407a",
+    over: "#ffc83d",
+    text: "#ffffff",
+    muted: "#b9b3d6",
+  },
 } as const;
 
 const FAMILY = "KeepDancingSans";
@@ -26,7 +33,8 @@ let skia: Promise<typeof import("@napi-rs/canvas")> | undefined;
 function loadCanvas(): Promise<typeof import("@napi-rs/canvas")> {
   skia ??= import("@napi-rs/canvas").then((mod) => {
     for (const file of ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf"]) {
-      if (!mod.GlobalFonts.registerFromPath(path.join(FONTS_DIR, file), FAMILY)) throw new Error(`could not load the card font ${file}`);
+      if (!mod.GlobalFonts.registerFromPath(path.join(FONTS_DIR, file), FAMILY))
+        throw new Error(`could not load the card font ${file}`);
     }
     return mod;
   });
@@ -66,7 +74,11 @@ export async function renderCard(data: CardData): Promise<Buffer> {
   const raisedWidth = ctx.measureText(raised).width;
   ctx.fillStyle = colors.muted;
   ctx.font = `36px ${FAMILY}`;
-  ctx.fillText(fit(ctx, `raised of ${formatMoney(data.goalCents, data.currency)}`, CARD.width - 200 - raisedWidth), 100 + raisedWidth, 320);
+  ctx.fillText(
+    fit(ctx, `raised of ${formatMoney(data.goalCents, data.currency)}`, CARD.width - 200 - raisedWidth),
+    100 + raisedWidth,
+    320,
+  );
 
   ctx.fillStyle = percent >= 100 ? colors.over : colors.fill;
   ctx.font = `bold 44px ${FAMILY}`;
@@ -91,7 +103,11 @@ export async function renderCard(data: CardData): Promise<Buffer> {
   ctx.fillStyle = colors.muted;
   ctx.fillText("·", 110 + goingWidth, 580);
   ctx.fillStyle = colors.text;
-  ctx.fillText(`${formatCount(data.volunteers)} ${data.volunteers === 1 ? "volunteer" : "volunteers"}`, 160 + goingWidth, 580);
+  ctx.fillText(
+    `${formatCount(data.volunteers)} ${data.volunteers === 1 ? "volunteer" : "volunteers"}`,
+    160 + goingWidth,
+    580,
+  );
 
   return canvas.encode("png");
 }

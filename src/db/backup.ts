@@ -15,7 +15,11 @@ export const DEFAULT_DATABASE_URL = "file:./data/keep-dancing.db";
 
 /** backups/<name>-YYYYMMDD-HHMMSS.db beside the database (UTC, so names sort in time order). */
 export function defaultBackupPath(file: string, now = new Date()): string {
-  const stamp = now.toISOString().replace(/\.\d+Z$/, "").replace(/[-:]/g, "").replace("T", "-");
+  const stamp = now
+    .toISOString()
+    .replace(/\.\d+Z$/, "")
+    .replace(/[-:]/g, "")
+    .replace("T", "-");
   return path.join(path.dirname(file), "backups", `${path.basename(file, path.extname(file))}-${stamp}.db`);
 }
 
@@ -38,9 +42,15 @@ export function vacuumInto(db: Database.Database, target: string): number {
   try {
     const check = copy.pragma("integrity_check", { simple: true });
     if (check !== "ok") throw new Error(`The copy at ${target} failed SQLite's integrity check: ${String(check)}`);
-    const bookkeeping = copy.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'`).get();
+    const bookkeeping = copy
+      .prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'`)
+      .get();
     if (!bookkeeping) return 0;
-    return (copy.prepare(`SELECT count(*) AS n FROM "_prisma_migrations" WHERE finished_at IS NOT NULL`).get() as { n: number }).n;
+    return (
+      copy.prepare(`SELECT count(*) AS n FROM "_prisma_migrations" WHERE finished_at IS NOT NULL`).get() as {
+        n: number;
+      }
+    ).n;
   } finally {
     copy.close();
   }
@@ -48,7 +58,8 @@ export function vacuumInto(db: Database.Database, target: string): number {
 
 /** Copies the SQLite database of `url` to `destination` (default: a timestamped file) and checks the copy. */
 export async function backupSqlite(url: string, destination?: string, now = new Date()): Promise<BackupResult> {
-  if (!isSqliteUrl(url)) throw new Error(`${redactUrl(url)} is not a SQLite database: back PostgreSQL up with pg_dump.`);
+  if (!isSqliteUrl(url))
+    throw new Error(`${redactUrl(url)} is not a SQLite database: back PostgreSQL up with pg_dump.`);
   const source = sqlitePath(url);
   if (!fs.existsSync(source)) throw new Error(`There is no database at ${source}.`);
   const target = path.resolve(destination ?? defaultBackupPath(source, now));
@@ -68,7 +79,9 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const url = process.env.DATABASE_URL?.trim() || DEFAULT_DATABASE_URL;
   try {
     const result = await backupSqlite(url, process.argv[2]);
-    process.stdout.write(`Backed up ${result.source} to ${result.destination} (${Math.ceil(result.bytes / 1024)} KiB, ${result.migrations} migrations applied).\n`);
+    process.stdout.write(
+      `Backed up ${result.source} to ${result.destination} (${Math.ceil(result.bytes / 1024)} KiB, ${result.migrations} migrations applied).\n`,
+    );
   } catch (err) {
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);

@@ -30,10 +30,14 @@ export function createDb(url: string): Db {
   if (isPostgresUrl(url)) {
     // The PostgreSQL client is generated from the same models (prisma/postgres.mjs), so its API is the SQLite
     // client's; only the query compiler inside differs. Services keep one type, Db.
-    return withCommitHooks(new PostgresPrismaClient({ adapter: createPgAdapter(url), errorFormat: "minimal" })) as unknown as Db;
+    return withCommitHooks(
+      new PostgresPrismaClient({ adapter: createPgAdapter(url), errorFormat: "minimal" }),
+    ) as unknown as Db;
   }
   if (!isSqliteUrl(url)) {
-    throw new Error(`DATABASE_URL ${redactUrl(url)} is not supported: use file:./path.db (SQLite) or postgresql://… (PostgreSQL).`);
+    throw new Error(
+      `DATABASE_URL ${redactUrl(url)} is not supported: use file:./path.db (SQLite) or postgresql://… (PostgreSQL).`,
+    );
   }
   const file = sqlitePath(url);
   fs.mkdirSync(path.dirname(file), { recursive: true });

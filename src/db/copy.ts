@@ -19,7 +19,12 @@ export interface CopyResult {
 /** Tables in an order where every table comes after the tables its foreign keys point at. */
 function dependencyOrder(sqlite: Database.Database, tables: string[]): string[] {
   const deps = new Map(
-    tables.map((t) => [t, (sqlite.prepare(`PRAGMA foreign_key_list(${quoteIdent(t)})`).all() as { table: string }[]).map((fk) => fk.table).filter((d) => d !== t)]),
+    tables.map((t) => [
+      t,
+      (sqlite.prepare(`PRAGMA foreign_key_list(${quoteIdent(t)})`).all() as { table: string }[])
+        .map((fk) => fk.table)
+        .filter((d) => d !== t),
+    ]),
   );
   const ordered: string[] = [];
   const visit = (t: string, seen: Set<string>) => {
@@ -55,9 +60,13 @@ export async function copySqliteToPostgres(fromUrl: string, toUrl: string): Prom
   const { schema } = postgresSettings(toUrl);
   const sqlite = new Database(sqlitePath(fromUrl), { readonly: true });
   try {
-    const tables = (sqlite.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_prisma_migrations'`).all() as { name: string }[]).map(
-      (t) => t.name,
-    );
+    const tables = (
+      sqlite
+        .prepare(
+          `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_prisma_migrations'`,
+        )
+        .all() as { name: string }[]
+    ).map((t) => t.name);
     return await withPgConnection(toUrl, async (pg) => {
       const result: CopyResult = { tables: [] };
       await pg.query("BEGIN");
@@ -71,18 +80,27 @@ export async function copySqliteToPostgres(fromUrl: string, toUrl: string): Prom
               [schema, table],
             )
           ).rows;
-          if (!columns.length) throw new Error(`PostgreSQL has no table ${table}: are both databases on the same migrations?`);
+          if (!columns.length)
+            throw new Error(`PostgreSQL has no table ${table}: are both databases on the same migrations?`);
           const existing = await pg.query<{ n: string }>(`SELECT count(*) AS n FROM ${quoteIdent(table)}`);
-          if (Number(existing.rows[0]!.n) > 0) throw new Error(`PostgreSQL's ${table} has rows already: copy into an empty database`);
+          if (Number(existing.rows[0]!.n) > 0)
+            throw new Error(`PostgreSQL's ${table} has rows already: copy into an empty database`);
           const names = columns.map((c) => c.column_name);
           const convert = columns.map((c) => converter(c.data_type));
-          const select = sqlite.prepare(`SELECT ${names.map(quoteIdent).join(", ")} FROM ${quoteIdent(table)} ORDER BY rowid`).raw(true);
+          const select = sqlite
+            .prepare(`SELECT ${names.map(quoteIdent).join(", ")} FROM ${quoteIdent(table)} ORDER BY rowid`)
+            .raw(true);
           let batch: unknown[][] = [];
           let rows = 0;
           const flush = async () => {
             if (!batch.length) return;
-            const values = batch.map((_, r) => `(${names.map((__, c) => `$${r * names.length + c + 1}`).join(", ")})`).join(", ");
-            await pg.query(`INSERT INTO ${quoteIdent(table)} (${names.map(quoteIdent).join(", ")}) VALUES ${values}`, batch.flat());
+            const values = batch
+              .map((_, r) => `(${names.map((__, c) => `$${r * names.length + c + 1}`).join(", ")})`)
+              .join(", ");
+            await pg.query(
+              `INSERT INTO ${quoteIdent(table)} (${names.map(quoteIdent).join(", ")}) VALUES ${values}`,
+              batch.flat(),
+            );
             rows += batch.length;
             batch = [];
           };
@@ -117,15 +135,20 @@ export async function copySqliteToPostgres(fromUrl: string, toUrl: string): Prom
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   loadDotenv({ quiet: true });
   const args = process.argv.slice(2);
-  const [from, to] = args.length >= 2 ? args : [process.env.DATABASE_URL?.trim() || "file:./data/keep-dancing.db", args[0]];
+  const [from, to] =
+    args.length >= 2 ? args : [process.env.DATABASE_URL?.trim() || "file:./data/keep-dancing.db", args[0]];
   if (!to) {
-    process.stderr.write("Usage: npm run db:copy -- [file:./data/keep-dancing.db] postgresql://user:password@host:5432/db\n");
+    process.stderr.write(
+      "Usage: npm run db:copy -- [file:./data/keep-dancing.db] postgresql://user:password@host:5432/db\n",
+    );
     process.exit(2);
   }
   try {
     const result = await copySqliteToPostgres(from!, to);
     for (const t of result.tables) process.stdout.write(`${t.name.padEnd(24)} ${t.rows} rows\n`);
-    process.stdout.write(`Copied ${redactUrl(from!)} to ${redactUrl(to)}. Set DATABASE_URL to the PostgreSQL URL and start the bot.\n`);
+    process.stdout.write(
+      `Copied ${redactUrl(from!)} to ${redactUrl(to)}. Set DATABASE_URL to the PostgreSQL URL and start the bot.\n`,
+    );
   } catch (err) {
     process.stderr.write(`Nothing was copied: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);

@@ -73,10 +73,16 @@ export function migrateSqlite(url: string, dir = SQLITE_MIGRATIONS_DIR): string[
     db.pragma("journal_mode = WAL");
     db.exec(SQLITE_BOOKKEEPING);
     const applied = new Map(
-      (db.prepare(`SELECT migration_name, checksum FROM "_prisma_migrations" WHERE rolled_back_at IS NULL AND finished_at IS NOT NULL`).all() as {
-        migration_name: string;
-        checksum: string;
-      }[]).map((row) => [row.migration_name, row.checksum]),
+      (
+        db
+          .prepare(
+            `SELECT migration_name, checksum FROM "_prisma_migrations" WHERE rolled_back_at IS NULL AND finished_at IS NOT NULL`,
+          )
+          .all() as {
+          migration_name: string;
+          checksum: string;
+        }[]
+      ).map((row) => [row.migration_name, row.checksum]),
     );
     const done: string[] = [];
     let backedUp = false;
@@ -97,7 +103,9 @@ export function migrateSqlite(url: string, dir = SQLITE_MIGRATIONS_DIR): string[
       try {
         // IMMEDIATE takes the write lock up front, so two processes starting together apply each migration once.
         db.transaction(() => {
-          const again = db.prepare(`SELECT 1 FROM "_prisma_migrations" WHERE migration_name = ? AND finished_at IS NOT NULL`).get(migration.name);
+          const again = db
+            .prepare(`SELECT 1 FROM "_prisma_migrations" WHERE migration_name = ? AND finished_at IS NOT NULL`)
+            .get(migration.name);
           if (again) return;
           db.exec(migration.sql);
           // The migration's own `PRAGMA foreign_keys=ON` is ignored inside the transaction: check by hand, before the commit.
@@ -111,7 +119,13 @@ export function migrateSqlite(url: string, dir = SQLITE_MIGRATIONS_DIR): string[
           db.prepare(
             `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, started_at, applied_steps_count)
              VALUES (?, ?, ?, ?, ?, 1)`,
-          ).run(crypto.randomUUID(), migration.checksum, new Date().toISOString(), migration.name, new Date().toISOString());
+          ).run(
+            crypto.randomUUID(),
+            migration.checksum,
+            new Date().toISOString(),
+            migration.name,
+            new Date().toISOString(),
+          );
           done.push(migration.name);
         }).immediate();
       } finally {
@@ -126,13 +140,23 @@ export function migrateSqlite(url: string, dir = SQLITE_MIGRATIONS_DIR): string[
 
 /** Whether any table of the application holds a row (an empty or new database needs no backup). */
 function hasRows(db: Database.Database): boolean {
-  const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_prisma_migrations'`).all() as { name: string }[];
-  return tables.some(({ name }) => db.prepare(`SELECT 1 FROM "${name.replaceAll('"', '""')}" LIMIT 1`).get() !== undefined);
+  const tables = db
+    .prepare(
+      `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_prisma_migrations'`,
+    )
+    .all() as { name: string }[];
+  return tables.some(
+    ({ name }) => db.prepare(`SELECT 1 FROM "${name.replaceAll('"', '""')}" LIMIT 1`).get() !== undefined,
+  );
 }
 
 /** backups/<database>-before-<migration>.db beside the database; -2, -3... if that exists (a migration retried after a refusal). */
 function backupPath(file: string, migration: string): string {
-  const base = path.join(path.dirname(file), "backups", `${path.basename(file, path.extname(file))}-before-${migration}`);
+  const base = path.join(
+    path.dirname(file),
+    "backups",
+    `${path.basename(file, path.extname(file))}-before-${migration}`,
+  );
   for (let n = 1; ; n++) {
     const candidate = n === 1 ? `${base}.db` : `${base}-${n}.db`;
     if (!fs.existsSync(candidate)) return candidate;
@@ -176,7 +200,9 @@ export async function migratePostgres(url: string, dir = POSTGRES_MIGRATIONS_DIR
         const checksum = applied.get(migration.name);
         if (checksum !== undefined) {
           if (checksum !== migration.checksum) {
-            throw new Error(`Migration ${migration.name} was changed after it was applied; add a new migration instead.`);
+            throw new Error(
+              `Migration ${migration.name} was changed after it was applied; add a new migration instead.`,
+            );
           }
           continue;
         }
@@ -191,7 +217,10 @@ export async function migratePostgres(url: string, dir = POSTGRES_MIGRATIONS_DIR
           await client.query("COMMIT");
         } catch (err) {
           await client.query("ROLLBACK").catch(() => undefined);
-          throw new Error(`Migration ${migration.name} failed on PostgreSQL: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+          throw new Error(
+            `Migration ${migration.name} failed on PostgreSQL: ${err instanceof Error ? err.message : String(err)}`,
+            { cause: err },
+          );
         }
         done.push(migration.name);
       }

@@ -56,7 +56,10 @@ export async function withPgConnection<T>(url: string, fn: (client: PoolClient) 
   const pool = adapter.underlyingDriver();
   try {
     const client = await pool.connect().catch((err: unknown) => {
-      throw new Error(`cannot reach PostgreSQL at ${describe(url)}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      throw new Error(
+        `cannot reach PostgreSQL at ${describe(url)}: ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err },
+      );
     });
     try {
       return await fn(client);

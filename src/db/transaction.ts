@@ -19,7 +19,11 @@ export const SHUTDOWN_BOUND_MS = TX_BOUND_MS + 5_000;
 
 function bounded(options: unknown): { maxWait: number; timeout: number } & Record<string, unknown> {
   const o = (options ?? {}) as { maxWait?: number; timeout?: number };
-  return { ...o, maxWait: Math.min(o.maxWait ?? TX_MAX_WAIT_MS, TX_MAX_WAIT_MS), timeout: Math.min(o.timeout ?? TX_TIMEOUT_MS, TX_TIMEOUT_MS) };
+  return {
+    ...o,
+    maxWait: Math.min(o.maxWait ?? TX_MAX_WAIT_MS, TX_MAX_WAIT_MS),
+    timeout: Math.min(o.timeout ?? TX_TIMEOUT_MS, TX_TIMEOUT_MS),
+  };
 }
 
 const hooksByTx = new WeakMap<object, Map<string, Hook>>();

@@ -10,10 +10,17 @@ import { createFairness } from "./fairness.js";
 
 export const OUTSIDE_GUILD = "This bot serves one community's server only, and does nothing here.";
 
-export type Admitted = { admitted: true; release: () => void; ready?: Promise<void> } | { admitted: false; answered: Promise<void> };
+export type Admitted =
+  { admitted: true; release: () => void; ready?: Promise<void> } | { admitted: false; answered: Promise<void> };
 
-export function createAdmission(config: Pick<Config, "DISCORD_GUILD_ID" | "MEMBER_RATE_LIMIT" | "MEMBER_RATE_WINDOW_SECONDS">, log: Logger) {
-  const fairness = createFairness({ limit: config.MEMBER_RATE_LIMIT, windowMs: config.MEMBER_RATE_WINDOW_SECONDS * 1000 });
+export function createAdmission(
+  config: Pick<Config, "DISCORD_GUILD_ID" | "MEMBER_RATE_LIMIT" | "MEMBER_RATE_WINDOW_SECONDS">,
+  log: Logger,
+) {
+  const fairness = createFairness({
+    limit: config.MEMBER_RATE_LIMIT,
+    windowMs: config.MEMBER_RATE_WINDOW_SECONDS * 1000,
+  });
 
   const refuse = (interaction: Interaction, content: string): Promise<void> => {
     const sent = interaction.isAutocomplete()
@@ -30,12 +37,16 @@ export function createAdmission(config: Pick<Config, "DISCORD_GUILD_ID" | "MEMBE
   return {
     admit(interaction: Interaction, now: number): Admitted {
       if (interaction.guildId !== config.DISCORD_GUILD_ID) {
-        log.debug({ guild: interaction.guildId ?? "dm", user: interaction.user.id }, "refused an interaction from outside DISCORD_GUILD_ID");
+        log.debug(
+          { guild: interaction.guildId ?? "dm", user: interaction.user.id },
+          "refused an interaction from outside DISCORD_GUILD_ID",
+        );
         return { admitted: false, answered: refuse(interaction, OUTSIDE_GUILD) };
       }
       const lane = interaction.isAutocomplete() ? "autocomplete" : "action";
       const decision = fairness.admit(interaction.user.id, lane, now);
-      if (decision.ok) return { admitted: true, release: decision.release, ...(decision.ready ? { ready: decision.ready } : {}) };
+      if (decision.ok)
+        return { admitted: true, release: decision.release, ...(decision.ready ? { ready: decision.ready } : {}) };
       const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
       const content = `Slow down: that is a lot at once. Try again in ${seconds} s.`;
       return { admitted: false, answered: refuse(interaction, content) };

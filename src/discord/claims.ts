@@ -16,7 +16,8 @@ export const CLAIM_RETENTION_MS = 60 * 60 * 1000;
  * the same SQL on SQLite and PostgreSQL; it throws only when the database cannot be reached.
  */
 export async function claimInteraction(db: DbOrTx, interactionId: string): Promise<boolean> {
-  const inserted = await db.$executeRaw`INSERT INTO "InteractionClaim" ("id") VALUES (${BigInt(interactionId)}) ON CONFLICT DO NOTHING`;
+  const inserted =
+    await db.$executeRaw`INSERT INTO "InteractionClaim" ("id") VALUES (${BigInt(interactionId)}) ON CONFLICT DO NOTHING`;
   return inserted === 1;
 }
 
@@ -27,6 +28,8 @@ export function snowflakeAt(time: Date): bigint {
 
 /** Forgets claims of interactions created before `now - CLAIM_RETENTION_MS` (a scheduled job). Returns how many. */
 export async function pruneClaims(db: DbOrTx, now: Date): Promise<number> {
-  const { count } = await db.interactionClaim.deleteMany({ where: { id: { lt: snowflakeAt(new Date(now.getTime() - CLAIM_RETENTION_MS)) } } });
+  const { count } = await db.interactionClaim.deleteMany({
+    where: { id: { lt: snowflakeAt(new Date(now.getTime() - CLAIM_RETENTION_MS)) } },
+  });
   return count;
 }

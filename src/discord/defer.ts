@@ -8,7 +8,9 @@ const deferrals = new WeakMap<RepliableInteraction, Promise<unknown>>();
 export function deferOnce(interaction: RepliableInteraction): Promise<unknown> {
   let deferral = deferrals.get(interaction);
   if (!deferral) {
-    deferral = interaction.isMessageComponent() ? interaction.deferUpdate() : interaction.deferReply({ flags: MessageFlags.Ephemeral });
+    deferral = interaction.isMessageComponent()
+      ? interaction.deferUpdate()
+      : interaction.deferReply({ flags: MessageFlags.Ephemeral });
     deferrals.set(interaction, deferral);
   }
   return deferral;

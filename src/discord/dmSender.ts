@@ -29,11 +29,17 @@ export type DmFailure =
 
 /** What a failed send means: only closed DMs, an unknown member and a refused request are permanent. */
 export function classifyDmError(err: unknown, now: Date): DmFailure {
-  if (err instanceof RateLimitError) return { kind: "transient", why: `rate limited for ${Math.ceil(err.retryAfter / 1000)} s`, retryAt: new Date(now.getTime() + err.retryAfter) };
+  if (err instanceof RateLimitError)
+    return {
+      kind: "transient",
+      why: `rate limited for ${Math.ceil(err.retryAfter / 1000)} s`,
+      retryAt: new Date(now.getTime() + err.retryAfter),
+    };
   if (err instanceof DiscordAPIError) {
     if (err.code === RESTJSONErrorCodes.CannotSendMessagesToThisUser) return { kind: "closed" };
     if (err.code === RESTJSONErrorCodes.UnknownUser) return { kind: "unknown-user" };
-    if (err.status === 429 || err.status === 408 || err.status >= 500) return { kind: "transient", why: `Discord answered ${err.status}: ${err.message}` };
+    if (err.status === 429 || err.status === 408 || err.status >= 500)
+      return { kind: "transient", why: `Discord answered ${err.status}: ${err.message}` };
     return { kind: "rejected", why: `Discord refused it (${err.status} ${err.code}): ${err.message}` };
   }
   if (err instanceof HTTPError) {
@@ -43,7 +49,13 @@ export function classifyDmError(err: unknown, now: Date): DmFailure {
   // Time-outs (AbortError), refused or dropped connections, DNS: no answer at all. Anything unknown is treated the
   // same way, retried until the age limit: giving a message up for an error we cannot name would break the promise.
   const e = err as { name?: string; message?: string; cause?: { code?: string } } | undefined;
-  return { kind: "transient", why: e?.name === "AbortError" ? "Discord did not answer in time" : `${e?.message ?? String(err)}${e?.cause?.code ? ` (${e.cause.code})` : ""}` };
+  return {
+    kind: "transient",
+    why:
+      e?.name === "AbortError"
+        ? "Discord did not answer in time"
+        : `${e?.message ?? String(err)}${e?.cause?.code ? ` (${e.cause.code})` : ""}`,
+  };
 }
 
 /**
@@ -52,9 +64,14 @@ export function classifyDmError(err: unknown, now: Date): DmFailure {
  * itself logs only classifyDmError's `why` (a status and message, never the body).
  */
 export function withoutContent(err: unknown): Record<string, unknown> {
-  if (err instanceof DiscordAPIError) return { type: err.name, code: err.code, status: err.status, message: err.message, method: err.method };
+  if (err instanceof DiscordAPIError)
+    return { type: err.name, code: err.code, status: err.status, message: err.message, method: err.method };
   const e = err as { name?: string; message?: string; code?: unknown } | undefined;
-  return { type: e?.name ?? typeof err, message: String(e?.message ?? err).slice(0, 200), ...(e?.code !== undefined ? { code: e.code } : {}) };
+  return {
+    type: e?.name ?? typeof err,
+    message: String(e?.message ?? err).slice(0, 200),
+    ...(e?.code !== undefined ? { code: e.code } : {}),
+  };
 }
 
 export interface DmSenderDeps {
@@ -93,19 +110,33 @@ export function createDmSender(deps: DmSenderDeps) {
         const failure = classifyDmError(err, now);
         if (failure.kind === "transient") {
           const again = await retryDmLater(deps.db, attempt, now, failure.why, retryHours, failure.retryAt);
-          deps.log.warn({ dm: dm.id, attempts: attempt.attempts, why: failure.why, gaveUp: !again }, again ? "DM failed; will retry" : "DM given up after DM_RETRY_HOURS of failures");
+          deps.log.warn(
+            { dm: dm.id, attempts: attempt.attempts, why: failure.why, gaveUp: !again },
+            again ? "DM failed; will retry" : "DM given up after DM_RETRY_HOURS of failures",
+          );
           break; // Discord is unwell: the next run tries again, one message first
         }
-        await markDm(deps.db, dm.id, "failed", now, { error: failure.kind === "rejected" ? failure.why : failure.kind });
-        deps.log.warn({ dm: dm.id, why: failure.kind === "rejected" ? failure.why : failure.kind }, "DM failed for good");
+        await markDm(deps.db, dm.id, "failed", now, {
+          error: failure.kind === "rejected" ? failure.why : failure.kind,
+        });
+        deps.log.warn(
+          { dm: dm.id, why: failure.kind === "rejected" ? failure.why : failure.kind },
+          "DM failed for good",
+        );
         continue;
       }
       if (delivered) {
         try {
-          await markDm(deps.db, dm.id, delivered.outcome, now, { messageId: delivered.messageId, ...(delivered.error ? { error: delivered.error } : {}) });
+          await markDm(deps.db, dm.id, delivered.outcome, now, {
+            messageId: delivered.messageId,
+            ...(delivered.error ? { error: delivered.error } : {}),
+          });
         } catch (err) {
           unrecorded.set(dm.id, { ...delivered, at: now });
-          deps.log.error({ err, dm: dm.id }, "the database refused to record a delivered DM; sending stops until it accepts writes");
+          deps.log.error(
+            { err, dm: dm.id },
+            "the database refused to record a delivered DM; sending stops until it accepts writes",
+          );
           throw err;
         }
         if (delivered.outcome === "sent") sent++;
@@ -120,13 +151,19 @@ export function createDmSender(deps: DmSenderDeps) {
 
   async function recordOutcomes(): Promise<void> {
     for (const [id, outcome] of unrecorded) {
-      await markDm(deps.db, id, outcome.outcome, outcome.at, { messageId: outcome.messageId, ...(outcome.error ? { error: outcome.error } : {}) });
+      await markDm(deps.db, id, outcome.outcome, outcome.at, {
+        messageId: outcome.messageId,
+        ...(outcome.error ? { error: outcome.error } : {}),
+      });
       unrecorded.delete(id);
     }
   }
 
   /** Sends one row: by DM, or in its fallback channel when DMs are closed; null when closed and there is no fallback. */
-  async function deliver(dm: DmRow, now: Date): Promise<{ outcome: "sent" | "fallback"; messageId: string; error?: string } | null> {
+  async function deliver(
+    dm: DmRow,
+    now: Date,
+  ): Promise<{ outcome: "sent" | "fallback"; messageId: string; error?: string } | null> {
     const user = await deps.client.users.fetch(dm.userId);
     const channel = await user.createDM();
     const text = showMessage(dm.content);
@@ -138,7 +175,12 @@ export function createDmSender(deps: DmSenderDeps) {
     }
     try {
       // enforce_nonce makes Discord return the earlier message instead of a second one within its window.
-      const message = await channel.send({ content: text, allowedMentions: { parse: [] }, nonce: nonceFor(dm.dedupeKey), enforceNonce: true });
+      const message = await channel.send({
+        content: text,
+        allowedMentions: { parse: [] },
+        nonce: nonceFor(dm.dedupeKey),
+        enforceNonce: true,
+      });
       return { outcome: "sent", messageId: message.id };
     } catch (err) {
       if (classifyDmError(err, now).kind !== "closed") throw err;
@@ -152,15 +194,28 @@ export function createDmSender(deps: DmSenderDeps) {
       const earlier = await findEarlier(fallback.messages.fetch({ limit: 50 }), { ...dm, content });
       if (earlier) return { outcome: "fallback", messageId: earlier.id, error: "DMs closed" };
     }
-    const message = await fallback.send({ content, allowedMentions: { users: [dm.userId] }, nonce: nonceFor(`fallback:${dm.dedupeKey}`), enforceNonce: true });
+    const message = await fallback.send({
+      content,
+      allowedMentions: { users: [dm.userId] },
+      nonce: nonceFor(`fallback:${dm.dedupeKey}`),
+      enforceNonce: true,
+    });
     return { outcome: "fallback", messageId: message.id, error: "DMs closed" };
   }
 
   /** The bot's own message with this text, sent since the row's first attempt (minutes of clock skew allowed). */
-  async function findEarlier(recent: Promise<Map<string, Message>>, dm: Pick<DmRow, "content" | "firstAttemptAt">): Promise<Message | undefined> {
+  async function findEarlier(
+    recent: Promise<Map<string, Message>>,
+    dm: Pick<DmRow, "content" | "firstAttemptAt">,
+  ): Promise<Message | undefined> {
     const since = (dm.firstAttemptAt?.getTime() ?? 0) - 5 * 60_000;
     for (const message of (await recent).values()) {
-      if (message.author.id === deps.client.user?.id && message.content === dm.content && message.createdTimestamp >= since) return message;
+      if (
+        message.author.id === deps.client.user?.id &&
+        message.content === dm.content &&
+        message.createdTimestamp >= since
+      )
+        return message;
     }
     return undefined;
   }

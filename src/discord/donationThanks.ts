@@ -25,7 +25,10 @@ export function createThanksJob(deps: { db: Db; client: Client; log: Logger; cha
     }
     const channel = await deps.client.channels.fetch(deps.channelId).catch(() => null);
     if (!channel?.isSendable()) {
-      deps.log.warn({ channelId: deps.channelId }, "DONATION_CHANNEL_ID is not a channel the bot can post in; thank-you lines wait");
+      deps.log.warn(
+        { channelId: deps.channelId },
+        "DONATION_CHANNEL_ID is not a channel the bot can post in; thank-you lines wait",
+      );
       return 0;
     }
     await channel.send({ content: lines.join("\n"), allowedMentions: { parse: [] } });

@@ -19,8 +19,7 @@ export interface FairnessOptions {
 
 export type Admission =
   /** `ready`, when present, resolves once the member's earlier interactions are done: start then. */
-  | { ok: true; release: () => void; ready?: Promise<void> }
-  | { ok: false; reason: "rate"; retryAfterMs: number };
+  { ok: true; release: () => void; ready?: Promise<void> } | { ok: false; reason: "rate"; retryAfterMs: number };
 
 interface Bucket {
   tokens: number;
@@ -35,7 +34,10 @@ interface Bucket {
 const SWEEP_EVERY = 5_000;
 
 export function createFairness(options: FairnessOptions) {
-  const capacity: Record<Lane, number> = { action: options.limit, autocomplete: options.limit * (options.autocompleteFactor ?? 3) };
+  const capacity: Record<Lane, number> = {
+    action: options.limit,
+    autocomplete: options.limit * (options.autocompleteFactor ?? 3),
+  };
   const buckets = new Map<string, Bucket>();
   let admissions = 0;
 
@@ -61,7 +63,12 @@ export function createFairness(options: FairnessOptions) {
       let b = buckets.get(key);
       if (!b) buckets.set(key, (b = { tokens: capacity[lane], at: now, busy: false, waiting: [] }));
       refill(b, lane, now);
-      if (b.tokens < 1) return { ok: false, reason: "rate", retryAfterMs: Math.ceil((1 - b.tokens) * (options.windowMs / capacity[lane])) };
+      if (b.tokens < 1)
+        return {
+          ok: false,
+          reason: "rate",
+          retryAfterMs: Math.ceil((1 - b.tokens) * (options.windowMs / capacity[lane])),
+        };
       b.tokens -= 1;
       const bucket = b;
       let released = false;
@@ -69,7 +76,8 @@ export function createFairness(options: FairnessOptions) {
         if (released) return;
         released = true;
         const next = bucket.waiting.shift();
-        if (next) next(); // the slot passes to the next one waiting: still one running
+        if (next)
+          next(); // the slot passes to the next one waiting: still one running
         else bucket.busy = false;
       };
       if (!b.busy) {

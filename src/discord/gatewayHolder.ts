@@ -77,7 +77,10 @@ export function createGatewayHolder(deps: GatewayHolderDeps) {
     } catch (err) {
       failures++;
       retryAfter = Date.now() + Math.min(60_000, 1_000 * 2 ** failures);
-      log.error({ err, lease: name, retryInMs: retryAfter - Date.now() }, "could not connect to the gateway; giving the lease back");
+      log.error(
+        { err, lease: name, retryInMs: retryAfter - Date.now() },
+        "could not connect to the gateway; giving the lease back",
+      );
       if (deps.leased !== false) await releaseLease(db, name, holder).catch(() => undefined);
     } finally {
       connecting = undefined;

@@ -7,8 +7,15 @@ import type { Logger } from "../log.js";
 export function leaveOtherGuilds(client: Client, guildId: string, log: Logger): void {
   const leave = (guild: Guild) => {
     if (guild.id === guildId) return;
-    log.warn({ guild: guild.id, name: guild.name, owner: guild.ownerId }, "added to a server other than DISCORD_GUILD_ID: leaving it");
-    guild.leave().catch((err: unknown) => log.warn({ err, guild: guild.id }, "could not leave a server other than DISCORD_GUILD_ID"));
+    log.warn(
+      { guild: guild.id, name: guild.name, owner: guild.ownerId },
+      "added to a server other than DISCORD_GUILD_ID: leaving it",
+    );
+    guild
+      .leave()
+      .catch((err: unknown) =>
+        log.warn({ err, guild: guild.id }, "could not leave a server other than DISCORD_GUILD_ID"),
+      );
   };
   client.on(Events.GuildCreate, leave);
   for (const guild of client.guilds.cache.values()) leave(guild);

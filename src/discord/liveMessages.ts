@@ -3,7 +3,10 @@
 import type { Logger } from "../log.js";
 
 export function createCoalescer(log: Logger, intervalMs = 3_000) {
-  const pending = new Map<string, { render?: () => Promise<void>; timer?: NodeJS.Timeout; lastRun: number; running?: Promise<void> }>();
+  const pending = new Map<
+    string,
+    { render?: () => Promise<void>; timer?: NodeJS.Timeout; lastRun: number; running?: Promise<void> }
+  >();
 
   function run(key: string): Promise<void> {
     const entry = pending.get(key);

@@ -38,7 +38,13 @@ export function createDiscordAnnouncer(client: Client, channelId: string | undef
 
   return {
     milestone: (post) =>
-      send(post, new EmbedBuilder().setColor(COLORS.campaign).setTitle(post.headline ?? "Milestone reached").setDescription(post.text)),
+      send(
+        post,
+        new EmbedBuilder()
+          .setColor(COLORS.campaign)
+          .setTitle(post.headline ?? "Milestone reached")
+          .setDescription(post.text),
+      ),
     dryRun: (post) =>
       send(
         post,
@@ -46,7 +52,9 @@ export function createDiscordAnnouncer(client: Client, channelId: string | undef
           .setColor(COLORS.dryRun)
           .setTitle("Dry run: this would be posted on X now")
           .setDescription(post.text)
-          .setFooter({ text: `${weightedLength(post.text)}/280 weighted characters, with the card below. No X credentials are set, so nothing was posted.` }),
+          .setFooter({
+            text: `${weightedLength(post.text)}/280 weighted characters, with the card below. No X credentials are set, so nothing was posted.`,
+          }),
       ),
   };
 }
@@ -84,10 +92,17 @@ export async function postReview(ctx: BotContext, offer: OfferView): Promise<voi
   try {
     const channel = await ctx.client.channels.fetch(channelId);
     if (!channel?.isSendable()) throw new Error(`channel ${channelId} cannot take messages`);
-    const message = await channel.send({ content: "A DJ offered a set:", ...reviewMessage(offer), allowedMentions: { parse: [] } });
+    const message = await channel.send({
+      content: "A DJ offered a set:",
+      ...reviewMessage(offer),
+      allowedMentions: { parse: [] },
+    });
     await recordReviewMessage(ctx.db, offer.id, channelId, message.id);
   } catch (err) {
-    ctx.log.warn({ err, offer: offer.id }, "could not post a DJ offer for review; organizers can find it with /dj review");
+    ctx.log.warn(
+      { err, offer: offer.id },
+      "could not post a DJ offer for review; organizers can find it with /dj review",
+    );
   }
 }
 

@@ -17,7 +17,10 @@ export const ORGANIZER_PERMISSIONS = PermissionFlagsBits.ManageEvents;
  * - Server-wide permissions, from the member's roles (and ownership), not `interaction.memberPermissions`,
  *   which includes channel overwrites: Manage Events granted on one channel does not make an organizer.
  */
-export function isOrganizer(interaction: Interaction, config: Pick<Config, "ORGANIZER_ROLE_ID" | "DISCORD_GUILD_ID">): boolean {
+export function isOrganizer(
+  interaction: Interaction,
+  config: Pick<Config, "ORGANIZER_ROLE_ID" | "DISCORD_GUILD_ID">,
+): boolean {
   if (interaction.guildId !== config.DISCORD_GUILD_ID) return false;
   const roleId = config.ORGANIZER_ROLE_ID;
   if (roleId !== undefined && memberRoleIds(interaction).includes(roleId)) return true;
@@ -29,8 +32,14 @@ export function isOrganizer(interaction: Interaction, config: Pick<Config, "ORGA
   return perms.has(PermissionFlagsBits.ManageGuild) || perms.has(PermissionFlagsBits.ManageEvents);
 }
 
-export function requireOrganizer(interaction: Interaction, config: Pick<Config, "ORGANIZER_ROLE_ID" | "DISCORD_GUILD_ID">): void {
+export function requireOrganizer(
+  interaction: Interaction,
+  config: Pick<Config, "ORGANIZER_ROLE_ID" | "DISCORD_GUILD_ID">,
+): void {
   if (!isOrganizer(interaction, config)) {
-    throw new UserError("Only organizers can do that. Ask someone with the organizer role, or see /help for what you can do.", "forbidden");
+    throw new UserError(
+      "Only organizers can do that. Ask someone with the organizer role, or see /help for what you can do.",
+      "forbidden",
+    );
   }
 }

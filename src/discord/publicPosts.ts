@@ -8,14 +8,16 @@ export const PUBLIC_POST_WINDOW_MS = 5 * 60_000;
 const MAX_KEYS = 10_000;
 const lastPosted = new Map<string, number>();
 
-export type PublicPost = { ok: true } | { ok: false; reason: "read-only" } | { ok: false; reason: "recent"; again: Date };
+export type PublicPost =
+  { ok: true } | { ok: false; reason: "read-only" } | { ok: false; reason: "recent"; again: Date };
 
 /** Whether `key` (an item, such as a shift offer) may be posted publicly in the interaction's channel now; claims it if so. */
 export function claimPublicPost(interaction: Interaction, key: string, now: Date): PublicPost {
   if (!interaction.memberPermissions?.has(PermissionFlagsBits.SendMessages)) return { ok: false, reason: "read-only" };
   const slot = `${interaction.channelId}:${key}`;
   const last = lastPosted.get(slot);
-  if (last !== undefined && now.getTime() - last < PUBLIC_POST_WINDOW_MS) return { ok: false, reason: "recent", again: new Date(last + PUBLIC_POST_WINDOW_MS) };
+  if (last !== undefined && now.getTime() - last < PUBLIC_POST_WINDOW_MS)
+    return { ok: false, reason: "recent", again: new Date(last + PUBLIC_POST_WINDOW_MS) };
   if (lastPosted.size >= MAX_KEYS) {
     for (const [k, at] of lastPosted) if (now.getTime() - at >= PUBLIC_POST_WINDOW_MS) lastPosted.delete(k);
     if (lastPosted.size >= MAX_KEYS) lastPosted.clear();

@@ -58,10 +58,20 @@ export function createRouter(commands: CommandModule[], ctx: BotContext, observe
         outcome = "failed";
         return [];
       });
-      await interaction.respond((choices ?? []).slice(0, 25)).catch((err: unknown) => {
-        outcome = "unanswered";
-        throw err;
-      }).finally(() => observer?.handled({ kind: "autocomplete", name: command ? interaction.commandName : "unknown", outcome, seconds: (Date.now() - arrived) / 1000 }));
+      await interaction
+        .respond((choices ?? []).slice(0, 25))
+        .catch((err: unknown) => {
+          outcome = "unanswered";
+          throw err;
+        })
+        .finally(() =>
+          observer?.handled({
+            kind: "autocomplete",
+            name: command ? interaction.commandName : "unknown",
+            outcome,
+            seconds: (Date.now() - arrived) / 1000,
+          }),
+        );
       return;
     }
     if (!interaction.isRepliable()) return;
@@ -71,7 +81,8 @@ export function createRouter(commands: CommandModule[], ctx: BotContext, observe
   function run(interaction: RepliableInteraction): Promise<Response> {
     if (interaction.isChatInputCommand()) {
       const command = byName.get(interaction.commandName);
-      if (!command) return Promise.resolve({ content: "This command is no longer available. Type / to see the current ones." });
+      if (!command)
+        return Promise.resolve({ content: "This command is no longer available. Type / to see the current ones." });
       return command.execute(interaction, ctx);
     }
     if (interaction.isButton() || interaction.isStringSelectMenu()) {
@@ -83,15 +94,23 @@ export function createRouter(commands: CommandModule[], ctx: BotContext, observe
     if (interaction.isModalSubmit()) {
       const id = parseCustomId(interaction.customId);
       const handler = modalHandlers.get(id.prefix);
-      if (!handler) return Promise.resolve({ content: "This form is no longer active. Run the command again to get a fresh one." });
+      if (!handler)
+        return Promise.resolve({ content: "This form is no longer active. Run the command again to get a fresh one." });
       return handler(interaction, id, ctx);
     }
     return Promise.resolve({ content: NO_LONGER_ACTIVE });
   }
 
-  async function answer(interaction: RepliableInteraction, arrived: number, work: () => Promise<Response>): Promise<void> {
+  async function answer(
+    interaction: RepliableInteraction,
+    arrived: number,
+    work: () => Promise<Response>,
+  ): Promise<void> {
     // Defer only if the handler is slow; most answer within a few milliseconds and need no second request.
-    const timer = setTimeout(() => void deferOnce(interaction).catch(() => undefined), Math.max(0, DEFER_AFTER_MS - (Date.now() - arrived)));
+    const timer = setTimeout(
+      () => void deferOnce(interaction).catch(() => undefined),
+      Math.max(0, DEFER_AFTER_MS - (Date.now() - arrived)),
+    );
     let response: Response;
     let outcome: Outcome = "answered";
     try {
@@ -116,7 +135,8 @@ export function createRouter(commands: CommandModule[], ctx: BotContext, observe
 
   /** The kind and a bounded name for metrics: a command's name or a known component prefix, never a raw customId. */
   function kindOf(interaction: RepliableInteraction): { kind: InteractionKind; name: string } {
-    if (interaction.isChatInputCommand()) return { kind: "command", name: byName.has(interaction.commandName) ? interaction.commandName : "unknown" };
+    if (interaction.isChatInputCommand())
+      return { kind: "command", name: byName.has(interaction.commandName) ? interaction.commandName : "unknown" };
     if (interaction.isModalSubmit()) {
       const prefix = parseCustomId(interaction.customId).prefix;
       return { kind: "modal", name: modalHandlers.has(prefix) ? prefix : "unknown" };
@@ -126,16 +146,21 @@ export function createRouter(commands: CommandModule[], ctx: BotContext, observe
   }
 
   function failure(err: unknown, interaction: RepliableInteraction): Response {
-    if (err instanceof ForgedInput) ctx.log.debug({ ...logFields(interaction), forged: err.detail }, "forged or stale input");
+    if (err instanceof ForgedInput)
+      ctx.log.debug({ ...logFields(interaction), forged: err.detail }, "forged or stale input");
     if (err instanceof UserError) return { content: showMessage(err.marked), ephemeral: true };
     const ref = reference();
     ctx.log.error({ err, ref, ...logFields(interaction) }, "interaction failed");
-    return { content: `Something went wrong on our side (ref ${ref}). Please try again; if it keeps happening, tell an organizer this reference.`, ephemeral: true };
+    return {
+      content: `Something went wrong on our side (ref ${ref}). Please try again; if it keeps happening, tell an organizer this reference.`,
+      ephemeral: true,
+    };
   }
 
   async function send(interaction: RepliableInteraction, response: Response): Promise<void> {
     if (response.kind === "modal") {
-      if (!("showModal" in interaction) || interaction.deferred || interaction.replied) throw new Error("a modal must be the first answer");
+      if (!("showModal" in interaction) || interaction.deferred || interaction.replied)
+        throw new Error("a modal must be the first answer");
       await interaction.showModal(response.modal);
       return;
     }
@@ -164,7 +189,10 @@ export function createRouter(commands: CommandModule[], ctx: BotContext, observe
     observer?.dropped();
     if (Date.now() - lastDropReport < 10_000) return;
     lastDropReport = Date.now();
-    ctx.log.warn({ dropped, concurrent: MAX_CONCURRENT }, "overloaded: dropped interactions that waited too long to be answered in time");
+    ctx.log.warn(
+      { dropped, concurrent: MAX_CONCURRENT },
+      "overloaded: dropped interactions that waited too long to be answered in time",
+    );
   }
 
   return {
@@ -205,7 +233,10 @@ export function createRouter(commands: CommandModule[], ctx: BotContext, observe
     /** Waits for the interactions being answered, at most `ms`, so a shutdown does not cut them off; returns how many were left. */
     async drain(ms: number): Promise<number> {
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([Promise.allSettled([...inFlight]), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+      await Promise.race([
+        Promise.allSettled([...inFlight]),
+        new Promise((resolve) => (timer = setTimeout(resolve, ms))),
+      ]);
       clearTimeout(timer);
       return inFlight.size;
     },
@@ -229,7 +260,8 @@ function createLimiter(limit: number) {
         return await task();
       } finally {
         const next = waiting.shift();
-        if (next) next(); // the slot passes straight to the next task
+        if (next)
+          next(); // the slot passes straight to the next task
         else running--;
       }
     },
@@ -254,7 +286,12 @@ async function withConflictRetry<T>(work: () => Promise<T>, attempts = 3): Promi
 
 export function isWriteConflict(err: unknown): boolean {
   const e = err as { code?: string; meta?: { code?: string }; message?: string } | undefined;
-  return e?.code === "P2034" || e?.meta?.code === "40P01" || e?.meta?.code === "40001" || /deadlock detected|could not serialize/i.test(e?.message ?? "");
+  return (
+    e?.code === "P2034" ||
+    e?.meta?.code === "40P01" ||
+    e?.meta?.code === "40001" ||
+    /deadlock detected|could not serialize/i.test(e?.message ?? "")
+  );
 }
 
 function reference(): string {

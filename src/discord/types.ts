@@ -77,7 +77,13 @@ export interface CommandModule {
   execute(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<Response>;
   autocomplete?(interaction: AutocompleteInteraction, ctx: BotContext): Promise<AutocompleteChoice[]>;
   /** Handlers for buttons and select menus, by customId prefix. */
-  components?: Record<string, (interaction: ComponentInteraction, id: ParsedCustomId, ctx: BotContext) => Promise<Response>>;
+  components?: Record<
+    string,
+    (interaction: ComponentInteraction, id: ParsedCustomId, ctx: BotContext) => Promise<Response>
+  >;
   /** Handlers for modal submissions, by customId prefix. */
-  modals?: Record<string, (interaction: ModalSubmitInteraction, id: ParsedCustomId, ctx: BotContext) => Promise<Response>>;
+  modals?: Record<
+    string,
+    (interaction: ModalSubmitInteraction, id: ParsedCustomId, ctx: BotContext) => Promise<Response>
+  >;
 }

@@ -28,8 +28,17 @@ export const calendarRoutes: RouteModule = (app, deps) => {
   app.get<{ Params: { file: string } }>("/calendar/:file", async (request, reply) => {
     const token = /^(.+)\.ics$/.exec(request.params.file)?.[1] ?? "";
     const userId = await feedOwner(deps.db, token);
-    if (!userId) return reply.code(404).header("Cache-Control", "no-store").type("text/plain; charset=utf-8").send("No such calendar. Get your link again with /calendar link in Discord.\n");
+    if (!userId)
+      return reply
+        .code(404)
+        .header("Cache-Control", "no-store")
+        .type("text/plain; charset=utf-8")
+        .send("No such calendar. Get your link again with /calendar link in Discord.\n");
     const body = await memberFeedIcs(deps.db, userId, deps.now(), `${await feedName()}: mine`);
-    return reply.header("Cache-Control", "private, no-store").header("X-Robots-Tag", "noindex").type("text/calendar; charset=utf-8").send(body);
+    return reply
+      .header("Cache-Control", "private, no-store")
+      .header("X-Robots-Tag", "noindex")
+      .type("text/calendar; charset=utf-8")
+      .send(body);
   });
 };

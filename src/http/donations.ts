@@ -32,12 +32,26 @@ export async function donationRoutes(app: FastifyInstance, deps: DonationRouteDe
   // One batcher for the three routes: a burst from all sources at once is still one transaction at a time.
   const batcher = createDonationBatcher(deps.db, { thank: true });
   const routes: { path: string; source: string; verify: Verify | null }[] = [
-    { path: "/webhooks/stripe", source: "stripe", verify: config.STRIPE_WEBHOOK_SECRET ? (raw, h, now) => verifyStripe(raw, h, config.STRIPE_WEBHOOK_SECRET!, now) : null },
-    { path: "/webhooks/kofi", source: "kofi", verify: config.KOFI_VERIFICATION_TOKEN ? (raw, _h, now) => verifyKofi(raw, config.KOFI_VERIFICATION_TOKEN!, now) : null },
+    {
+      path: "/webhooks/stripe",
+      source: "stripe",
+      verify: config.STRIPE_WEBHOOK_SECRET
+        ? (raw, h, now) => verifyStripe(raw, h, config.STRIPE_WEBHOOK_SECRET!, now)
+        : null,
+    },
+    {
+      path: "/webhooks/kofi",
+      source: "kofi",
+      verify: config.KOFI_VERIFICATION_TOKEN
+        ? (raw, _h, now) => verifyKofi(raw, config.KOFI_VERIFICATION_TOKEN!, now)
+        : null,
+    },
     {
       path: "/webhooks/donations",
       source: "webhook",
-      verify: config.DONATION_WEBHOOK_SECRET ? (raw, h, now) => verifyStandardWebhook(raw, h, config.DONATION_WEBHOOK_SECRET!, now) : null,
+      verify: config.DONATION_WEBHOOK_SECRET
+        ? (raw, h, now) => verifyStandardWebhook(raw, h, config.DONATION_WEBHOOK_SECRET!, now)
+        : null,
     },
   ];
   await app.register(async (scope) => {
@@ -52,7 +66,14 @@ export async function donationRoutes(app: FastifyInstance, deps: DonationRouteDe
   });
 }
 
-async function receive(deps: DonationRouteDeps, batcher: DonationBatcher, source: string, verify: Verify, request: FastifyRequest, reply: FastifyReply) {
+async function receive(
+  deps: DonationRouteDeps,
+  batcher: DonationBatcher,
+  source: string,
+  verify: Verify,
+  request: FastifyRequest,
+  reply: FastifyReply,
+) {
   const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
   const now = deps.now();
   let delivery: Delivery;
@@ -60,8 +81,14 @@ async function receive(deps: DonationRouteDeps, batcher: DonationBatcher, source
     delivery = verify(raw, request.headers, now);
   } catch (err) {
     if (!(err instanceof WebhookRefusal)) throw err;
-    deps.log.warn({ source, status: err.status, reason: err.message, ip: request.ip, bytes: raw.length }, "webhook refused");
-    return reply.code(err.status).type("text/plain; charset=utf-8").send(`Refused: ${err.status === 401 ? "the signature or token does not match" : err.message}.\n`);
+    deps.log.warn(
+      { source, status: err.status, reason: err.message, ip: request.ip, bytes: raw.length },
+      "webhook refused",
+    );
+    return reply
+      .code(err.status)
+      .type("text/plain; charset=utf-8")
+      .send(`Refused: ${err.status === 401 ? "the signature or token does not match" : err.message}.\n`);
   }
   let recorded = 0;
   let duplicates = 0;
@@ -73,8 +100,15 @@ async function receive(deps: DonationRouteDeps, batcher: DonationBatcher, source
     } catch (err) {
       if (!(err instanceof NoCampaignError)) throw err;
       // Nothing stored: the sender retries (Stripe for days), and counts once the campaign exists.
-      deps.log.warn({ source, event: delivery.event }, "donation before /campaign setup: refused with 503, the sender will retry");
-      return reply.code(503).header("Retry-After", "600").type("text/plain; charset=utf-8").send("No campaign is set up yet; retry later.\n");
+      deps.log.warn(
+        { source, event: delivery.event },
+        "donation before /campaign setup: refused with 503, the sender will retry",
+      );
+      return reply
+        .code(503)
+        .header("Retry-After", "600")
+        .type("text/plain; charset=utf-8")
+        .send("No campaign is set up yet; retry later.\n");
     }
   }
   deps.log.info({ source, event: delivery.event, recorded, duplicates }, "webhook received");

@@ -14,7 +14,9 @@ export const PROBE_TIMEOUT_MS = 2_000;
 type Check = { ok: true; note?: string } | { ok: false; reason: string };
 
 export const healthRoutes: RouteModule = (app, deps) => {
-  const expected = readMigrations(isPostgresUrl(deps.config.DATABASE_URL) ? POSTGRES_MIGRATIONS_DIR : SQLITE_MIGRATIONS_DIR).length;
+  const expected = readMigrations(
+    isPostgresUrl(deps.config.DATABASE_URL) ? POSTGRES_MIGRATIONS_DIR : SQLITE_MIGRATIONS_DIR,
+  ).length;
   const probe = createDatabaseProbe(deps, expected);
 
   async function gatewayCheck(): Promise<Check> {
@@ -25,7 +27,10 @@ export const healthRoutes: RouteModule = (app, deps) => {
       if (state === "standby") return { ok: true, note: "standby (another process holds the gateway)" };
       return { ok: false, reason: "the Discord gateway is not connected, here or in another process" };
     } catch (err) {
-      return { ok: false, reason: `the gateway's state is unknown: ${err instanceof Error ? err.message.split("\n")[0]!.slice(0, 200) : "error"}` };
+      return {
+        ok: false,
+        reason: `the gateway's state is unknown: ${err instanceof Error ? err.message.split("\n")[0]!.slice(0, 200) : "error"}`,
+      };
     }
   }
 
@@ -33,14 +38,19 @@ export const healthRoutes: RouteModule = (app, deps) => {
 
   app.get("/readyz", async (_request, reply) => {
     const database = await probe();
-    const gateway = database.ok ? await gatewayCheck() : { ok: false as const, reason: "unknown while the database does not answer" };
+    const gateway = database.ok
+      ? await gatewayCheck()
+      : { ok: false as const, reason: "unknown while the database does not answer" };
     const checks = { database, gateway };
     const problems = Object.values(checks).flatMap((c) => (c.ok ? [] : [c.reason]));
     const body = {
       status: problems.length ? "not ready" : "ready",
       checks: Object.fromEntries(Object.entries(checks).map(([k, c]) => [k, c.ok ? (c.note ?? "ok") : c.reason])),
     };
-    return reply.code(problems.length ? 503 : 200).header("Cache-Control", "no-store").send(body);
+    return reply
+      .code(problems.length ? 503 : 200)
+      .header("Cache-Control", "no-store")
+      .send(body);
   });
 };
 
@@ -60,7 +70,8 @@ function createDatabaseProbe(deps: HttpDeps, expectedMigrations: number): () => 
     const rows = await deps.db.$queryRaw<{ n: number | bigint }[]>`
       SELECT COUNT(*) AS "n" FROM "_prisma_migrations" WHERE "finished_at" IS NOT NULL AND "rolled_back_at" IS NULL`;
     const applied = Number(rows[0]?.n ?? 0);
-    if (applied < expectedMigrations) return { ok: false, reason: `${expectedMigrations - applied} database migrations are not applied` };
+    if (applied < expectedMigrations)
+      return { ok: false, reason: `${expectedMigrations - applied} database migrations are not applied` };
     return { ok: true };
   }
 
@@ -73,12 +84,18 @@ function createDatabaseProbe(deps: HttpDeps, expectedMigrations: number): () => 
     }
     const done = query().catch((err: unknown): Check => {
       deps.log.warn({ err }, "readiness: the database did not answer");
-      return { ok: false, reason: `the database did not answer: ${err instanceof Error ? err.message.split("\n")[0]!.slice(0, 200) : "error"}` };
+      return {
+        ok: false,
+        reason: `the database did not answer: ${err instanceof Error ? err.message.split("\n")[0]!.slice(0, 200) : "error"}`,
+      };
     });
     running = { started: Date.now(), done };
     void done.finally(() => (running = null));
     const timeout = new Promise<Check>((resolve) =>
-      setTimeout(() => resolve({ ok: false, reason: `the database did not answer within ${PROBE_TIMEOUT_MS / 1000} s` }), PROBE_TIMEOUT_MS).unref(),
+      setTimeout(
+        () => resolve({ ok: false, reason: `the database did not answer within ${PROBE_TIMEOUT_MS / 1000} s` }),
+        PROBE_TIMEOUT_MS,
+      ).unref(),
     );
     return Promise.race([done, timeout]);
   };

@@ -64,9 +64,14 @@ export function createBotMetrics(deps: { db: Db; log: Logger; now(): Date }) {
     registers: [registry],
     async collect() {
       const oldest = await scrapeRead("dm queue age", () =>
-        deps.db.directMessage.findFirst({ where: { status: "pending" }, orderBy: { createdAt: "asc" }, select: { createdAt: true } }),
+        deps.db.directMessage.findFirst({
+          where: { status: "pending" },
+          orderBy: { createdAt: "asc" },
+          select: { createdAt: true },
+        }),
       );
-      if (oldest !== undefined) this.set(oldest ? Math.max(0, (deps.now().getTime() - oldest.createdAt.getTime()) / 1000) : 0);
+      if (oldest !== undefined)
+        this.set(oldest ? Math.max(0, (deps.now().getTime() - oldest.createdAt.getTime()) / 1000) : 0);
     },
   });
   new Gauge({
@@ -75,7 +80,9 @@ export function createBotMetrics(deps: { db: Db; log: Logger; now(): Date }) {
     labelNames: ["state"] as const,
     registers: [registry],
     async collect() {
-      const rows = await scrapeRead("post outbox", () => deps.db.tweetOutbox.groupBy({ by: ["status"], _count: { _all: true } }));
+      const rows = await scrapeRead("post outbox", () =>
+        deps.db.tweetOutbox.groupBy({ by: ["status"], _count: { _all: true } }),
+      );
       if (!rows) return;
       for (const state of POST_STATES) this.set({ state }, rows.find((r) => r.status === state)?._count._all ?? 0);
     },
@@ -116,7 +123,11 @@ export function metricsRoutes(metrics: BotMetrics): RouteModule {
       if (token) {
         const given = /^Bearer (.+)$/i.exec(request.headers.authorization ?? "")?.[1] ?? "";
         if (!sameSecret(given, token)) {
-          return reply.code(401).header("WWW-Authenticate", 'Bearer realm="metrics"').type("text/plain; charset=utf-8").send("A bearer token is required (METRICS_TOKEN).\n");
+          return reply
+            .code(401)
+            .header("WWW-Authenticate", 'Bearer realm="metrics"')
+            .type("text/plain; charset=utf-8")
+            .send("A bearer token is required (METRICS_TOKEN).\n");
         }
       }
       const body = await metrics.registry.metrics();

@@ -85,7 +85,10 @@ export async function createHttpServer(deps: HttpDeps, routes: RouteModule[]): P
     const length = Number(request.headers["content-length"] ?? 0);
     if (length > BODY_LIMIT) {
       reply.header("Connection", "close");
-      return reply.code(413).type("text/plain; charset=utf-8").send(`The request body is larger than ${BODY_LIMIT / 1024} KB.\n`);
+      return reply
+        .code(413)
+        .type("text/plain; charset=utf-8")
+        .send(`The request body is larger than ${BODY_LIMIT / 1024} KB.\n`);
     }
   });
 
@@ -103,11 +106,25 @@ export async function createHttpServer(deps: HttpDeps, routes: RouteModule[]): P
     if (status >= 500) {
       const ref = crypto.randomBytes(3).toString("hex");
       log.error({ err: error, ref, method: request.method, url: loggableUrl(request.url) }, "http request failed");
-      return reply.code(status).type("text/plain; charset=utf-8").send(`Something went wrong on our side (ref ${ref}).\n`);
+      return reply
+        .code(status)
+        .type("text/plain; charset=utf-8")
+        .send(`Something went wrong on our side (ref ${ref}).\n`);
     }
-    if (status === 413) return reply.code(413).type("text/plain; charset=utf-8").send(`The request body is larger than ${BODY_LIMIT / 1024} KB.\n`);
-    if (status === 429) return reply.code(429).type("text/plain; charset=utf-8").send("Too many requests from your address; try again in a minute.\n");
-    return reply.code(status).type("text/plain; charset=utf-8").send(`${error.message ?? "Bad request"}\n`);
+    if (status === 413)
+      return reply
+        .code(413)
+        .type("text/plain; charset=utf-8")
+        .send(`The request body is larger than ${BODY_LIMIT / 1024} KB.\n`);
+    if (status === 429)
+      return reply
+        .code(429)
+        .type("text/plain; charset=utf-8")
+        .send("Too many requests from your address; try again in a minute.\n");
+    return reply
+      .code(status)
+      .type("text/plain; charset=utf-8")
+      .send(`${error.message ?? "Bad request"}\n`);
   });
 
   // Unknown addresses count against the rate limit too (a scan is many requests).

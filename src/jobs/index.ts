@@ -20,9 +20,13 @@ export function startJobs(scheduler: Scheduler, ctx: BotContext, jobs: Jobs): vo
   // The DM outbox: every few seconds, throttled inside.
   scheduler.schedule(DM_QUEUE_JOB.name, "*/5 * * * * *", (now) => jobs.flushDms(now), DM_QUEUE_JOB);
   // Event reminders (RSVP_REMINDER_HOURS before the start) for members going: exactly once by their outbox keys.
-  scheduler.schedule("rsvp-reminders", "0 * * * * *", (now) => sendDueRsvpReminders(ctx.db, ctx.config, now).then(() => ctx.wakeDmQueue()));
+  scheduler.schedule("rsvp-reminders", "0 * * * * *", (now) =>
+    sendDueRsvpReminders(ctx.db, ctx.config, now).then(() => ctx.wakeDmQueue()),
+  );
   // Volunteer shifts: DM reminders every minute (exactly once by their outbox keys); the summary of shifts still short of people.
-  scheduler.schedule("shift-reminders", "0 * * * * *", (now) => sendDueShiftReminders(ctx.db, ctx.config, now).then(() => ctx.wakeDmQueue()));
+  scheduler.schedule("shift-reminders", "0 * * * * *", (now) =>
+    sendDueShiftReminders(ctx.db, ctx.config, now).then(() => ctx.wakeDmQueue()),
+  );
   scheduler.schedule("shift-summary", ctx.config.SHIFT_SUMMARY_CRON, (now) =>
     postShiftSummary(ctx.db, ctx.config, now, async (channelId, content) => {
       const channel = await ctx.client.channels.fetch(channelId);
@@ -37,6 +41,12 @@ export function startJobs(scheduler: Scheduler, ctx: BotContext, jobs: Jobs): vo
   // Claims on interaction ids (src/discord/claims.ts) are needed for minutes; forget those older than an hour.
   scheduler.schedule("interaction-claims-prune", "*/10 * * * *", (now) => pruneClaims(ctx.db, now));
   // Donations: thank-you lines in DONATION_CHANNEL_ID, coalesced every few seconds.
-  const thanks = createThanksJob({ db: ctx.db, client: ctx.client, log: ctx.log, channelId: ctx.config.DONATION_CHANNEL_ID });
-  if (ctx.config.DONATION_CHANNEL_ID) scheduler.schedule("donation-thanks", "*/5 * * * * *", () => thanks(), { leaseMs: 60_000 });
+  const thanks = createThanksJob({
+    db: ctx.db,
+    client: ctx.client,
+    log: ctx.log,
+    channelId: ctx.config.DONATION_CHANNEL_ID,
+  });
+  if (ctx.config.DONATION_CHANNEL_ID)
+    scheduler.schedule("donation-thanks", "*/5 * * * * *", () => thanks(), { leaseMs: 60_000 });
 }

@@ -19,7 +19,9 @@ function readOr(file: string, read: () => string): string {
 
 /** Where this process runs: the host, this boot of it, and the PID namespace (containers sharing a host name differ in it). */
 function placeOfThisProcess(): string[] {
-  const boot = readOr("/proc/sys/kernel/random/boot_id", () => fs.readFileSync("/proc/sys/kernel/random/boot_id", "utf8"));
+  const boot = readOr("/proc/sys/kernel/random/boot_id", () =>
+    fs.readFileSync("/proc/sys/kernel/random/boot_id", "utf8"),
+  );
   const pidns = readOr("/proc/self/ns/pid", () => fs.readlinkSync("/proc/self/ns/pid"));
   return [os.hostname(), boot, pidns];
 }
@@ -51,7 +53,13 @@ export function isDeadLocalHolder(holder: string): boolean {
 }
 
 /** Takes or renews the lease; true when this holder may run the job now. One conditional UPDATE, never read-then-write. */
-export async function acquireLease(db: DbOrTx, name: string, holder: string, ttlMs: number, now: Date): Promise<boolean> {
+export async function acquireLease(
+  db: DbOrTx,
+  name: string,
+  holder: string,
+  ttlMs: number,
+  now: Date,
+): Promise<boolean> {
   const expiresAt = new Date(now.getTime() + ttlMs);
   const renewed = await db.jobLease.updateMany({
     where: { name, OR: [{ holder }, { expiresAt: { lt: now } }] },

@@ -28,7 +28,11 @@ export function createScheduler(deps: {
    * processes out; inside this one, a job runs once at a time, and a call that arrives during a run (a
    * wake-up at the same second as the tick) asks for one more run after it, so no wake-up is lost.
    */
-  async function runOnce(name: string, job: (now: Date) => Promise<unknown>, options: JobOptions = {}): Promise<boolean> {
+  async function runOnce(
+    name: string,
+    job: (now: Date) => Promise<unknown>,
+    options: JobOptions = {},
+  ): Promise<boolean> {
     if (stopping) return false; // shutting down: no new run starts
     const current = runningHere.get(name);
     if (current) {
@@ -66,7 +70,10 @@ export function createScheduler(deps: {
     schedule(name: string, expression: string, job: (now: Date) => Promise<unknown>, options: JobOptions = {}): void {
       const task = cron.schedule(
         expression,
-        () => runOnce(name, job, options).catch((err: unknown) => deps.log.error({ err, job: name }, "scheduled job failed")),
+        () =>
+          runOnce(name, job, options).catch((err: unknown) =>
+            deps.log.error({ err, job: name }, "scheduled job failed"),
+          ),
         { name, timezone: deps.timezone, noOverlap: true },
       );
       tasks.push({ name, task });

@@ -44,7 +44,8 @@ function sharedClock(): Record<string, string> {
   const shared: Record<string, string> = {};
   for (const [name, value] of Object.entries(process.env)) {
     if (value === undefined) continue;
-    if (name === "TZ" || name.startsWith("FAKETIME") || (name === "LD_PRELOAD" && value.includes("faketime"))) shared[name] = value;
+    if (name === "TZ" || name.startsWith("FAKETIME") || (name === "LD_PRELOAD" && value.includes("faketime")))
+      shared[name] = value;
   }
   return shared;
 }
@@ -101,9 +102,32 @@ export function spawnBot(env: Record<string, string>, options: SpawnOptions = {}
         const check = () => {
           const found = logs.find(predicate);
           if (found) return finish(() => resolve(found));
-          if (exitCode !== undefined) return finish(() => reject(new Error(`the bot exited (${exitCode}) before the expected log line.\n${stderr.join("")}\n${logs.slice(-10).map((l) => JSON.stringify(l)).join("\n")}`)));
+          if (exitCode !== undefined)
+            return finish(() =>
+              reject(
+                new Error(
+                  `the bot exited (${exitCode}) before the expected log line.\n${stderr.join("")}\n${logs
+                    .slice(-10)
+                    .map((l) => JSON.stringify(l))
+                    .join("\n")}`,
+                ),
+              ),
+            );
         };
-        const timer = setTimeout(() => finish(() => reject(new Error(`no such log line within ${timeoutMs} ms; last lines:\n${logs.slice(-10).map((l) => JSON.stringify(l)).join("\n")}\n${stderr.join("")}`))), timeoutMs);
+        const timer = setTimeout(
+          () =>
+            finish(() =>
+              reject(
+                new Error(
+                  `no such log line within ${timeoutMs} ms; last lines:\n${logs
+                    .slice(-10)
+                    .map((l) => JSON.stringify(l))
+                    .join("\n")}\n${stderr.join("")}`,
+                ),
+              ),
+            ),
+          timeoutMs,
+        );
         const finish = (then: () => void) => {
           clearTimeout(timer);
           waiters.delete(check);

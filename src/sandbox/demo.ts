@@ -19,7 +19,14 @@ import { startXEmulator } from "./x/index.js";
 
 // The story in order: the party is announced, people come, volunteers staff it, DJs fill the lineup, and the
 // money raised crosses its milestones, which go to X; the public page and the calendars show it all.
-const CHAPTERS: ((tour: Tour) => Promise<void>)[] = [groundChapter, rsvpChapter, shiftsChapter, djChapter, campaignChapter, pageChapter];
+const CHAPTERS: ((tour: Tour) => Promise<void>)[] = [
+  groundChapter,
+  rsvpChapter,
+  shiftsChapter,
+  djChapter,
+  campaignChapter,
+  pageChapter,
+];
 const serve = process.argv.includes("--serve");
 
 const timezone = "America/Los_Angeles";
@@ -56,7 +63,11 @@ const bot = spawnBot(
   {
     cwd: outDir,
     // The bot's own warnings and errors, if any, shown between the lines of the tour.
-    onLine: (line) => (line.level ?? 0) >= 40 && console.log(`  ⚠ bot log: ${line.msg ?? JSON.stringify(line)}${line.err ? ` (${(line.err as { message?: string }).message})` : ""}`),
+    onLine: (line) =>
+      (line.level ?? 0) >= 40 &&
+      console.log(
+        `  ⚠ bot log: ${line.msg ?? JSON.stringify(line)}${line.err ? ` (${(line.err as { message?: string }).message})` : ""}`,
+      ),
   },
 );
 

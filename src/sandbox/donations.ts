@@ -15,10 +15,29 @@ export interface SignedRequest {
 const seconds = (now: Date) => Math.floor(now.getTime() / 1000);
 
 /** A Stripe event envelope around `object`, signed for `secret` at `now`. */
-export function stripeRequest(type: string, object: Record<string, unknown>, secret: string, now: Date, eventId = `evt_${crypto.randomBytes(12).toString("hex")}`): SignedRequest {
-  const body = JSON.stringify({ id: eventId, object: "event", api_version: "2025-09-30.clover", created: seconds(now), type, livemode: false, pending_webhooks: 1, data: { object } });
+export function stripeRequest(
+  type: string,
+  object: Record<string, unknown>,
+  secret: string,
+  now: Date,
+  eventId = `evt_${crypto.randomBytes(12).toString("hex")}`,
+): SignedRequest {
+  const body = JSON.stringify({
+    id: eventId,
+    object: "event",
+    api_version: "2025-09-30.clover",
+    created: seconds(now),
+    type,
+    livemode: false,
+    pending_webhooks: 1,
+    data: { object },
+  });
   const signature = Stripe.webhooks.generateTestHeaderString({ payload: body, secret, timestamp: seconds(now) });
-  return { path: "/webhooks/stripe", body, headers: { "content-type": "application/json", "stripe-signature": signature } };
+  return {
+    path: "/webhooks/stripe",
+    body,
+    headers: { "content-type": "application/json", "stripe-signature": signature },
+  };
 }
 
 export interface CheckoutInput {
@@ -48,7 +67,12 @@ export function checkoutSession(input: CheckoutInput, now: Date): Record<string,
   };
 }
 
-export function refundedCharge(chargeId: string, amountCents: number, refunds: { id: string; amount: number }[] | null, currency = "usd"): Record<string, unknown> {
+export function refundedCharge(
+  chargeId: string,
+  amountCents: number,
+  refunds: { id: string; amount: number }[] | null,
+  currency = "usd",
+): Record<string, unknown> {
   const refunded = refunds ? refunds.reduce((s, r) => s + r.amount, 0) : amountCents;
   return {
     id: chargeId,
@@ -58,7 +82,20 @@ export function refundedCharge(chargeId: string, amountCents: number, refunds: {
     currency,
     refunded: refunded >= amountCents,
     ...(refunds
-      ? { refunds: { object: "list", data: refunds.map((r) => ({ id: r.id, object: "refund", amount: r.amount, currency, charge: chargeId, status: "succeeded" })), has_more: false } }
+      ? {
+          refunds: {
+            object: "list",
+            data: refunds.map((r) => ({
+              id: r.id,
+              object: "refund",
+              amount: r.amount,
+              currency,
+              charge: chargeId,
+              status: "succeeded",
+            })),
+            has_more: false,
+          },
+        }
       : {}),
   };
 }
@@ -94,17 +131,31 @@ export function kofiRequest(input: KofiInput, verificationToken: string, now: Da
     tier_name: null,
     shipping: null,
   };
-  return { path: "/webhooks/kofi", body: new URLSearchParams({ data: JSON.stringify(data) }).toString(), headers: { "content-type": "application/x-www-form-urlencoded" } };
+  return {
+    path: "/webhooks/kofi",
+    body: new URLSearchParams({ data: JSON.stringify(data) }).toString(),
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+  };
 }
 
 /** A Standard Webhooks message signed with the standardwebhooks package. */
-export function standardRequest(payload: unknown, secret: string, now: Date, messageId = `msg_${crypto.randomBytes(8).toString("hex")}`): SignedRequest {
+export function standardRequest(
+  payload: unknown,
+  secret: string,
+  now: Date,
+  messageId = `msg_${crypto.randomBytes(8).toString("hex")}`,
+): SignedRequest {
   const body = JSON.stringify(payload);
   const signature = new Webhook(secret).sign(messageId, now, body);
   return {
     path: "/webhooks/donations",
     body,
-    headers: { "content-type": "application/json", "webhook-id": messageId, "webhook-timestamp": String(seconds(now)), "webhook-signature": signature },
+    headers: {
+      "content-type": "application/json",
+      "webhook-id": messageId,
+      "webhook-timestamp": String(seconds(now)),
+      "webhook-signature": signature,
+    },
   };
 }
 

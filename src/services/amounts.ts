@@ -27,7 +27,8 @@ export function requireAmount(text: string, what: string, options: { allowZero?:
       `I could not read "${text.slice(0, 40)}" as ${what}. Type digits only, with an optional comma every three digits and up to two decimals: 33000, 33,000 or 33000.50 (at most 21,474,836.47).`,
     );
   }
-  if (cents === 0 && !options.allowZero) throw new UserError(`${what[0]!.toUpperCase()}${what.slice(1)} must be more than zero, such as 250 or 1,000.50.`);
+  if (cents === 0 && !options.allowZero)
+    throw new UserError(`${what[0]!.toUpperCase()}${what.slice(1)} must be more than zero, such as 250 or 1,000.50.`);
   return cents;
 }
 
@@ -39,7 +40,12 @@ export function formatMoney(cents: number, currency: string): string {
   const key = `${currency}:${whole}`;
   let format = formatters.get(key);
   if (!format) {
-    format = new Intl.NumberFormat("en-US", { style: "currency", currency, minimumFractionDigits: whole ? 0 : 2, maximumFractionDigits: 2 });
+    format = new Intl.NumberFormat("en-US", {
+      style: "currency",
+      currency,
+      minimumFractionDigits: whole ? 0 : 2,
+      maximumFractionDigits: 2,
+    });
     formatters.set(key, format);
   }
   return format.format(cents / 100);

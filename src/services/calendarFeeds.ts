@@ -34,7 +34,11 @@ export async function feedLink(db: DbOrTx, userId: string, now: Date, reset: boo
   if (reset) {
     const had = await db.calendarFeed.findUnique({ where: { userId }, select: { userId: true } });
     // One row per member: replacing the hash is what revokes the old link.
-    await db.calendarFeed.upsert({ where: { userId }, create: { userId, tokenHash, createdAt: now }, update: { tokenHash, createdAt: now } });
+    await db.calendarFeed.upsert({
+      where: { userId },
+      create: { userId, tokenHash, createdAt: now },
+      update: { tokenHash, createdAt: now },
+    });
     return { token, createdAt: now, replaced: had !== null };
   }
   // ON CONFLICT DO NOTHING: two /calendar link at once make one token, never a unique-violation error.
@@ -57,19 +61,39 @@ function since(now: Date): Date {
   return new Date(now.getTime() - FEED_KEEPS_PAST_DAYS * 86_400_000);
 }
 
-function setVEvent(set: { id: number; stage: string; startsAt: Date; endsAt: Date; offer: { djName: string } }): VEvent {
+function setVEvent(set: {
+  id: number;
+  stage: string;
+  startsAt: Date;
+  endsAt: Date;
+  offer: { djName: string };
+}): VEvent {
   // A set is placed or withdrawn, never edited: its first version is its only one.
-  return { uid: `set-${set.id}@${ICS_DOMAIN}`, sequence: 0, startsAt: set.startsAt, endsAt: set.endsAt, summary: `${set.offer.djName} (DJ set)`, location: set.stage, status: "CONFIRMED" };
+  return {
+    uid: `set-${set.id}@${ICS_DOMAIN}`,
+    sequence: 0,
+    startsAt: set.startsAt,
+    endsAt: set.endsAt,
+    summary: `${set.offer.djName} (DJ set)`,
+    location: set.stage,
+    status: "CONFIRMED",
+  };
 }
 
-function shiftVEvent(shift: { id: number; startsAt: Date; endsAt: Date; description: string | null; role: { name: string } }, waiting: boolean): VEvent {
+function shiftVEvent(
+  shift: { id: number; startsAt: Date; endsAt: Date; description: string | null; role: { name: string } },
+  waiting: boolean,
+): VEvent {
   return {
     uid: `shift-${shift.id}@${ICS_DOMAIN}`,
     sequence: 0,
     startsAt: shift.startsAt,
     endsAt: shift.endsAt,
     summary: `Volunteer shift: ${shift.role.name}`,
-    description: [shift.description, waiting ? "You are on the waitlist for this shift; you get a DM if a slot frees up." : null].filter(Boolean).join("\n\n") || null,
+    description:
+      [shift.description, waiting ? "You are on the waitlist for this shift; you get a DM if a slot frees up." : null]
+        .filter(Boolean)
+        .join("\n\n") || null,
     status: waiting ? "TENTATIVE" : "CONFIRMED",
   };
 }
@@ -79,7 +103,11 @@ export async function publicFeedIcs(db: DbOrTx, now: Date, name: string): Promis
   const from = since(now);
   const [events, sets] = await Promise.all([
     // An event without an end lasts a few hours: starting after `from` minus a day is a safe superset.
-    db.event.findMany({ where: { startsAt: { gt: new Date(from.getTime() - 86_400_000) } }, orderBy: [{ startsAt: "asc" }, { id: "asc" }], take: FEED_LIMIT }),
+    db.event.findMany({
+      where: { startsAt: { gt: new Date(from.getTime() - 86_400_000) } },
+      orderBy: [{ startsAt: "asc" }, { id: "asc" }],
+      take: FEED_LIMIT,
+    }),
     db.djSet.findMany({
       where: { status: "scheduled", endsAt: { gt: from } },
       orderBy: [{ startsAt: "asc" }, { id: "asc" }],
@@ -96,12 +124,24 @@ export async function memberFeedIcs(db: DbOrTx, userId: string, now: Date, name:
   const from = since(now);
   const [rsvps, held, waiting] = await Promise.all([
     db.rsvp.findMany({
-      where: { userId, status: { in: ["going", "waitlisted"] }, event: { startsAt: { gt: new Date(from.getTime() - 86_400_000) } } },
+      where: {
+        userId,
+        status: { in: ["going", "waitlisted"] },
+        event: { startsAt: { gt: new Date(from.getTime() - 86_400_000) } },
+      },
       include: { event: true },
       take: FEED_LIMIT,
     }),
-    db.shiftAssignment.findMany({ where: { userId, shift: { endsAt: { gt: from } } }, include: { shift: { include: { role: { select: { name: true } } } } }, take: FEED_LIMIT }),
-    db.shiftWaitlist.findMany({ where: { userId, shift: { endsAt: { gt: from } } }, include: { shift: { include: { role: { select: { name: true } } } } }, take: FEED_LIMIT }),
+    db.shiftAssignment.findMany({
+      where: { userId, shift: { endsAt: { gt: from } } },
+      include: { shift: { include: { role: { select: { name: true } } } } },
+      take: FEED_LIMIT,
+    }),
+    db.shiftWaitlist.findMany({
+      where: { userId, shift: { endsAt: { gt: from } } },
+      include: { shift: { include: { role: { select: { name: true } } } } },
+      take: FEED_LIMIT,
+    }),
   ]);
   const events = rsvps.map((r) => {
     const v = eventVEvent(r.event);
@@ -109,7 +149,11 @@ export async function memberFeedIcs(db: DbOrTx, userId: string, now: Date, name:
     const note = "You are on the waitlist; you get a DM if a seat frees up.";
     return { ...v, status: "TENTATIVE" as const, description: v.description ? `${v.description}\n\n${note}` : note };
   });
-  const entries = [...events.filter((v) => v.endsAt > from), ...held.map((a) => shiftVEvent(a.shift, false)), ...waiting.map((w) => shiftVEvent(w.shift, true))];
+  const entries = [
+    ...events.filter((v) => v.endsAt > from),
+    ...held.map((a) => shiftVEvent(a.shift, false)),
+    ...waiting.map((w) => shiftVEvent(w.shift, true)),
+  ];
   return calendarIcs(sortByStart(entries), now, { name });
 }
 

@@ -21,7 +21,8 @@ export function getCampaign(db: DbOrTx) {
 
 export async function requireCampaign(db: DbOrTx): Promise<Campaign> {
   const campaign = await getCampaign(db);
-  if (!campaign) throw new UserError("There is no campaign yet. An organizer starts one with /campaign setup name goal.");
+  if (!campaign)
+    throw new UserError("There is no campaign yet. An organizer starts one with /campaign setup name goal.");
   return campaign;
 }
 
@@ -34,22 +35,50 @@ export interface SetupInput {
 }
 
 /** Starts the campaign, or changes its name, goal, currency or hashtag. Default milestones come with the first setup. */
-export async function setupCampaign(db: Db, input: SetupInput, now: Date): Promise<{ campaign: Campaign; created: boolean }> {
+export async function setupCampaign(
+  db: Db,
+  input: SetupInput,
+  now: Date,
+): Promise<{ campaign: Campaign; created: boolean }> {
   const name = validateCampaignName(input.name);
-  if (input.goalCents <= 0 || input.goalCents > MAX_CENTS) throw new UserError("The goal must be more than zero, such as 20000 or 20,000.");
+  if (input.goalCents <= 0 || input.goalCents > MAX_CENTS)
+    throw new UserError("The goal must be more than zero, such as 20000 or 20,000.");
   const currency = input.currency?.trim().toUpperCase() || undefined;
-  if (currency && !isCurrency(currency)) throw new UserError(`"${currency.slice(0, 10)}" is not a currency code. Use three letters such as USD, EUR or GBP.`);
-  const hashtag = input.hashtag === undefined || input.hashtag === null ? undefined : input.hashtag.trim() === "" ? null : validateHashtag(input.hashtag);
+  if (currency && !isCurrency(currency))
+    throw new UserError(
+      `"${currency.slice(0, 10)}" is not a currency code. Use three letters such as USD, EUR or GBP.`,
+    );
+  const hashtag =
+    input.hashtag === undefined || input.hashtag === null
+      ? undefined
+      : input.hashtag.trim() === ""
+        ? null
+        : validateHashtag(input.hashtag);
   return db.$transaction(async (tx) => {
     const existing = await getCampaign(tx);
     const campaign = await tx.campaign.upsert({
       where: { id: CAMPAIGN_ID },
-      create: { id: CAMPAIGN_ID, name, goalCents: input.goalCents, currency: currency ?? "USD", hashtag: hashtag ?? null, createdBy: input.userId, updatedAt: now },
-      update: { name, goalCents: input.goalCents, ...(currency ? { currency } : {}), ...(hashtag !== undefined ? { hashtag } : {}), updatedAt: now },
+      create: {
+        id: CAMPAIGN_ID,
+        name,
+        goalCents: input.goalCents,
+        currency: currency ?? "USD",
+        hashtag: hashtag ?? null,
+        createdBy: input.userId,
+        updatedAt: now,
+      },
+      update: {
+        name,
+        goalCents: input.goalCents,
+        ...(currency ? { currency } : {}),
+        ...(hashtag !== undefined ? { hashtag } : {}),
+        updatedAt: now,
+      },
     });
     const metrics = await readMetrics(tx);
     if (!existing) await installDefaultMilestones(tx, campaign.goalCents, metrics, now);
-    else if (existing.goalCents !== campaign.goalCents) await retargetMoneyMilestones(tx, campaign.goalCents, metrics.raised_cents, now);
+    else if (existing.goalCents !== campaign.goalCents)
+      await retargetMoneyMilestones(tx, campaign.goalCents, metrics.raised_cents, now);
     return { campaign, created: !existing };
   });
 }
@@ -60,7 +89,13 @@ export interface AmountChange {
 }
 
 /** Sets the running total (read off the fundraising page). */
-export async function setRaisedTotal(db: Db, totalCents: number, userId: string, note: string | null, now: Date): Promise<AmountChange> {
+export async function setRaisedTotal(
+  db: Db,
+  totalCents: number,
+  userId: string,
+  note: string | null,
+  now: Date,
+): Promise<AmountChange> {
   return db.$transaction(async (tx) => {
     const campaign = await requireCampaign(tx);
     const change = await setMetric(tx, "raised_cents", totalCents, now);
@@ -68,14 +103,27 @@ export async function setRaisedTotal(db: Db, totalCents: number, userId: string,
     // The ledger gets the difference as an adjustment row, so its counted rows still add up to the total.
     const delta = change.after - change.before;
     if (delta !== 0) {
-      await insertLedgerRow(tx, { source: "adjustment", sourceId: `change-${record.id}`, amountCents: delta, currency: campaign.currency, counted: true, receivedAt: now });
+      await insertLedgerRow(tx, {
+        source: "adjustment",
+        sourceId: `change-${record.id}`,
+        amountCents: delta,
+        currency: campaign.currency,
+        counted: true,
+        receivedAt: now,
+      });
     }
     return { beforeCents: change.before, afterCents: change.after };
   });
 }
 
 /** Adds a donation to the total. */
-export async function addDonation(db: Db, amountCents: number, userId: string, note: string | null, now: Date): Promise<AmountChange> {
+export async function addDonation(
+  db: Db,
+  amountCents: number,
+  userId: string,
+  note: string | null,
+  now: Date,
+): Promise<AmountChange> {
   if (amountCents <= 0) throw new UserError("A donation must be more than zero, such as 250 or 1,000.50.");
   return db.$transaction(async (tx) => {
     const campaign = await requireCampaign(tx);
@@ -87,14 +135,32 @@ export async function addDonation(db: Db, amountCents: number, userId: string, n
     const change = await applyMetric(tx, "raised_cents", amountCents, now);
     if (change.after > MAX_CENTS) throw tooMuch();
     const record = await recordChange(tx, "donation", amountCents, change.before, change.after, note, userId, now);
-    await insertLedgerRow(tx, { source: "manual", sourceId: `change-${record.id}`, amountCents, currency: campaign.currency, counted: true, receivedAt: now });
+    await insertLedgerRow(tx, {
+      source: "manual",
+      sourceId: `change-${record.id}`,
+      amountCents,
+      currency: campaign.currency,
+      counted: true,
+      receivedAt: now,
+    });
     return { beforeCents: change.before, afterCents: change.after };
   });
 }
 
-async function recordChange(tx: DbOrTx, kind: string, amountCents: number, before: number, after: number, note: string | null, userId: string, now: Date) {
+async function recordChange(
+  tx: DbOrTx,
+  kind: string,
+  amountCents: number,
+  before: number,
+  after: number,
+  note: string | null,
+  userId: string,
+  now: Date,
+) {
   const text = note?.trim() ? note.trim().slice(0, MAX_NOTE) : null;
-  return tx.campaignAmountChange.create({ data: { kind, amountCents, beforeCents: before, afterCents: after, note: text, userId, createdAt: now } });
+  return tx.campaignAmountChange.create({
+    data: { kind, amountCents, beforeCents: before, afterCents: after, note: text, userId, createdAt: now },
+  });
 }
 
 /** Recent changes of the total, newest first. */
@@ -114,11 +180,17 @@ export async function campaignNumbers(db: DbOrTx): Promise<CampaignNumbers> {
 
 /** Pauses posting to X (milestones still queue, and go out after /campaign resume). */
 export async function pausePosting(db: DbOrTx, reason: "organizer" | "auth", now: Date): Promise<boolean> {
-  const paused = await db.campaign.updateMany({ where: { id: CAMPAIGN_ID, pausedReason: null }, data: { pausedReason: reason, pausedAt: now } });
+  const paused = await db.campaign.updateMany({
+    where: { id: CAMPAIGN_ID, pausedReason: null },
+    data: { pausedReason: reason, pausedAt: now },
+  });
   return paused.count === 1;
 }
 
 export async function resumePosting(db: DbOrTx): Promise<Campaign> {
   await requireCampaign(db);
-  return db.campaign.update({ where: { id: CAMPAIGN_ID }, data: { pausedReason: null, pausedAt: null, xRetryAt: null } });
+  return db.campaign.update({
+    where: { id: CAMPAIGN_ID },
+    data: { pausedReason: null, pausedAt: null, xRetryAt: null },
+  });
 }

@@ -40,7 +40,10 @@ export function csvStream(header: string[], rows: AsyncIterable<Cell[]>): Readab
 }
 
 /** Reads a table in pages by id, for csvStream: the database never returns it all at once. */
-export async function* paged<T extends { id: number }>(fetch: (afterId: number, take: number) => Promise<T[]>, take = 1_000): AsyncIterable<T> {
+export async function* paged<T extends { id: number }>(
+  fetch: (afterId: number, take: number) => Promise<T[]>,
+  take = 1_000,
+): AsyncIterable<T> {
   let after = 0;
   for (;;) {
     const page = await fetch(after, take);
@@ -49,4 +52,3 @@ export async function* paged<T extends { id: number }>(fetch: (afterId: number, 
     after = page[page.length - 1]!.id;
   }
 }
-

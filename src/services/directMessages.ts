@@ -82,7 +82,12 @@ export async function markDm(
 ): Promise<void> {
   await db.directMessage.update({
     where: { id },
-    data: { status: outcome, sentAt: outcome === "sent" || outcome === "fallback" ? now : null, lastError: detail.error ?? null, messageId: detail.messageId ?? null },
+    data: {
+      status: outcome,
+      sentAt: outcome === "sent" || outcome === "fallback" ? now : null,
+      lastError: detail.error ?? null,
+      messageId: detail.messageId ?? null,
+    },
   });
 }
 
@@ -91,15 +96,27 @@ export async function markDm(
  * (5 s, 10 s, ... at most 10 min) or at `retryAt` when Discord said when; failed once `retryHours` have passed
  * since the first attempt. Returns whether it will be retried.
  */
-export async function retryDmLater(db: DbOrTx, row: Pick<DmRow, "id" | "attempts" | "firstAttemptAt">, now: Date, error: string, retryHours: number, retryAt?: Date): Promise<boolean> {
+export async function retryDmLater(
+  db: DbOrTx,
+  row: Pick<DmRow, "id" | "attempts" | "firstAttemptAt">,
+  now: Date,
+  error: string,
+  retryHours: number,
+  retryAt?: Date,
+): Promise<boolean> {
   const first = row.firstAttemptAt ?? now;
   const giveUpAt = first.getTime() + retryHours * 3_600_000;
   if (now.getTime() >= giveUpAt) {
-    await markDm(db, row.id, "failed", now, { error: `gave up after ${retryHours} h of failures: ${error}`.slice(0, 500) });
+    await markDm(db, row.id, "failed", now, {
+      error: `gave up after ${retryHours} h of failures: ${error}`.slice(0, 500),
+    });
     return false;
   }
   const backoff = Math.min(DM_BACKOFF_MAX_MS, 5_000 * 2 ** Math.max(0, row.attempts - 1));
   const next = Math.max(now.getTime() + backoff, retryAt?.getTime() ?? 0);
-  await db.directMessage.update({ where: { id: row.id }, data: { status: "pending", notBefore: new Date(Math.min(next, giveUpAt)), lastError: error.slice(0, 500) } });
+  await db.directMessage.update({
+    where: { id: row.id },
+    data: { status: "pending", notBefore: new Date(Math.min(next, giveUpAt)), lastError: error.slice(0, 500) },
+  });
   return true;
 }

@@ -41,22 +41,32 @@ export interface CleanOffer {
 export function validateOffer(input: OfferInput): CleanOffer {
   const djName = cleanLine(input.djName);
   if (!djName) throw new UserError("Give a DJ name: the name the lineup should show.");
-  if (djName.length > OFFER_LIMITS.djName) throw new UserError(`Keep the DJ name to ${OFFER_LIMITS.djName} characters.`);
+  if (djName.length > OFFER_LIMITS.djName)
+    throw new UserError(`Keep the DJ name to ${OFFER_LIMITS.djName} characters.`);
   const genres = cleanLine(input.genres);
   if (!genres) throw new UserError("Name a genre or two (house, disco, funk...), so organizers can build the night.");
   if (genres.length > OFFER_LIMITS.genres) throw new UserError(`Keep the genres to ${OFFER_LIMITS.genres} characters.`);
-  const minutesText = String(input.minutes).trim().replace(/\s*(min|mins|minutes|m)$/i, "");
+  const minutesText = String(input.minutes)
+    .trim()
+    .replace(/\s*(min|mins|minutes|m)$/i, "");
   const minutes = Number(minutesText);
   if (!/^\d+$/.test(minutesText) || minutes < OFFER_LIMITS.minMinutes || minutes > OFFER_LIMITS.maxMinutes) {
-    throw new UserError(`Give the set length as a number of minutes from ${OFFER_LIMITS.minMinutes} to ${OFFER_LIMITS.maxMinutes}, such as 90.`);
+    throw new UserError(
+      `Give the set length as a number of minutes from ${OFFER_LIMITS.minMinutes} to ${OFFER_LIMITS.maxMinutes}, such as 90.`,
+    );
   }
-  if (input.links.length > OFFER_LIMITS.links) throw new UserError(`Keep the links to ${OFFER_LIMITS.links} characters in all.`);
+  if (input.links.length > OFFER_LIMITS.links)
+    throw new UserError(`Keep the links to ${OFFER_LIMITS.links} characters in all.`);
   const links = input.links.split(/[\s,]+/).filter(Boolean);
-  if (links.length > OFFER_LIMITS.maxLinks) throw new UserError(`Give at most ${OFFER_LIMITS.maxLinks} links (a mix, a profile...).`);
+  if (links.length > OFFER_LIMITS.maxLinks)
+    throw new UserError(`Give at most ${OFFER_LIMITS.maxLinks} links (a mix, a profile...).`);
   for (const link of links) {
     let ok = link.length <= OFFER_LIMITS.link && URL.canParse(link);
     if (ok) ok = ["http:", "https:"].includes(new URL(link).protocol);
-    if (!ok) throw new UserError(`"${link.slice(0, 60)}" is not a web link: links must start with https:// (or http://) and be under ${OFFER_LIMITS.link} characters.`);
+    if (!ok)
+      throw new UserError(
+        `"${link.slice(0, 60)}" is not a web link: links must start with https:// (or http://) and be under ${OFFER_LIMITS.link} characters.`,
+      );
   }
   const note = input.note.replace(/\r/g, "").trim();
   if (note.length > OFFER_LIMITS.note) throw new UserError(`Keep the note to ${OFFER_LIMITS.note} characters.`);
@@ -77,7 +87,11 @@ export const REOFFER_COOLDOWN_MS = 30 * 60_000;
 /** Stores a new pending offer; refuses a second active one from the same member, or one right after a withdrawal. */
 export async function createOffer(db: Db, userId: string, input: OfferInput, now: Date) {
   const offer = validateOffer(input);
-  const last = await db.djOffer.findFirst({ where: { userId }, orderBy: { id: "desc" }, select: { status: true, createdAt: true } });
+  const last = await db.djOffer.findFirst({
+    where: { userId },
+    orderBy: { id: "desc" },
+    select: { status: true, createdAt: true },
+  });
   if (last?.status === "withdrawn" && now.getTime() - last.createdAt.getTime() < REOFFER_COOLDOWN_MS) {
     const again = new Date(last.createdAt.getTime() + REOFFER_COOLDOWN_MS);
     throw new UserError(`You withdrew an offer a moment ago. You can offer a set again ${discordTime(again, "R")}.`);
@@ -99,7 +113,12 @@ export async function createOffer(db: Db, userId: string, input: OfferInput, now
 }
 
 /** Remembers where the review message is, so it can be found and edited later. */
-export async function recordReviewMessage(db: DbOrTx, offerId: number, channelId: string, messageId: string): Promise<void> {
+export async function recordReviewMessage(
+  db: DbOrTx,
+  offerId: number,
+  channelId: string,
+  messageId: string,
+): Promise<void> {
   await db.djOffer.update({ where: { id: offerId }, data: { reviewChannelId: channelId, reviewMessageId: messageId } });
 }
 
@@ -112,29 +131,47 @@ export function getOffer(db: DbOrTx, offerId: number) {
  * organizers pressing at once decide once; the loser is told who was first. The DJ's DM is queued in the
  * same transaction.
  */
-export async function reviewOffer(db: Db, offerId: number, decision: "approve" | "decline", organizerId: string, now: Date) {
+export async function reviewOffer(
+  db: Db,
+  offerId: number,
+  decision: "approve" | "decline",
+  organizerId: string,
+  now: Date,
+) {
   return db.$transaction(async (tx) => {
     const status = decision === "approve" ? "approved" : "declined";
     const changed = await tx.djOffer.updateMany({
       where: { id: offerId, status: "pending" },
-      data: { status, reviewedBy: organizerId, reviewedAt: now, ...(decision === "decline" ? { activeKey: null } : {}) },
+      data: {
+        status,
+        reviewedBy: organizerId,
+        reviewedAt: now,
+        ...(decision === "decline" ? { activeKey: null } : {}),
+      },
     });
     const offer = await tx.djOffer.findUnique({ where: { id: offerId } });
     if (!offer) throw new UserError("This offer no longer exists.", "not_found");
     if (changed.count === 0) {
       const by = offer.reviewedBy ? ` by <@${offer.reviewedBy}>` : "";
-      throw new UserError(`This offer is already ${statusWords(offer.status)}${offer.status === "withdrawn" ? " by the DJ" : by}; nothing changed.`, "conflict");
+      throw new UserError(
+        `This offer is already ${statusWords(offer.status)}${offer.status === "withdrawn" ? " by the DJ" : by}; nothing changed.`,
+        "conflict",
+      );
     }
     if (decision === "approve") await adjustMetric(tx, "djs_approved", 1, now);
-    await queueDm(tx, {
-      dedupeKey: `dj-offer:${offerId}:${status}`,
-      userId: offer.userId,
-      content:
-        decision === "approve"
-          ? `Your offer to play as ${memberText(offer.djName)} was approved. Thank you! The organizers will place your set in the lineup, and you will get a DM with the time.`
-          : `Thank you for offering to play as ${memberText(offer.djName)}. The organizers could not take your set this time. You are welcome to offer again with /dj offer.`,
-      priority: "first",
-    }, now);
+    await queueDm(
+      tx,
+      {
+        dedupeKey: `dj-offer:${offerId}:${status}`,
+        userId: offer.userId,
+        content:
+          decision === "approve"
+            ? `Your offer to play as ${memberText(offer.djName)} was approved. Thank you! The organizers will place your set in the lineup, and you will get a DM with the time.`
+            : `Thank you for offering to play as ${memberText(offer.djName)}. The organizers could not take your set this time. You are welcome to offer again with /dj offer.`,
+        priority: "first",
+      },
+      now,
+    );
     return offer;
   });
 }
@@ -175,12 +212,19 @@ export async function withdrawable(db: DbOrTx, userId: string, now: Date) {
 export async function withdrawOffer(db: Db, userId: string, offerId: number, now: Date) {
   return db.$transaction(async (tx) => {
     const offer = await tx.djOffer.findUnique({ where: { id: offerId } });
-    if (!offer || offer.userId !== userId) throw new UserError("That is not one of your offers. Pick one from the list /dj withdraw shows.", "forbidden");
+    if (!offer || offer.userId !== userId)
+      throw new UserError("That is not one of your offers. Pick one from the list /dj withdraw shows.", "forbidden");
     // Two conditional updates rather than a read: an approval landing in between is still counted right.
     const data = { status: "withdrawn", activeKey: null, updatedAt: now };
     const wasApproved = await tx.djOffer.updateMany({ where: { id: offerId, status: "approved" }, data });
-    const wasPending = wasApproved.count ? { count: 0 } : await tx.djOffer.updateMany({ where: { id: offerId, status: "pending" }, data });
-    if (wasApproved.count + wasPending.count === 0) throw new UserError(`This offer is already ${statusWords(offer.status)}; there is nothing to withdraw.`, "conflict");
+    const wasPending = wasApproved.count
+      ? { count: 0 }
+      : await tx.djOffer.updateMany({ where: { id: offerId, status: "pending" }, data });
+    if (wasApproved.count + wasPending.count === 0)
+      throw new UserError(
+        `This offer is already ${statusWords(offer.status)}; there is nothing to withdraw.`,
+        "conflict",
+      );
     if (wasApproved.count) await adjustMetric(tx, "djs_approved", -1, now);
     const sets = await tx.djSet.findMany({ where: { offerId, status: "scheduled" } });
     const released = await releaseSets(tx, sets, now);

@@ -52,9 +52,20 @@ export async function expandFanouts(db: Db, now: Date, maxBatches = 20): Promise
       });
       if (moved.count !== 1) return 0; // another run took this batch
       let n = 0;
-      const priority = (Object.keys(DM_PRIORITY) as DmPriority[]).find((p) => DM_PRIORITY[p] === fanout.priority) ?? "normal";
+      const priority =
+        (Object.keys(DM_PRIORITY) as DmPriority[]).find((p) => DM_PRIORITY[p] === fanout.priority) ?? "normal";
       for (const r of rsvps) {
-        const fresh = await queueDm(tx, { dedupeKey: `${fanout.dedupeKey}:${r.userId}`, userId: r.userId, content: fanout.content, fallbackChannelId: fanout.fallbackChannelId, priority }, now);
+        const fresh = await queueDm(
+          tx,
+          {
+            dedupeKey: `${fanout.dedupeKey}:${r.userId}`,
+            userId: r.userId,
+            content: fanout.content,
+            fallbackChannelId: fanout.fallbackChannelId,
+            priority,
+          },
+          now,
+        );
         if (fresh) n++;
       }
       return n;

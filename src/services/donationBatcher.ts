@@ -29,7 +29,12 @@ export function createDonationBatcher(db: Db, options: { maxBatch?: number; than
       // The batch's moment: its latest arrival (each row keeps its own receivedAt).
       const now = new Date(Math.max(...batch.map((w) => w.now.getTime())));
       try {
-        const outcomes = await recordDonations(db, batch.map((w) => w.input), now, { thank: options.thank });
+        const outcomes = await recordDonations(
+          db,
+          batch.map((w) => w.input),
+          now,
+          { thank: options.thank },
+        );
         batch.forEach((w, i) => w.resolve(outcomes[i]!));
       } catch (err) {
         for (const w of batch) w.reject(err);

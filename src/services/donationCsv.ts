@@ -19,7 +19,12 @@ import { isCurrency, parseAmount } from "./amounts.js";
 
 export type ImportSource = "gofundme" | "givebutter" | "donorbox" | "csv";
 
-export const IMPORT_NAMES: Record<ImportSource, string> = { gofundme: "GoFundMe", givebutter: "Givebutter", donorbox: "Donorbox", csv: "plain CSV" };
+export const IMPORT_NAMES: Record<ImportSource, string> = {
+  gofundme: "GoFundMe",
+  givebutter: "Givebutter",
+  donorbox: "Donorbox",
+  csv: "plain CSV",
+};
 
 /** The largest file read (Discord allows far larger; a campaign's export is a few hundred KB). */
 export const MAX_IMPORT_BYTES = 1024 * 1024;
@@ -59,7 +64,8 @@ export interface ParseOptions {
   now: Date;
 }
 
-type Field = "id" | "date" | "amount" | "currency" | "first" | "last" | "name" | "message" | "anonymous" | "status" | "refunded";
+type Field =
+  "id" | "date" | "amount" | "currency" | "first" | "last" | "name" | "message" | "anonymous" | "status" | "refunded";
 
 interface Format {
   source: ImportSource;
@@ -129,13 +135,24 @@ const key = (header: string) => header.toLowerCase().replace(/[^a-z0-9]/g, "");
 export function parseDonationCsv(text: string, options: ParseOptions): ParsedImport {
   let records: { record: string[]; info: { lines: number } }[];
   try {
-    records = parse(text, { bom: true, info: true, relax_column_count: true, skip_empty_lines: true, trim: true }) as unknown as typeof records;
+    records = parse(text, {
+      bom: true,
+      info: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      trim: true,
+    }) as unknown as typeof records;
   } catch (err) {
     const line = (err as { lines?: number }).lines;
-    throw new UserError(`This file is not valid CSV${line ? ` (line ${line})` : ""}: ${(err as Error).message.slice(0, 120)}`);
+    throw new UserError(
+      `This file is not valid CSV${line ? ` (line ${line})` : ""}: ${(err as Error).message.slice(0, 120)}`,
+    );
   }
   if (!records.length) throw new UserError("The file is empty.");
-  if (records.length - 1 > MAX_IMPORT_ROWS) throw new UserError(`The file has ${records.length - 1} rows; at most ${MAX_IMPORT_ROWS} are read at once. Split it and import each part.`);
+  if (records.length - 1 > MAX_IMPORT_ROWS)
+    throw new UserError(
+      `The file has ${records.length - 1} rows; at most ${MAX_IMPORT_ROWS} are read at once. Split it and import each part.`,
+    );
   const [head, ...body] = records as [(typeof records)[number], ...typeof records];
   const keys = head.record.map(key);
   const index = new Map<string, number>();
@@ -150,7 +167,13 @@ export function parseDonationCsv(text: string, options: ParseOptions): ParsedImp
     );
   }
   const source: ImportSource = format?.source ?? "csv";
-  const fields: Partial<Record<Field, string[]>> = format?.fields ?? { date: ["date"], name: ["name"], amount: ["amount"], currency: ["currency"], id: ["id"] };
+  const fields: Partial<Record<Field, string[]>> = format?.fields ?? {
+    date: ["date"],
+    name: ["name"],
+    amount: ["amount"],
+    currency: ["currency"],
+    id: ["id"],
+  };
   const cell = (record: string[], field: Field): string => {
     for (const name of fields[field] ?? []) {
       const i = index.get(name);
@@ -208,7 +231,11 @@ export function parseDonationCsv(text: string, options: ParseOptions): ParsedImp
     if (!sourceId) {
       // No id column: the row's content is its id, and a second identical row in the same file is another
       // donation (#2), so the same file imported again maps to the same ids.
-      const fingerprint = crypto.createHash("sha256").update([date.toISOString(), name, amountCents, currency].join("\u0000")).digest("hex").slice(0, 24);
+      const fingerprint = crypto
+        .createHash("sha256")
+        .update([date.toISOString(), name, amountCents, currency].join("\u0000"))
+        .digest("hex")
+        .slice(0, 24);
       const n = (seen.get(fingerprint) ?? 0) + 1;
       seen.set(fingerprint, n);
       sourceId = `row:${fingerprint}#${n}`;
@@ -234,7 +261,16 @@ export function parseDonationCsv(text: string, options: ParseOptions): ParsedImp
   return result;
 }
 
-const DATE_FORMATS = ["yyyy-MM-dd", "yyyy-MM-dd HH:mm", "yyyy-MM-dd HH:mm:ss", "M/d/yyyy", "M/d/yyyy H:mm", "M/d/yyyy H:mm:ss", "M/d/yyyy h:mm a", "M/d/yyyy h:mm:ss a"];
+const DATE_FORMATS = [
+  "yyyy-MM-dd",
+  "yyyy-MM-dd HH:mm",
+  "yyyy-MM-dd HH:mm:ss",
+  "M/d/yyyy",
+  "M/d/yyyy H:mm",
+  "M/d/yyyy H:mm:ss",
+  "M/d/yyyy h:mm a",
+  "M/d/yyyy h:mm:ss a",
+];
 
 /** ISO 8601 (an offset is honoured), or a US-style date as the exports write them, read in `timeZone`. */
 function readDate(text: string, timeZone: string): Date | null {

@@ -28,14 +28,29 @@ export interface ImportPreview {
   skipped: LineNote[];
 }
 
-export async function previewImport(db: Db, input: { text: string; fileName: string; userId: string; timeZone: string }, now: Date): Promise<ImportPreview> {
+export async function previewImport(
+  db: Db,
+  input: { text: string; fileName: string; userId: string; timeZone: string },
+  now: Date,
+): Promise<ImportPreview> {
   const campaign = await requireCampaign(db);
   const parsed = parseDonationCsv(input.text, { currency: campaign.currency, timeZone: input.timeZone, now });
-  if (!parsed.rows.length && !parsed.refused.length) throw new UserError("The file has no donations to import (every row was refunded or not paid).");
-  const known = await existingIds(db, parsed.source, parsed.rows.map((r) => r.sourceId));
+  if (!parsed.rows.length && !parsed.refused.length)
+    throw new UserError("The file has no donations to import (every row was refunded or not paid).");
+  const known = await existingIds(
+    db,
+    parsed.source,
+    parsed.rows.map((r) => r.sourceId),
+  );
   const fresh = parsed.rows.filter((r) => !known.has(r.sourceId));
   const stored = await db.donationImport.create({
-    data: { userId: input.userId, source: parsed.source, fileName: input.fileName.slice(0, 100), rows: JSON.stringify(parsed.rows), createdAt: now },
+    data: {
+      userId: input.userId,
+      source: parsed.source,
+      fileName: input.fileName.slice(0, 100),
+      rows: JSON.stringify(parsed.rows),
+      createdAt: now,
+    },
   });
   return {
     importId: stored.id,
@@ -54,7 +69,10 @@ export async function previewImport(db: Db, input: { text: string; fileName: str
 async function existingIds(db: DbOrTx, source: string, ids: string[]): Promise<Set<string>> {
   const found = new Set<string>();
   for (let i = 0; i < ids.length; i += 500) {
-    const rows = await db.donation.findMany({ where: { source, sourceId: { in: ids.slice(i, i + 500) } }, select: { sourceId: true } });
+    const rows = await db.donation.findMany({
+      where: { source, sourceId: { in: ids.slice(i, i + 500) } },
+      select: { sourceId: true },
+    });
     for (const r of rows) found.add(r.sourceId);
   }
   return found;
@@ -73,9 +91,20 @@ export async function confirmImport(db: Db, importId: number, now: Date): Promis
   return db.$transaction(
     async (tx) => {
       const pending = await tx.donationImport.findUnique({ where: { id: importId } });
-      if (!pending || pending.status !== "pending") throw new UserError("This import was already confirmed or cancelled. `/campaign donations` shows what is in.", "conflict");
-      if (now.getTime() - pending.createdAt.getTime() > IMPORT_PREVIEW_TTL_MS) throw new UserError("This preview is more than an hour old. Run /campaign import with the file again for a fresh one.", "stale");
-      const claimed = await tx.donationImport.updateMany({ where: { id: importId, status: "pending" }, data: { status: "done" } });
+      if (!pending || pending.status !== "pending")
+        throw new UserError(
+          "This import was already confirmed or cancelled. `/campaign donations` shows what is in.",
+          "conflict",
+        );
+      if (now.getTime() - pending.createdAt.getTime() > IMPORT_PREVIEW_TTL_MS)
+        throw new UserError(
+          "This preview is more than an hour old. Run /campaign import with the file again for a fresh one.",
+          "stale",
+        );
+      const claimed = await tx.donationImport.updateMany({
+        where: { id: importId, status: "pending" },
+        data: { status: "done" },
+      });
       if (claimed.count !== 1) throw new UserError("This import was already confirmed or cancelled.", "conflict");
       const campaign = await requireCampaign(tx);
       const rows = JSON.parse(pending.rows) as ImportRow[];
@@ -85,7 +114,16 @@ export async function confirmImport(db: Db, importId: number, now: Date): Promis
         const written = await writeDonationRow(
           tx,
           campaign,
-          { source: pending.source as ImportSource, sourceId: row.sourceId, amountCents: row.amountCents, currency: row.currency, public: row.public, donorName: row.donorName, message: row.message, receivedAt: new Date(row.receivedAt) },
+          {
+            source: pending.source as ImportSource,
+            sourceId: row.sourceId,
+            amountCents: row.amountCents,
+            currency: row.currency,
+            public: row.public,
+            donorName: row.donorName,
+            message: row.message,
+            receivedAt: new Date(row.receivedAt),
+          },
           now,
         );
         if (written.id === null) continue;
@@ -93,15 +131,25 @@ export async function confirmImport(db: Db, importId: number, now: Date): Promis
         if (written.counted) addedCents += written.amountCents;
       }
       const change = addedCents ? await applyMetric(tx, "raised_cents", addedCents, now) : null;
-      if (change && change.after > MAX_CENTS) throw new UserError("That would take the total past 21,474,836.47, the most this bot can count.");
+      if (change && change.after > MAX_CENTS)
+        throw new UserError("That would take the total past 21,474,836.47, the most this bot can count.");
       const total = change?.after ?? (await tx.metric.findUnique({ where: { name: "raised_cents" } }))?.value ?? 0;
-      return { source: pending.source as ImportSource, added, alreadyImported: rows.length - added, addedCents, totalCents: total };
+      return {
+        source: pending.source as ImportSource,
+        added,
+        alreadyImported: rows.length - added,
+        addedCents,
+        totalCents: total,
+      };
     },
     { maxWait: 20_000, timeout: 60_000 },
   );
 }
 
 export async function cancelImport(db: Db, importId: number): Promise<boolean> {
-  const cancelled = await db.donationImport.updateMany({ where: { id: importId, status: "pending" }, data: { status: "cancelled" } });
+  const cancelled = await db.donationImport.updateMany({
+    where: { id: importId, status: "pending" },
+    data: { status: "cancelled" },
+  });
   return cancelled.count === 1;
 }

@@ -32,7 +32,14 @@ export interface DonationInput {
 }
 
 export type DeliveryOutcome =
-  | { status: "recorded"; id: number; counted: boolean; amountCents: number; currency: string; totalCents: number | null }
+  | {
+      status: "recorded";
+      id: number;
+      counted: boolean;
+      amountCents: number;
+      currency: string;
+      totalCents: number | null;
+    }
   | { status: "duplicate" };
 
 /** A delivery before /campaign setup: nothing is stored, so the sender retries later (Stripe does, for days). */
@@ -56,7 +63,12 @@ export interface RecordOptions {
 const TX_OPTIONS = { maxWait: 20_000, timeout: 20_000 } as const;
 
 /** One delivery, one transaction: the ledger row, then the money metric (milestones checked there). */
-export async function recordDonation(db: Db, input: DonationInput, now: Date, options: RecordOptions = {}): Promise<DeliveryOutcome> {
+export async function recordDonation(
+  db: Db,
+  input: DonationInput,
+  now: Date,
+  options: RecordOptions = {},
+): Promise<DeliveryOutcome> {
   return db.$transaction(async (tx) => {
     const campaign = await getCampaign(tx);
     if (!campaign) throw new NoCampaignError();
@@ -70,7 +82,12 @@ export async function recordDonation(db: Db, input: DonationInput, now: Date, op
  * delivery gets its own outcome; a repeat (even within the batch) is a duplicate. Milestones are checked on
  * the batch's move, as on any jump: the highest one crossed is posted, the others passed over.
  */
-export async function recordDonations(db: Db, inputs: DonationInput[], now: Date, options: RecordOptions = {}): Promise<DeliveryOutcome[]> {
+export async function recordDonations(
+  db: Db,
+  inputs: DonationInput[],
+  now: Date,
+  options: RecordOptions = {},
+): Promise<DeliveryOutcome[]> {
   return db.$transaction(async (tx) => {
     const campaign = await getCampaign(tx);
     if (!campaign) throw new NoCampaignError();
@@ -83,7 +100,14 @@ export async function recordDonations(db: Db, inputs: DonationInput[], now: Date
         continue;
       }
       if (row.counted) delta += row.amountCents;
-      outcomes.push({ status: "recorded", id: row.id, counted: row.counted, amountCents: row.amountCents, currency: row.currency, totalCents: null });
+      outcomes.push({
+        status: "recorded",
+        id: row.id,
+        counted: row.counted,
+        amountCents: row.amountCents,
+        currency: row.currency,
+        totalCents: null,
+      });
     }
     if (delta !== 0) {
       const change = await applyMetric(tx, "raised_cents", delta, now);
@@ -95,12 +119,21 @@ export async function recordDonations(db: Db, inputs: DonationInput[], now: Date
 }
 
 /** recordDonation inside the caller's transaction (an import writes many rows, then moves the metric once). */
-export async function writeDonationRow(tx: DbOrTx, campaign: Campaign, input: DonationInput, now: Date, options: RecordOptions = {}) {
+export async function writeDonationRow(
+  tx: DbOrTx,
+  campaign: Campaign,
+  input: DonationInput,
+  now: Date,
+  options: RecordOptions = {},
+) {
   const currency = input.currency.trim().toUpperCase();
   const counted = currency === campaign.currency;
   let amountCents = input.amountCents;
   if (input.cumulative && input.refundOf) {
-    const earlier = await tx.donation.aggregate({ where: { source: input.source, refundOf: input.refundOf }, _sum: { amountCents: true } });
+    const earlier = await tx.donation.aggregate({
+      where: { source: input.source, refundOf: input.refundOf },
+      _sum: { amountCents: true },
+    });
     amountCents -= Number(earlier._sum.amountCents ?? 0);
     if (amountCents >= 0) return { id: null, counted, currency, amountCents: 0 }; // nothing more taken back
   }
@@ -120,7 +153,13 @@ export async function writeDonationRow(tx: DbOrTx, campaign: Campaign, input: Do
   return { id, counted, currency, amountCents };
 }
 
-async function recordInTx(tx: DbOrTx, campaign: Campaign, input: DonationInput, now: Date, options: RecordOptions): Promise<DeliveryOutcome> {
+async function recordInTx(
+  tx: DbOrTx,
+  campaign: Campaign,
+  input: DonationInput,
+  now: Date,
+  options: RecordOptions,
+): Promise<DeliveryOutcome> {
   const row = await writeDonationRow(tx, campaign, input, now, options);
   if (row.id === null) return { status: "duplicate" };
   let totalCents: number | null = null;
@@ -130,11 +169,24 @@ async function recordInTx(tx: DbOrTx, campaign: Campaign, input: DonationInput, 
     if (change.after > MAX_CENTS) throw new Error("the total would pass 21,474,836.47, the most this bot can count");
     totalCents = change.after;
   }
-  return { status: "recorded", id: row.id, counted: row.counted, amountCents: row.amountCents, currency: row.currency, totalCents };
+  return {
+    status: "recorded",
+    id: row.id,
+    counted: row.counted,
+    amountCents: row.amountCents,
+    currency: row.currency,
+    totalCents,
+  };
 }
 
 /** The campaign's organizer hears once per currency (the DM outbox's dedupe key), not once per donation. */
-async function tellOtherCurrency(tx: DbOrTx, campaign: Campaign, currency: string, source: DonationSource, now: Date): Promise<void> {
+async function tellOtherCurrency(
+  tx: DbOrTx,
+  campaign: Campaign,
+  currency: string,
+  source: DonationSource,
+  now: Date,
+): Promise<void> {
   await queueDm(
     tx,
     {
@@ -194,5 +246,6 @@ export function pendingThanks(db: DbOrTx, take: number) {
 }
 
 export async function markThanked(db: DbOrTx, ids: number[]): Promise<void> {
-  if (ids.length) await db.donation.updateMany({ where: { id: { in: ids }, thanks: "pending" }, data: { thanks: "done" } });
+  if (ids.length)
+    await db.donation.updateMany({ where: { id: { in: ids }, thanks: "pending" }, data: { thanks: "done" } });
 }

@@ -41,23 +41,32 @@ function cleanText(value: string | null | undefined, what: string, max: number):
 
 function cleanName(value: string | null | undefined): string {
   const name = cleanText(value, "name", NAME_MAX);
-  if (!name) throw new UserError(`Give the event a name (1 to ${NAME_MAX} characters), such as "Dance party for the dancing man".`);
+  if (!name)
+    throw new UserError(
+      `Give the event a name (1 to ${NAME_MAX} characters), such as "Dance party for the dancing man".`,
+    );
   return name;
 }
 
 function checkCapacity(capacity: number): number {
   if (!Number.isInteger(capacity) || capacity < 1 || capacity > CAPACITY_MAX) {
-    throw new UserError(`The capacity must be a whole number from 1 to ${CAPACITY_MAX} (seats, guests included). Leave it out for no limit.`);
+    throw new UserError(
+      `The capacity must be a whole number from 1 to ${CAPACITY_MAX} (seats, guests included). Leave it out for no limit.`,
+    );
   }
   return capacity;
 }
 
 function checkTimes(startsAt: Date, endsAt: Date | null, now: Date, timeZone: string): void {
   if (startsAt.getTime() <= now.getTime()) {
-    throw new UserError(`That start, ${discordWhen(startsAt)}, is in the past. Type a time to come, such as ${TIME_EXAMPLES} (times are in ${timeZone}).`);
+    throw new UserError(
+      `That start, ${discordWhen(startsAt)}, is in the past. Type a time to come, such as ${TIME_EXAMPLES} (times are in ${timeZone}).`,
+    );
   }
   if (endsAt && endsAt.getTime() <= startsAt.getTime()) {
-    throw new UserError(`The end, ${discordWhen(endsAt)}, is not after the start, ${discordWhen(startsAt)}. Type an end later than the start, or leave it out.`);
+    throw new UserError(
+      `The end, ${discordWhen(endsAt)}, is not after the start, ${discordWhen(startsAt)}. Type an end later than the start, or leave it out.`,
+    );
   }
 }
 
@@ -75,7 +84,11 @@ export function passedReminder(startsAt: Date, now: Date, hours: readonly number
   return due.length ? Math.min(...due) : null;
 }
 
-export async function createEvent(db: DbOrTx, input: EventInput & { createdBy: string; now: Date }, settings: TimeSettings): Promise<Event> {
+export async function createEvent(
+  db: DbOrTx,
+  input: EventInput & { createdBy: string; now: Date },
+  settings: TimeSettings,
+): Promise<Event> {
   const name = cleanName(input.name);
   if (!input.starts?.trim()) throw new UserError(`Say when the event starts, such as ${TIME_EXAMPLES}.`);
   const startsAt = requireWhen(input.starts, "the start", settings.timeZone, input.now);
@@ -106,7 +119,12 @@ export interface EditResult {
 }
 
 /** Changes what was given; a larger capacity promotes from the waitlist at once; a moved start tells those who answered. */
-export async function editEvent(db: Db, eventId: number, input: EventInput & { now: Date }, settings: TimeSettings): Promise<EditResult> {
+export async function editEvent(
+  db: Db,
+  eventId: number,
+  input: EventInput & { now: Date },
+  settings: TimeSettings,
+): Promise<EditResult> {
   return db.$transaction(async (tx) => {
     await lockEvent(tx, eventId);
     const event = await requireOpenEvent(tx, eventId, input.now, "edit");
@@ -125,7 +143,9 @@ export async function editEvent(db: Db, eventId: number, input: EventInput & { n
       data.description = cleanText(input.description, "description", DESCRIPTION_MAX);
       changed.push("description");
     }
-    const startsAt = input.starts?.trim() ? requireWhen(input.starts, "the start", settings.timeZone, input.now) : event.startsAt;
+    const startsAt = input.starts?.trim()
+      ? requireWhen(input.starts, "the start", settings.timeZone, input.now)
+      : event.startsAt;
     const endsAt = input.ends?.trim() ? requireWhen(input.ends, "the end", settings.timeZone, input.now) : event.endsAt;
     if (input.starts?.trim() || input.ends?.trim()) checkTimes(startsAt, endsAt, input.now, settings.timeZone);
     const moved = startsAt.getTime() !== event.startsAt.getTime();
@@ -142,7 +162,10 @@ export async function editEvent(db: Db, eventId: number, input: EventInput & { n
       data.capacity = checkCapacity(input.capacity);
       changed.push("capacity");
     }
-    if (!changed.length) throw new UserError("Nothing to change: give at least one of name, starts, ends, location, capacity or description.");
+    if (!changed.length)
+      throw new UserError(
+        "Nothing to change: give at least one of name, starts, ends, location, capacity or description.",
+      );
 
     // A conditional update: an event cancelled meanwhile is not edited back to life.
     // A calendar that re-imports the .ics replaces its entry only when SEQUENCE grew: count the edits it shows.
@@ -151,7 +174,8 @@ export async function editEvent(db: Db, eventId: number, input: EventInput & { n
       where: { id: eventId, status: "scheduled" },
       data: { ...data, updatedAt: input.now, ...(calendarVisible ? { revision: { increment: 1 } } : {}) },
     });
-    if (updated.count !== 1) throw new UserError("This event was cancelled meanwhile; it cannot be edited.", "conflict");
+    if (updated.count !== 1)
+      throw new UserError("This event was cancelled meanwhile; it cannot be edited.", "conflict");
     const promoted = data.capacity !== undefined ? await promoteWaitlist(tx, eventId, input.now) : [];
     const after = await tx.event.findUniqueOrThrow({ where: { id: eventId } });
     if (moved) await tellMoved(tx, after, settings.timeZone, input.now);
@@ -163,12 +187,16 @@ export async function editEvent(db: Db, eventId: number, input: EventInput & { n
 /** One fan-out row, expanded into a DM per member by the DM job (src/services/dmFanout.ts), not here. */
 async function tellMoved(tx: Tx, event: Event, timeZone: string, now: Date): Promise<void> {
   const stamp = Math.floor(event.startsAt.getTime() / 1000);
-  await queueFanout(tx, {
-    dedupeKey: `event-moved:${event.id}:${stamp}`,
-    eventId: event.id,
-    statuses: ["going", "waitlisted", "maybe"],
-    content: `**${event.name}** has moved: it now starts ${discordWhen(event.startsAt)} (${plainTime(event.startsAt, timeZone)}). Your answer stands; change it with /rsvp.`,
-  }, now);
+  await queueFanout(
+    tx,
+    {
+      dedupeKey: `event-moved:${event.id}:${stamp}`,
+      eventId: event.id,
+      statuses: ["going", "waitlisted", "maybe"],
+      content: `**${event.name}** has moved: it now starts ${discordWhen(event.startsAt)} (${plainTime(event.startsAt, timeZone)}). Your answer stands; change it with /rsvp.`,
+    },
+    now,
+  );
 }
 
 /** Everyone who answered, whatever the answer: they made plans around it. */
@@ -188,7 +216,8 @@ export async function cancelEvent(
   const reason = cleanText(input.reason, "reason", CANCEL_REASON_MAX);
   return db.$transaction(async (tx) => {
     // The status flip is the lock and the serialization point: answers condition every count change on "scheduled".
-    const flipped = await tx.$executeRaw`UPDATE "Event" SET "status" = 'cancelled', "revision" = "revision" + 1, "updatedAt" = ${input.now} WHERE "id" = ${eventId} AND "status" = 'scheduled'`;
+    const flipped =
+      await tx.$executeRaw`UPDATE "Event" SET "status" = 'cancelled', "revision" = "revision" + 1, "updatedAt" = ${input.now} WHERE "id" = ${eventId} AND "status" = 'scheduled'`;
     if (flipped !== 1) {
       await requireEvent(tx, eventId);
       throw new UserError("This event is already cancelled.", "conflict");
@@ -201,13 +230,17 @@ export async function cancelEvent(
     // An indexed count of this event's answers; the DMs themselves are one fan-out row, expanded by the DM job.
     const told = await tx.rsvp.count({ where: { eventId, status: { in: CANCEL_TOLD } } });
     const why = reason ? ` Reason: ${reason}` : "";
-    await queueFanout(tx, {
-      dedupeKey: `event-cancelled:${eventId}`,
-      eventId,
-      statuses: CANCEL_TOLD,
-      content: `**${event.name}** (${discordWhen(event.startsAt)}, ${plainTime(event.startsAt, input.timeZone)}) is cancelled.${why} Sorry for the change of plans.`,
-      fallbackChannelId: input.fallbackChannelId ?? null,
-    }, input.now);
+    await queueFanout(
+      tx,
+      {
+        dedupeKey: `event-cancelled:${eventId}`,
+        eventId,
+        statuses: CANCEL_TOLD,
+        content: `**${event.name}** (${discordWhen(event.startsAt)}, ${plainTime(event.startsAt, input.timeZone)}) is cancelled.${why} Sorry for the change of plans.`,
+        fallbackChannelId: input.fallbackChannelId ?? null,
+      },
+      input.now,
+    );
     return { event, notified: told };
   }, TX_OPTIONS);
 }
@@ -218,20 +251,36 @@ export function getEvent(db: DbOrTx, eventId: number): Promise<Event | null> {
 
 export async function requireEvent(db: DbOrTx, eventId: number): Promise<Event> {
   const event = await getEvent(db, eventId);
-  if (!event) throw new UserError("I cannot find that event. Pick one from the list as you type, or see /event list.", "not_found");
+  if (!event)
+    throw new UserError(
+      "I cannot find that event. Pick one from the list as you type, or see /event list.",
+      "not_found",
+    );
   return event;
 }
 
 /** An event that can still change: not cancelled, not started. */
 export async function requireOpenEvent(db: DbOrTx, eventId: number, now: Date, doing: string): Promise<Event> {
   const event = await requireEvent(db, eventId);
-  if (event.status === "cancelled") throw new UserError(`**${event.name}** is cancelled, so you cannot ${doing} it. See /event list for what is coming up.`, "conflict");
-  if (event.startsAt.getTime() <= now.getTime()) throw new UserError(`**${event.name}** has already started, so you cannot ${doing} it anymore. See /event list for what is coming up.`, "conflict");
+  if (event.status === "cancelled")
+    throw new UserError(
+      `**${event.name}** is cancelled, so you cannot ${doing} it. See /event list for what is coming up.`,
+      "conflict",
+    );
+  if (event.startsAt.getTime() <= now.getTime())
+    throw new UserError(
+      `**${event.name}** has already started, so you cannot ${doing} it anymore. See /event list for what is coming up.`,
+      "conflict",
+    );
   return event;
 }
 
 export function upcomingEvents(db: DbOrTx, now: Date, take = 25): Promise<Event[]> {
-  return db.event.findMany({ where: { status: "scheduled", startsAt: { gt: now } }, orderBy: [{ startsAt: "asc" }, { id: "asc" }], take });
+  return db.event.findMany({
+    where: { status: "scheduled", startsAt: { gt: now } },
+    orderBy: [{ startsAt: "asc" }, { id: "asc" }],
+    take,
+  });
 }
 
 /** Lowercase without accents: matching that behaves the same on SQLite and PostgreSQL (done in code). */
@@ -256,11 +305,19 @@ export async function resolveEvent(db: DbOrTx, option: string | null | undefined
   if (/^\d{1,9}$/.test(text)) return requireEvent(db, Number(text));
   const matches = (await upcomingEvents(db, now, 500)).filter((e) => foldForSearch(e.name) === foldForSearch(text));
   if (matches.length === 1) return matches[0]!;
-  throw new UserError(`I cannot tell which event "${text.slice(0, 60)}" is. Pick one from the list that appears as you type.`, "not_found");
+  throw new UserError(
+    `I cannot tell which event "${text.slice(0, 60)}" is. Pick one from the list that appears as you type.`,
+    "not_found",
+  );
 }
 
 /** Autocomplete choices: upcoming events matching what was typed, soonest first. */
-export async function eventChoices(db: DbOrTx, typed: string, now: Date, timeZone: string): Promise<{ name: string; value: string }[]> {
+export async function eventChoices(
+  db: DbOrTx,
+  typed: string,
+  now: Date,
+  timeZone: string,
+): Promise<{ name: string; value: string }[]> {
   const text = foldForSearch(typed.trim().slice(0, 100));
   // Upcoming events are a short list: read a bounded number and match in code.
   const events = (await upcomingEvents(db, now, 500)).filter((e) => foldForSearch(e.name).includes(text)).slice(0, 25);
@@ -270,8 +327,16 @@ export async function eventChoices(db: DbOrTx, typed: string, now: Date, timeZon
   });
 }
 
-export async function setAnnouncement(db: DbOrTx, eventId: number, channelId: string, messageId: string): Promise<void> {
-  await db.event.update({ where: { id: eventId }, data: { announceChannelId: channelId, announceMessageId: messageId } });
+export async function setAnnouncement(
+  db: DbOrTx,
+  eventId: number,
+  channelId: string,
+  messageId: string,
+): Promise<void> {
+  await db.event.update({
+    where: { id: eventId },
+    data: { announceChannelId: channelId, announceMessageId: messageId },
+  });
 }
 
 export async function setDiscordEventId(db: DbOrTx, eventId: number, discordEventId: string | null): Promise<void> {

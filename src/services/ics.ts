@@ -13,12 +13,19 @@ export function eventUid(eventId: number): string {
 
 /** 20261205T200000Z */
 function utc(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+  return date
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}/, "");
 }
 
 /** TEXT values: backslash, semicolon, comma and newlines escaped (RFC 5545 3.3.11). */
 export function escapeText(text: string): string {
-  return text.replace(/\\/g, "\\\\").replace(/;/g, "\\;").replace(/,/g, "\\,").replace(/\r\n|\r|\n/g, "\\n");
+  return text
+    .replace(/\\/g, "\\\\")
+    .replace(/;/g, "\\;")
+    .replace(/,/g, "\\,")
+    .replace(/\r\n|\r|\n/g, "\\n");
 }
 
 /** Lines longer than 75 octets are folded: CRLF and a space, never inside a UTF-8 character (RFC 5545 3.1). */
@@ -41,7 +48,10 @@ export function foldLine(line: string): string {
   return out.join("\r\n ");
 }
 
-export type IcsEvent = Pick<Event, "id" | "name" | "description" | "location" | "startsAt" | "endsAt" | "status" | "revision" | "updatedAt">;
+export type IcsEvent = Pick<
+  Event,
+  "id" | "name" | "description" | "location" | "startsAt" | "endsAt" | "status" | "revision" | "updatedAt"
+>;
 
 /** One VEVENT: what the event attachments and the calendar feeds (src/services/calendarFeeds.ts) both write. */
 export interface VEvent {
@@ -99,7 +109,9 @@ export function calendarIcs(vevents: VEvent[], now: Date, feed?: { name: string 
     "PRODID:-//keep-dancing//events//EN",
     "CALSCALE:GREGORIAN",
     "METHOD:PUBLISH",
-    ...(feed ? [`X-WR-CALNAME:${escapeText(feed.name)}`, "REFRESH-INTERVAL;VALUE=DURATION:PT1H", "X-PUBLISHED-TTL:PT1H"] : []),
+    ...(feed
+      ? [`X-WR-CALNAME:${escapeText(feed.name)}`, "REFRESH-INTERVAL;VALUE=DURATION:PT1H", "X-PUBLISHED-TTL:PT1H"]
+      : []),
     ...vevents.flatMap((v) => veventLines(v, now)),
     "END:VCALENDAR",
   ];
@@ -112,6 +124,11 @@ export function eventIcs(event: IcsEvent, now: Date): string {
 
 /** A file name safe everywhere: the event's name reduced to letters, digits and dashes. */
 export function icsFileName(event: Pick<Event, "id" | "name">): string {
-  const slug = event.name.normalize("NFKD").replace(/[^\w-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 40).toLowerCase();
+  const slug = event.name
+    .normalize("NFKD")
+    .replace(/[^\w-]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 40)
+    .toLowerCase();
   return `${slug || `event-${event.id}`}.ics`;
 }

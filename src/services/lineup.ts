@@ -20,10 +20,17 @@ export function setMinutes(set: { startsAt: Date; endsAt: Date }): number {
  * Reads a slot as an organizer typed it, in the campaign's zone: `ends` is a time, or a length in minutes
  * after the start ("90" or "90m").
  */
-export function parseSlot(startsText: string, endsText: string, timeZone: string, now: Date): { startsAt: Date; endsAt: Date } {
+export function parseSlot(
+  startsText: string,
+  endsText: string,
+  timeZone: string,
+  now: Date,
+): { startsAt: Date; endsAt: Date } {
   const startsAt = requireWhen(startsText, "the start", timeZone, now);
   const length = endsText.trim().match(/^(\d{1,3})\s*(m|min|mins|minutes)?$/i);
-  const endsAt = length ? new Date(startsAt.getTime() + Number(length[1]) * 60_000) : requireWhen(endsText, "the end", timeZone, startsAt);
+  const endsAt = length
+    ? new Date(startsAt.getTime() + Number(length[1]) * 60_000)
+    : requireWhen(endsText, "the end", timeZone, startsAt);
   return { startsAt, endsAt };
 }
 
@@ -37,10 +44,20 @@ export interface PlaceSetInput {
 /** Places an approved DJ in a slot; refuses overlaps on the stage and double-booking of the DJ. Tells the DJ. */
 export async function placeSet(db: Db, input: PlaceSetInput, now: Date) {
   const { startsAt, endsAt } = input;
-  if (endsAt <= startsAt) throw new UserError("The set must end after it starts. Give `ends` as a later time, or as a length in minutes such as 90.");
+  if (endsAt <= startsAt)
+    throw new UserError(
+      "The set must end after it starts. Give `ends` as a later time, or as a length in minutes such as 90.",
+    );
   const minutes = setMinutes(input);
-  if (minutes > MAX_SET_MINUTES) throw new UserError(`A set can last at most ${MAX_SET_MINUTES / 60} hours; split a longer night into several sets.`);
-  if (endsAt <= now) throw new UserError(`That slot has already ended (${discordTime(endsAt, "f")}). Give a time still to come.`, "conflict");
+  if (minutes > MAX_SET_MINUTES)
+    throw new UserError(
+      `A set can last at most ${MAX_SET_MINUTES / 60} hours; split a longer night into several sets.`,
+    );
+  if (endsAt <= now)
+    throw new UserError(
+      `That slot has already ended (${discordTime(endsAt, "f")}). Give a time still to come.`,
+      "conflict",
+    );
   const typed = cleanLine(input.stage ?? "") || DEFAULT_STAGE;
   if (typed.length > STAGE_MAX) throw new UserError(`Keep the stage name to ${STAGE_MAX} characters.`);
 
@@ -50,33 +67,47 @@ export async function placeSet(db: Db, input: PlaceSetInput, now: Date) {
     await tx.$executeRaw`
       INSERT INTO "DjStage" ("name", "sets", "updatedAt") VALUES (${stage}, 0, ${now})
       ON CONFLICT ("name") DO UPDATE SET "updatedAt" = ${now}`;
-    const approved = await tx.djOffer.updateMany({ where: { id: input.offerId, status: "approved" }, data: { updatedAt: now } });
+    const approved = await tx.djOffer.updateMany({
+      where: { id: input.offerId, status: "approved" },
+      data: { updatedAt: now },
+    });
     const offer = await tx.djOffer.findUnique({ where: { id: input.offerId } });
     if (!offer) throw new UserError("That offer no longer exists. Pick a DJ from the list.", "not_found");
-    if (approved.count === 0) throw new UserError(`${memberText(offer.djName)}'s offer is ${offer.status}, not approved: only approved DJs go in the lineup.`, "conflict");
+    if (approved.count === 0)
+      throw new UserError(
+        `${memberText(offer.djName)}'s offer is ${offer.status}, not approved: only approved DJs go in the lineup.`,
+        "conflict",
+      );
 
     const overlapping = { status: "scheduled", startsAt: { lt: endsAt }, endsAt: { gt: startsAt } };
     const clash = await tx.djSet.findFirst({ where: { stage, ...overlapping }, include: { offer: true } });
     if (clash) {
       throw new UserError(
         `That slot overlaps ${memberText(clash.offer.djName)} on ${memberText(stage)} (${discordTime(clash.startsAt, "f")} to ${discordTime(clash.endsAt, "t")}). Pick a time outside it, or another stage.`,
-      "conflict",
+        "conflict",
       );
     }
     const busy = await tx.djSet.findFirst({ where: { offerId: offer.id, ...overlapping } });
     if (busy) {
-      throw new UserError(`${memberText(offer.djName)} already plays on ${memberText(busy.stage)} from ${discordTime(busy.startsAt, "f")} to ${discordTime(busy.endsAt, "t")}: one DJ, one stage at a time.`, "conflict");
+      throw new UserError(
+        `${memberText(offer.djName)} already plays on ${memberText(busy.stage)} from ${discordTime(busy.startsAt, "f")} to ${discordTime(busy.endsAt, "t")}: one DJ, one stage at a time.`,
+        "conflict",
+      );
     }
 
     const set = await tx.djSet.create({ data: { offerId: offer.id, stage, startsAt, endsAt, createdAt: now } });
     await tx.djStage.update({ where: { name: stage }, data: { sets: { increment: 1 } } });
     await adjustMetric(tx, "lineup_sets", 1, now);
     await adjustMetric(tx, "lineup_minutes", minutes, now);
-    await queueDm(tx, {
-      dedupeKey: `dj-set:${set.id}:placed`,
-      userId: offer.userId,
-      content: `You are in the lineup as ${memberText(offer.djName)}: ${memberText(stage)}, ${discordTime(startsAt, "F")} to ${discordTime(endsAt, "t")} (${discordTime(startsAt, "R")}). Members can request tracks for your set; see them with /dj queue.`,
-    }, now);
+    await queueDm(
+      tx,
+      {
+        dedupeKey: `dj-set:${set.id}:placed`,
+        userId: offer.userId,
+        content: `You are in the lineup as ${memberText(offer.djName)}: ${memberText(stage)}, ${discordTime(startsAt, "F")} to ${discordTime(endsAt, "t")} (${discordTime(startsAt, "R")}). Members can request tracks for your set; see them with /dj queue.`,
+      },
+      now,
+    );
     return { ...set, offer };
   });
 }
@@ -88,10 +119,17 @@ async function canonicalStage(tx: Tx, typed: string): Promise<string> {
 }
 
 /** Takes sets out of the lineup, moving the counters; returns the ones that were still scheduled. */
-export async function releaseSets<T extends { id: number; stage: string; startsAt: Date; endsAt: Date }>(tx: Tx, sets: T[], now: Date): Promise<T[]> {
+export async function releaseSets<T extends { id: number; stage: string; startsAt: Date; endsAt: Date }>(
+  tx: Tx,
+  sets: T[],
+  now: Date,
+): Promise<T[]> {
   const released: T[] = [];
   for (const set of sets) {
-    const changed = await tx.djSet.updateMany({ where: { id: set.id, status: "scheduled" }, data: { status: "withdrawn" } });
+    const changed = await tx.djSet.updateMany({
+      where: { id: set.id, status: "scheduled" },
+      data: { status: "withdrawn" },
+    });
     if (changed.count === 0) continue;
     await tx.djStage.updateMany({ where: { name: set.stage, sets: { gt: 0 } }, data: { sets: { decrement: 1 } } });
     await adjustMetric(tx, "lineup_sets", -1, now);
@@ -105,7 +143,8 @@ export async function releaseSets<T extends { id: number; stage: string; startsA
 export async function withdrawSet(db: Db, userId: string, setId: number, now: Date) {
   return db.$transaction(async (tx) => {
     const set = await tx.djSet.findUnique({ where: { id: setId }, include: { offer: true } });
-    if (!set || set.offer.userId !== userId) throw new UserError("That is not one of your sets. Pick one from the list /dj withdraw shows.", "forbidden");
+    if (!set || set.offer.userId !== userId)
+      throw new UserError("That is not one of your sets. Pick one from the list /dj withdraw shows.", "forbidden");
     const [released] = await releaseSets(tx, [set], now);
     if (!released) throw new UserError("That set is already out of the lineup.", "conflict");
     return set;
@@ -161,7 +200,9 @@ export async function stageNames(db: DbOrTx): Promise<string[]> {
  */
 export async function lineupCounts(db: DbOrTx) {
   const metrics = await readMetrics(db);
-  const approvedWithoutSet = await db.djOffer.count({ where: { status: "approved", sets: { none: { status: "scheduled" } } } });
+  const approvedWithoutSet = await db.djOffer.count({
+    where: { status: "approved", sets: { none: { status: "scheduled" } } },
+  });
   const stages = await db.djStage.findMany({ where: { sets: { gt: 0 } }, orderBy: { name: "asc" } });
   return {
     approvedDjs: metrics.djs_approved,

@@ -25,7 +25,8 @@ export function watchMetrics(check: MetricWatcher): void {
 
 async function changed(tx: DbOrTx, change: MetricChange, now: Date): Promise<void> {
   // Loud on purpose: a counter moved without its milestone check would silently skip a post.
-  if (!watcher) throw new Error("no milestone check is registered: import src/services/milestones.js before changing a metric");
+  if (!watcher)
+    throw new Error("no milestone check is registered: import src/services/milestones.js before changing a metric");
   await watcher(tx, change, now);
 }
 

@@ -30,10 +30,21 @@ export function moneyThreshold(goalCents: number, percent: number): number {
 }
 
 /** The first setup's milestones; those already reached are marked passed (a setup is not a crossing). */
-export async function installDefaultMilestones(tx: DbOrTx, goalCents: number, metrics: Metrics, now: Date): Promise<void> {
+export async function installDefaultMilestones(
+  tx: DbOrTx,
+  goalCents: number,
+  metrics: Metrics,
+  now: Date,
+): Promise<void> {
   const rows: { metric: MetricName; threshold: number; percent: number | null }[] = [
-    ...DEFAULT_MONEY_PERCENTS.map((percent) => ({ metric: "raised_cents" as const, threshold: moneyThreshold(goalCents, percent), percent })),
-    ...Object.entries(DEFAULT_COUNT_MILESTONES).flatMap(([metric, list]) => list.map((threshold) => ({ metric: metric as MetricName, threshold, percent: null }))),
+    ...DEFAULT_MONEY_PERCENTS.map((percent) => ({
+      metric: "raised_cents" as const,
+      threshold: moneyThreshold(goalCents, percent),
+      percent,
+    })),
+    ...Object.entries(DEFAULT_COUNT_MILESTONES).flatMap(([metric, list]) =>
+      list.map((threshold) => ({ metric: metric as MetricName, threshold, percent: null })),
+    ),
   ];
   for (const row of rows) {
     const reached = metrics[row.metric] >= row.threshold;
@@ -45,8 +56,15 @@ export async function installDefaultMilestones(tx: DbOrTx, goalCents: number, me
 }
 
 /** A new goal moves the open percent milestones; any it brings below the total are passed, not posted. */
-export async function retargetMoneyMilestones(tx: DbOrTx, goalCents: number, raisedCents: number, now: Date): Promise<void> {
-  const open = await tx.milestone.findMany({ where: { metric: "raised_cents", status: "open", percent: { not: null } } });
+export async function retargetMoneyMilestones(
+  tx: DbOrTx,
+  goalCents: number,
+  raisedCents: number,
+  now: Date,
+): Promise<void> {
+  const open = await tx.milestone.findMany({
+    where: { metric: "raised_cents", status: "open", percent: { not: null } },
+  });
   // Remove then re-insert: moving thresholds one by one could collide on (metric, threshold) midway.
   await tx.milestone.deleteMany({ where: { id: { in: open.map((m) => m.id) } } });
   for (const m of open) {
@@ -90,16 +108,30 @@ export async function checkMilestones(tx: DbOrTx, change: MetricChange, now: Dat
   if (!campaign) return null; // nothing to post about yet: they stay open
   const [top, ...rest] = crossed as [(typeof crossed)[number], ...typeof crossed];
   // Conditional: a concurrent change that reached it first (PostgreSQL) wins, and this one posts nothing.
-  const claimed = await tx.milestone.updateMany({ where: { id: top.id, status: "open" }, data: { status: "reached", reachedAt: now, reachedValue: change.after } });
+  const claimed = await tx.milestone.updateMany({
+    where: { id: top.id, status: "open" },
+    data: { status: "reached", reachedAt: now, reachedValue: change.after },
+  });
   if (claimed.count !== 1) return null;
   if (rest.length) {
-    await tx.milestone.updateMany({ where: { id: { in: rest.map((m) => m.id) }, status: "open" }, data: { status: "passed", reachedAt: now, reachedValue: change.after } });
+    await tx.milestone.updateMany({
+      where: { id: { in: rest.map((m) => m.id) }, status: "open" },
+      data: { status: "passed", reachedAt: now, reachedValue: change.after },
+    });
   }
   const metrics = await readMetrics(tx);
   const post = milestonePost(campaign, metrics, top, change.after);
   const queued = await queueTweet(
     tx,
-    { dedupeKey: `milestone:${top.id}`, kind: "milestone", milestoneId: top.id, text: post.text, altText: cardAltText(post.card), card: post.card, announce: true },
+    {
+      dedupeKey: `milestone:${top.id}`,
+      kind: "milestone",
+      milestoneId: top.id,
+      text: post.text,
+      altText: cardAltText(post.card),
+      card: post.card,
+      announce: true,
+    },
     now,
   );
   return { milestoneId: top.id, threshold: top.threshold, passedOver: rest.map((m) => m.threshold), queued };
@@ -110,7 +142,8 @@ watchMetrics(checkMilestones);
 
 /** "50% of the goal", "$10,000", "1,000": the milestone in words. */
 export function milestoneLabel(m: Pick<MilestoneLike, "metric" | "threshold" | "percent">, currency: string): string {
-  if (m.metric === "raised_cents") return m.percent !== null ? `${m.percent}% of the goal` : formatMoney(m.threshold, currency);
+  if (m.metric === "raised_cents")
+    return m.percent !== null ? `${m.percent}% of the goal` : formatMoney(m.threshold, currency);
   return formatCount(m.threshold);
 }
 
@@ -124,7 +157,11 @@ export function milestoneSummary(m: Pick<MilestoneLike, "metric" | "threshold" |
  * An organizer's threshold as typed: for money "25%" (of the goal) or an amount such as "5,000"; for a
  * count digits such as "500" or "1,000".
  */
-export function parseThreshold(metric: string, text: string, goalCents: number): { threshold: number; percent: number | null } {
+export function parseThreshold(
+  metric: string,
+  text: string,
+  goalCents: number,
+): { threshold: number; percent: number | null } {
   const typed = text.trim();
   const percentMatch = /^(\d{1,4})\s*%$/.exec(typed);
   if (metric === "raised_cents" && percentMatch) {
@@ -155,7 +192,12 @@ function headline(m: MilestoneLike, currency: string): string {
   }
 }
 
-export function templateValues(campaign: CampaignLike, metrics: Metrics, m: MilestoneLike, value: number): TemplateValues {
+export function templateValues(
+  campaign: CampaignLike,
+  metrics: Metrics,
+  m: MilestoneLike,
+  value: number,
+): TemplateValues {
   const amount = (cents: number) => formatMoney(cents, campaign.currency);
   const isMoney = m.metric === "raised_cents";
   return {
@@ -175,7 +217,12 @@ export function templateValues(campaign: CampaignLike, metrics: Metrics, m: Mile
 }
 
 /** The post for a milestone: text from its template (or the metric's default) and the card's numbers. */
-export function milestonePost(campaign: CampaignLike, metrics: Metrics, m: MilestoneLike, value: number): { text: string; card: CardData } {
+export function milestonePost(
+  campaign: CampaignLike,
+  metrics: Metrics,
+  m: MilestoneLike,
+  value: number,
+): { text: string; card: CardData } {
   const text = renderTemplate(m.template ?? defaultTemplate(m.metric), templateValues(campaign, metrics, m, value));
   return { text, card: cardData(campaign, metrics, headline(m, campaign.currency)) };
 }
@@ -193,7 +240,8 @@ export interface AddMilestoneInput {
 
 /** An organizer's milestone. Refused when already reached, when it exists, or when its template could make a bad post. */
 export async function addMilestone(db: DbOrTx, input: AddMilestoneInput, now: Date) {
-  if (!(input.metric in METRICS)) throw new UserError(`Pick a metric from the list: ${Object.keys(METRICS).join(", ")}.`);
+  if (!(input.metric in METRICS))
+    throw new UserError(`Pick a metric from the list: ${Object.keys(METRICS).join(", ")}.`);
   const metric = input.metric as MetricName;
   const template = input.template?.trim() || null;
   if (template) validateTemplate(template, input.allowLinks);
@@ -202,20 +250,32 @@ export async function addMilestone(db: DbOrTx, input: AddMilestoneInput, now: Da
   }
   const value = (await db.metric.findUnique({ where: { name: metric } }))?.value ?? 0;
   if (input.threshold <= value) {
-    throw new UserError(`${METRICS[metric]} is already at ${metric === "raised_cents" ? formatMoney(value, input.currency) : formatCount(value)}; pick a threshold above it.`, "conflict");
+    throw new UserError(
+      `${METRICS[metric]} is already at ${metric === "raised_cents" ? formatMoney(value, input.currency) : formatCount(value)}; pick a threshold above it.`,
+      "conflict",
+    );
   }
-  if ((await db.milestone.count({ where: { status: "open" } })) >= MAX_MILESTONES) throw new UserError(`There are already ${MAX_MILESTONES} open milestones; remove some first.`, "limited");
+  if ((await db.milestone.count({ where: { status: "open" } })) >= MAX_MILESTONES)
+    throw new UserError(`There are already ${MAX_MILESTONES} open milestones; remove some first.`, "limited");
   const inserted = await db.$executeRaw`
     INSERT INTO "Milestone" ("metric", "threshold", "percent", "template", "status", "createdBy", "createdAt")
     VALUES (${metric}, ${input.threshold}, ${input.percent ?? null}, ${template}, 'open', ${input.userId}, ${now})
     ON CONFLICT ("metric", "threshold") DO NOTHING`;
-  if (inserted !== 1) throw new UserError("There is already a milestone at that number for this metric. Remove it first to change its template.", "conflict");
+  if (inserted !== 1)
+    throw new UserError(
+      "There is already a milestone at that number for this metric. Remove it first to change its template.",
+      "conflict",
+    );
   return db.milestone.findUniqueOrThrow({ where: { metric_threshold: { metric, threshold: input.threshold } } });
 }
 
 /** The open milestones, for the organizer's pick of one to remove. */
 export function openMilestones(db: DbOrTx) {
-  return db.milestone.findMany({ where: { status: "open" }, orderBy: [{ metric: "asc" }, { threshold: "asc" }], take: MAX_MILESTONES });
+  return db.milestone.findMany({
+    where: { status: "open" },
+    orderBy: [{ metric: "asc" }, { threshold: "asc" }],
+    take: MAX_MILESTONES,
+  });
 }
 
 export function listMilestones(db: DbOrTx) {
@@ -227,7 +287,8 @@ export async function removeMilestone(db: DbOrTx, id: number) {
   const m = await db.milestone.findUnique({ where: { id } });
   if (!m) throw new UserError("That milestone no longer exists. Pick one from the list.", "not_found");
   const removed = await db.milestone.deleteMany({ where: { id, status: "open" } });
-  if (removed.count !== 1) throw new UserError("That milestone was already reached; it stays as the record of what was posted.", "conflict");
+  if (removed.count !== 1)
+    throw new UserError("That milestone was already reached; it stays as the record of what was posted.", "conflict");
   return m;
 }
 

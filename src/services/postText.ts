@@ -31,7 +31,8 @@ export type TemplateValues = Record<Placeholder, string>;
 
 /** Wording when an organizer gave no template. Each names the milestone, so no two posts share a text. */
 export const DEFAULT_TEMPLATES: Partial<Record<MetricName, string>> & { other: string } = {
-  raised_cents: "{campaign} just passed {milestone}: {raised} raised of {goal} ({percent}). Thank you to everyone who gave! {hashtag}",
+  raised_cents:
+    "{campaign} just passed {milestone}: {raised} raised of {goal} ({percent}). Thank you to everyone who gave! {hashtag}",
   rsvps_going: "{milestone} people are going to {campaign}! {raised} raised of {goal} so far. {hashtag}",
   volunteers: "{milestone} volunteers have signed up to help run {campaign}. Thank you! {hashtag}",
   // "Full lineup" is a lineup_sets milestone at the planned number of sets (see README).
@@ -62,8 +63,10 @@ export function tweetProblem(text: string, allowLinks: boolean): string | null {
   const parsed = twitterText.parseTweet(text);
   if (!text.trim()) return "the post is empty";
   if (!parsed.valid) return `the post is ${parsed.weightedLength} weighted characters; X allows ${MAX_TWEET_WEIGHT}`;
-  if (twitterText.extractMentions(text).length) return "posts may not mention accounts (X restricts automated mentions)";
-  if (!allowLinks && twitterText.extractUrls(text).length) return "posts carry no links (a post with a link costs about 13 times more on X); set TWEET_ALLOW_LINKS=true to allow them";
+  if (twitterText.extractMentions(text).length)
+    return "posts may not mention accounts (X restricts automated mentions)";
+  if (!allowLinks && twitterText.extractUrls(text).length)
+    return "posts carry no links (a post with a link costs about 13 times more on X); set TWEET_ALLOW_LINKS=true to allow them";
   return null;
 }
 
@@ -96,13 +99,20 @@ export function worstCaseValues(): TemplateValues {
 export function validateTemplate(template: string, allowLinks: boolean): void {
   const text = template.trim();
   if (!text) throw new UserError("The template is empty. Example: We passed {milestone}! {hashtag}");
-  if (text.length > MAX_TEMPLATE) throw new UserError(`The template is ${text.length} characters; keep it under ${MAX_TEMPLATE}.`);
+  if (text.length > MAX_TEMPLATE)
+    throw new UserError(`The template is ${text.length} characters; keep it under ${MAX_TEMPLATE}.`);
   const unknown = [...text.matchAll(/\{(\w*)\}/g)].map((m) => m[1]!).filter((name) => !(name in PLACEHOLDERS));
   if (unknown.length) {
-    throw new UserError(`Unknown placeholder {${unknown[0]}}. Use: ${Object.keys(PLACEHOLDERS).map((p) => `{${p}}`).join(", ")}.`);
+    throw new UserError(
+      `Unknown placeholder {${unknown[0]}}. Use: ${Object.keys(PLACEHOLDERS)
+        .map((p) => `{${p}}`)
+        .join(", ")}.`,
+    );
   }
   if (!/\{(milestone|threshold)\}/.test(text)) {
-    throw new UserError("The template must include {milestone} or {threshold}, so that each post says which milestone it is (X refuses a post identical to an earlier one).");
+    throw new UserError(
+      "The template must include {milestone} or {threshold}, so that each post says which milestone it is (X refuses a post identical to an earlier one).",
+    );
   }
   const worst = renderTemplate(text, worstCaseValues());
   const problem = tweetProblem(worst, allowLinks);
@@ -119,9 +129,12 @@ export function validateTemplate(template: string, allowLinks: boolean): void {
 /** Checks a campaign name or hashtag before it can reach a post. */
 export function validateCampaignName(name: string): string {
   const text = name.trim().replace(/\s+/g, " ");
-  if (text.length < 3 || [...text].length > MAX_CAMPAIGN_NAME) throw new UserError(`The campaign name must be 3 to ${MAX_CAMPAIGN_NAME} characters.`);
+  if (text.length < 3 || [...text].length > MAX_CAMPAIGN_NAME)
+    throw new UserError(`The campaign name must be 3 to ${MAX_CAMPAIGN_NAME} characters.`);
   if (/[@#]/.test(text) || twitterText.extractUrls(text).length || /[<>]/.test(text)) {
-    throw new UserError("The campaign name goes into posts on X, so it may not contain @, #, < >, or anything that reads as a link (such as dance.party). Put the hashtag in the hashtag option.");
+    throw new UserError(
+      "The campaign name goes into posts on X, so it may not contain @, #, < >, or anything that reads as a link (such as dance.party). Put the hashtag in the hashtag option.",
+    );
   }
   return text;
 }
@@ -129,7 +142,9 @@ export function validateCampaignName(name: string): string {
 export function validateHashtag(tag: string): string {
   const text = tag.trim().replace(/^#/, "");
   if (!new RegExp(`^[A-Za-z][A-Za-z0-9_]{0,${MAX_HASHTAG - 1}}$`).test(text)) {
-    throw new UserError(`The hashtag must be a letter then letters, digits or _ (at most ${MAX_HASHTAG}), such as KeepDancing.`);
+    throw new UserError(
+      `The hashtag must be a letter then letters, digits or _ (at most ${MAX_HASHTAG}), such as KeepDancing.`,
+    );
   }
   return text;
 }

@@ -68,7 +68,16 @@ export async function publicSnapshot(db: DbOrTx, now: Date): Promise<PublicSnaps
       where: { status: "scheduled", startsAt: { gt: now } },
       orderBy: [{ startsAt: "asc" }, { id: "asc" }],
       take: PAGE_LIMITS.events,
-      select: { id: true, name: true, location: true, startsAt: true, endsAt: true, capacity: true, seatsTaken: true, waitlisted: true },
+      select: {
+        id: true,
+        name: true,
+        location: true,
+        startsAt: true,
+        endsAt: true,
+        capacity: true,
+        seatsTaken: true,
+        waitlisted: true,
+      },
     }),
     db.shift.findMany({
       where: { startsAt: { gt: now }, taken: { lt: db.shift.fields.capacity } },
@@ -94,9 +103,18 @@ export async function publicSnapshot(db: DbOrTx, now: Date): Promise<PublicSnaps
 
   return {
     at: now,
-    campaign: campaign ? { name: campaign.name, goalCents: campaign.goalCents, currency: campaign.currency, hashtag: campaign.hashtag } : null,
+    campaign: campaign
+      ? { name: campaign.name, goalCents: campaign.goalCents, currency: campaign.currency, hashtag: campaign.hashtag }
+      : null,
     metrics,
-    lineup: sets.map((s) => ({ id: s.id, dj: s.offer.djName, stage: s.stage, startsAt: s.startsAt, endsAt: s.endsAt, playing: isPlaying(s, now) })),
+    lineup: sets.map((s) => ({
+      id: s.id,
+      dj: s.offer.djName,
+      stage: s.stage,
+      startsAt: s.startsAt,
+      endsAt: s.endsAt,
+      playing: isPlaying(s, now),
+    })),
     events: events.map((e) => ({
       id: e.id,
       name: e.name,

@@ -27,8 +27,17 @@ export interface ListPage {
 const SECTIONS = ["going", "waitlisted", "maybe"] as const;
 
 /** One page of the list. Each section is read with skip/take over its index, never all rows at once. */
-export async function rsvpPage(db: DbOrTx, eventId: number, page: number, pageSize = LIST_PAGE_SIZE): Promise<ListPage> {
-  const groups = await db.rsvp.groupBy({ by: ["status"], where: { eventId, status: { in: [...SECTIONS] } }, _count: { _all: true } });
+export async function rsvpPage(
+  db: DbOrTx,
+  eventId: number,
+  page: number,
+  pageSize = LIST_PAGE_SIZE,
+): Promise<ListPage> {
+  const groups = await db.rsvp.groupBy({
+    by: ["status"],
+    where: { eventId, status: { in: [...SECTIONS] } },
+    _count: { _all: true },
+  });
   const counts = Object.fromEntries(groups.map((g) => [g.status, g._count._all])) as Partial<Record<string, number>>;
   const total = SECTIONS.reduce((sum, s) => sum + (counts[s] ?? 0), 0);
   const pages = Math.max(1, Math.ceil(total / pageSize));
@@ -50,7 +59,13 @@ export async function rsvpPage(db: DbOrTx, eventId: number, page: number, pageSi
       take: room,
     });
     found.forEach((r, i) =>
-      rows.push({ userId: r.userId, displayName: r.displayName, status, guests: r.guests, position: status === "waitlisted" ? offset + i + 1 : null }),
+      rows.push({
+        userId: r.userId,
+        displayName: r.displayName,
+        status,
+        guests: r.guests,
+        position: status === "waitlisted" ? offset + i + 1 : null,
+      }),
     );
     room -= found.length;
     offset = 0;
@@ -63,13 +78,22 @@ export const CSV_HEADER = ["member id", "display name", "status", "guests", "wai
 /** The export as a CSV stream: every answer (declines too), read in pages, formula-safe cells. */
 export async function rsvpCsv(db: DbOrTx, eventId: number) {
   // Waitlist places come from the order of tickets; the ids alone fit in memory even for a large event.
-  const waiting = await db.rsvp.findMany({ where: { eventId, status: "waitlisted" }, orderBy: { waitlistSeq: "asc" }, select: { id: true } });
+  const waiting = await db.rsvp.findMany({
+    where: { eventId, status: "waitlisted" },
+    orderBy: { waitlistSeq: "asc" },
+    select: { id: true },
+  });
   const position = new Map(waiting.map((r, i) => [r.id, i + 1]));
   async function* rows(): AsyncIterable<Cell[]> {
     const all = paged((afterId, take) =>
-      db.rsvp.findMany({ where: { eventId, id: { gt: afterId }, status: { not: "none" } }, orderBy: { id: "asc" }, take }),
+      db.rsvp.findMany({
+        where: { eventId, id: { gt: afterId }, status: { not: "none" } },
+        orderBy: { id: "asc" },
+        take,
+      }),
     );
-    for await (const r of all) yield [r.userId, r.displayName, r.status, r.guests, position.get(r.id) ?? null, r.updatedAt];
+    for await (const r of all)
+      yield [r.userId, r.displayName, r.status, r.guests, position.get(r.id) ?? null, r.updatedAt];
   }
   return csvStream(CSV_HEADER, rows());
 }
@@ -81,7 +105,11 @@ export async function rsvpTotals(db: DbOrTx): Promise<{ going: number; maybe: nu
 }
 
 /** Autocomplete for an organizer picking a member among an event's answers (members who left included). */
-export async function answerChoices(db: DbOrTx, eventId: number, typed: string): Promise<{ name: string; value: string }[]> {
+export async function answerChoices(
+  db: DbOrTx,
+  eventId: number,
+  typed: string,
+): Promise<{ name: string; value: string }[]> {
   const text = foldForSearch(typed.trim().slice(0, 100));
   // Matched in code (case and accents ignored the same way on SQLite and PostgreSQL); organizers only, rarely.
   const all = await db.rsvp.findMany({
@@ -90,5 +118,8 @@ export async function answerChoices(db: DbOrTx, eventId: number, typed: string):
     orderBy: { displayName: "asc" },
   });
   const rows = all.filter((r) => foldForSearch(r.displayName).includes(text)).slice(0, 25);
-  return rows.map((r) => ({ name: `${r.displayName} (${r.status}${r.guests ? ` +${r.guests}` : ""})`.slice(0, 100), value: r.userId }));
+  return rows.map((r) => ({
+    name: `${r.displayName} (${r.status}${r.guests ? ` +${r.guests}` : ""})`.slice(0, 100),
+    value: r.userId,
+  }));
 }

@@ -17,7 +17,10 @@ export async function sendDueRsvpReminders(db: Db, config: ReminderSettings, now
   if (!hours.length) return 0;
   const horizon = new Date(now.getTime() + Math.max(...hours) * 3_600_000);
   // Only events starting within the largest reminder window: an index range on (status, startsAt).
-  const events = await db.event.findMany({ where: { status: "scheduled", startsAt: { gt: now, lte: horizon } }, orderBy: { startsAt: "asc" } });
+  const events = await db.event.findMany({
+    where: { status: "scheduled", startsAt: { gt: now, lte: horizon } },
+    orderBy: { startsAt: "asc" },
+  });
   let queued = 0;
   for (const event of events) {
     // The reminder whose moment came most recently; an older one missed while the bot was down is skipped.
@@ -30,9 +33,17 @@ export async function sendDueRsvpReminders(db: Db, config: ReminderSettings, now
         UPDATE "Event" SET "remindedHours" = ${h}
         WHERE "id" = ${event.id} AND "status" = 'scheduled' AND "startsAt" = ${event.startsAt} AND ("remindedHours" IS NULL OR "remindedHours" > ${h})`;
       if (claimed !== 1) return 0; // another process did it, or the event moved or was cancelled meanwhile
-      const going = await tx.rsvp.findMany({ where: { eventId: event.id, status: "going" }, select: { userId: true, guests: true } });
+      const going = await tx.rsvp.findMany({
+        where: { eventId: event.id, status: "going" },
+        select: { userId: true, guests: true },
+      });
       const optedOut = new Set(
-        (await tx.rsvpSetting.findMany({ where: { userId: { in: going.map((r) => r.userId) }, remindersOff: true }, select: { userId: true } })).map((s) => s.userId),
+        (
+          await tx.rsvpSetting.findMany({
+            where: { userId: { in: going.map((r) => r.userId) }, remindersOff: true },
+            select: { userId: true },
+          })
+        ).map((s) => s.userId),
       );
       const stamp = Math.floor(event.startsAt.getTime() / 1000);
       const where = event.location ? ` at ${event.location}` : "";
@@ -40,16 +51,20 @@ export async function sendDueRsvpReminders(db: Db, config: ReminderSettings, now
       for (const r of going) {
         if (optedOut.has(r.userId)) continue;
         const plus = r.guests ? ` with ${r.guests} ${r.guests === 1 ? "guest" : "guests"}` : "";
-        const fresh = await queueDm(tx, {
-          dedupeKey: `rsvp-reminder:${event.id}:${stamp}:${h}:${r.userId}`,
-          userId: r.userId,
-          content: `Reminder: **${event.name}**${where} starts ${discordWhen(event.startsAt)} (${plainTime(event.startsAt, config.CAMPAIGN_TIMEZONE)}). You are going${plus}. Plans changed? /rsvp decline frees your seat for someone on the waitlist. (/rsvp reminders off stops these.)`,
-          // A member whose DMs are closed simply misses the reminder; the others get theirs.
-          fallbackChannelId: null,
-          // Behind every other DM, and pointless once the event started: dropped then, not sent late.
-          priority: "last",
-          expiresAt: event.startsAt,
-        }, now);
+        const fresh = await queueDm(
+          tx,
+          {
+            dedupeKey: `rsvp-reminder:${event.id}:${stamp}:${h}:${r.userId}`,
+            userId: r.userId,
+            content: `Reminder: **${event.name}**${where} starts ${discordWhen(event.startsAt)} (${plainTime(event.startsAt, config.CAMPAIGN_TIMEZONE)}). You are going${plus}. Plans changed? /rsvp decline frees your seat for someone on the waitlist. (/rsvp reminders off stops these.)`,
+            // A member whose DMs are closed simply misses the reminder; the others get theirs.
+            fallbackChannelId: null,
+            // Behind every other DM, and pointless once the event started: dropped then, not sent late.
+            priority: "last",
+            expiresAt: event.startsAt,
+          },
+          now,
+        );
         if (fresh) n++;
       }
       return n;

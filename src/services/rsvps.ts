@@ -10,7 +10,15 @@ import type { Db, DbOrTx, Tx } from "../db/client.js";
 import type { Event } from "../generated/prisma/client.js";
 import { requireEvent, requireOpenEvent } from "./events.js";
 import { adjustMetric } from "./metrics.js";
-import { adjustCounts, lockEvent, nextTicket, promoteWaitlist, takeSeats, TX_OPTIONS, type Promotion } from "./seats.js";
+import {
+  adjustCounts,
+  lockEvent,
+  nextTicket,
+  promoteWaitlist,
+  takeSeats,
+  TX_OPTIONS,
+  type Promotion,
+} from "./seats.js";
 
 export type AnswerKind = "going" | "maybe" | "declined";
 export type { Promotion };
@@ -60,7 +68,8 @@ export async function answerRsvp(db: Db, input: AnswerInput): Promise<AnswerResu
     const row = await lockRsvp(tx, event.id, input.userId, displayName, input.now);
     const previous = isStatus(row.status) ? row.status : null;
     const kept = row.status === "going" || row.status === "waitlisted" ? Math.min(row.guests, input.maxGuests) : 0;
-    const target: WantedAnswer = input.answer === "going" ? { status: "going", guests: input.guests ?? kept } : { status: input.answer };
+    const target: WantedAnswer =
+      input.answer === "going" ? { status: "going", guests: input.guests ?? kept } : { status: input.answer };
     const moved = await transition(tx, event, row, target, input.now);
     const promoted = moved.freed ? await promoteWaitlist(tx, event.id, input.now) : [];
     const after = await tx.event.findUniqueOrThrow({ where: { id: event.id } });
@@ -70,17 +79,22 @@ export async function answerRsvp(db: Db, input: AnswerInput): Promise<AnswerResu
 }
 
 /** An organizer removes a member's answer (someone who left the server keeps theirs until then). */
-export async function removeRsvp(db: Db, input: { eventId: number; userId: string; now: Date }): Promise<{ event: Event; removed: RsvpStatus; promoted: Promotion[] }> {
+export async function removeRsvp(
+  db: Db,
+  input: { eventId: number; userId: string; now: Date },
+): Promise<{ event: Event; removed: RsvpStatus; promoted: Promotion[] }> {
   return db.$transaction(async (tx) => {
     await lockEvent(tx, input.eventId);
     const event = await requireEvent(tx, input.eventId);
-    if (event.status === "cancelled") throw new UserError(`**${event.name}** is cancelled; its answers no longer count.`, "conflict");
+    if (event.status === "cancelled")
+      throw new UserError(`**${event.name}** is cancelled; its answers no longer count.`, "conflict");
     // Touching the row locks it (PostgreSQL), so the status returned is the latest.
     const rows = await tx.$queryRaw<RsvpRow[]>`
       UPDATE "Rsvp" SET "updatedAt" = ${input.now} WHERE "eventId" = ${event.id} AND "userId" = ${input.userId}
       RETURNING "id", "status", "guests", "waitlistSeq"`;
     const row = rows[0] && normalize(rows[0]);
-    if (!row || !isStatus(row.status)) throw new UserError("That member has no answer for this event: nothing to remove.", "not_found");
+    if (!row || !isStatus(row.status))
+      throw new UserError("That member has no answer for this event: nothing to remove.", "not_found");
     const moved = await transition(tx, event, row, { status: "removed" }, input.now);
     const promoted = moved.freed ? await promoteWaitlist(tx, event.id, input.now) : [];
     const after = await tx.event.findUniqueOrThrow({ where: { id: event.id } });
@@ -90,7 +104,11 @@ export async function removeRsvp(db: Db, input: { eventId: number; userId: strin
 
 export function checkGuests(guests: number, maxGuests: number): number {
   if (!Number.isInteger(guests) || guests < 0 || guests > maxGuests) {
-    throw new UserError(maxGuests === 0 ? "This campaign's events take no guests: answer for yourself only." : `You can bring 0 to ${maxGuests} guests.`);
+    throw new UserError(
+      maxGuests === 0
+        ? "This campaign's events take no guests: answer for yourself only."
+        : `You can bring 0 to ${maxGuests} guests.`,
+    );
   }
   return guests;
 }
@@ -100,7 +118,12 @@ function isStatus(s: string): s is RsvpStatus {
 }
 
 function normalize(row: RsvpRow): RsvpRow {
-  return { id: Number(row.id), status: row.status, guests: Number(row.guests), waitlistSeq: row.waitlistSeq === null ? null : Number(row.waitlistSeq) };
+  return {
+    id: Number(row.id),
+    status: row.status,
+    guests: Number(row.guests),
+    waitlistSeq: row.waitlistSeq === null ? null : Number(row.waitlistSeq),
+  };
 }
 
 /**
@@ -181,7 +204,11 @@ export async function waitlistPosition(db: DbOrTx, eventId: number, seq: number)
 }
 
 export async function setReminders(db: DbOrTx, userId: string, on: boolean, now: Date): Promise<void> {
-  await db.rsvpSetting.upsert({ where: { userId }, create: { userId, remindersOff: !on, updatedAt: now }, update: { remindersOff: !on, updatedAt: now } });
+  await db.rsvpSetting.upsert({
+    where: { userId },
+    create: { userId, remindersOff: !on, updatedAt: now },
+    update: { remindersOff: !on, updatedAt: now },
+  });
 }
 
 export async function remindersOn(db: DbOrTx, userId: string): Promise<boolean> {
@@ -199,14 +226,19 @@ export interface MyRsvp {
 /** The member's answers to upcoming events, soonest first. */
 export async function myRsvps(db: DbOrTx, userId: string, now: Date): Promise<MyRsvp[]> {
   const rows = await db.rsvp.findMany({
-    where: { userId, status: { in: ["going", "waitlisted", "maybe", "declined"] }, event: { status: "scheduled", startsAt: { gt: now } } },
+    where: {
+      userId,
+      status: { in: ["going", "waitlisted", "maybe", "declined"] },
+      event: { status: "scheduled", startsAt: { gt: now } },
+    },
     include: { event: true },
     orderBy: { event: { startsAt: "asc" } },
     take: 25,
   });
   const out: MyRsvp[] = [];
   for (const r of rows) {
-    const position = r.status === "waitlisted" && r.waitlistSeq !== null ? await waitlistPosition(db, r.eventId, r.waitlistSeq) : null;
+    const position =
+      r.status === "waitlisted" && r.waitlistSeq !== null ? await waitlistPosition(db, r.eventId, r.waitlistSeq) : null;
     out.push({ event: r.event, status: r.status as RsvpStatus, guests: r.guests, position });
   }
   return out;

@@ -30,9 +30,8 @@ export async function lockEvent(tx: Tx, eventId: number): Promise<void> {
   await tx.$executeRaw`UPDATE "Event" SET "waitlistSeq" = "waitlistSeq" WHERE "id" = ${eventId}`;
 }
 
-const CANCELLED_MEANWHILE = "This event was cancelled a moment ago, so answers are closed. See /event list for what is coming up.";
-
-
+const CANCELLED_MEANWHILE =
+  "This event was cancelled a moment ago, so answers are closed. See /event list for what is coming up.";
 
 /** Takes `people` seats if they fit, in one conditional statement; false when they do not. */
 export async function takeSeats(tx: Tx, eventId: number, people: number): Promise<boolean> {
@@ -43,7 +42,13 @@ export async function takeSeats(tx: Tx, eventId: number, people: number): Promis
 }
 
 /** Moves the counts kept on the event row (seats, maybes, waitlist) by the given amounts. */
-export async function adjustCounts(tx: Tx, eventId: number, seats: number, maybes: number, waitlisted: number): Promise<void> {
+export async function adjustCounts(
+  tx: Tx,
+  eventId: number,
+  seats: number,
+  maybes: number,
+  waitlisted: number,
+): Promise<void> {
   if (!seats && !maybes && !waitlisted) return;
   const changed = await tx.$executeRaw`
     UPDATE "Event" SET "seatsTaken" = "seatsTaken" + ${seats}, "maybeCount" = "maybeCount" + ${maybes}, "waitlisted" = "waitlisted" + ${waitlisted}
@@ -82,12 +87,16 @@ export async function promoteWaitlist(tx: Tx, eventId: number, now: Date): Promi
     await adjustMetric(tx, "rsvps_waitlisted", -people, now);
     await tx.rsvp.update({ where: { id: next.id }, data: { status: "going", waitlistSeq: null, updatedAt: now } });
     const plus = next.guests ? ` (you and ${next.guests} ${next.guests === 1 ? "guest" : "guests"})` : "";
-    await queueDm(tx, {
-      dedupeKey: `rsvp-promoted:${eventId}:${next.userId}:${next.waitlistSeq}`,
-      userId: next.userId,
-      content: `Good news: a seat opened up and you are now **going** to **${event.name}**${plus}, ${discordWhen(event.startsAt)}. Can't make it after all? Answer /rsvp decline so the next person gets the seat.`,
-      priority: "first",
-    }, now);
+    await queueDm(
+      tx,
+      {
+        dedupeKey: `rsvp-promoted:${eventId}:${next.userId}:${next.waitlistSeq}`,
+        userId: next.userId,
+        content: `Good news: a seat opened up and you are now **going** to **${event.name}**${plus}, ${discordWhen(event.startsAt)}. Can't make it after all? Answer /rsvp decline so the next person gets the seat.`,
+        priority: "first",
+      },
+      now,
+    );
     promoted.push({ userId: next.userId, guests: next.guests });
   }
   return promoted;

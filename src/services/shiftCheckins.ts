@@ -3,7 +3,16 @@
 // to notice when shifts end. A no-show recorded later takes the minutes back.
 import type { Db, Tx } from "../db/client.js";
 import { UserError } from "../errors.js";
-import { CHECKIN_OPENS_MS, creditMinutes, inTx, loadShift, shiftLine, shiftMinutes, withRole, type ShiftView } from "./shiftCore.js";
+import {
+  CHECKIN_OPENS_MS,
+  creditMinutes,
+  inTx,
+  loadShift,
+  shiftLine,
+  shiftMinutes,
+  withRole,
+  type ShiftView,
+} from "./shiftCore.js";
 import { discordTime } from "./time.js";
 
 export interface CheckinResult {
@@ -15,7 +24,11 @@ export interface CheckinResult {
 export async function checkInSelf(db: Db, userId: string, now: Date): Promise<CheckinResult> {
   return inTx(db, async (tx) => {
     const open = await tx.shiftAssignment.findFirst({
-      where: { userId, checkedInAt: null, shift: { startsAt: { lte: new Date(now.getTime() + CHECKIN_OPENS_MS) }, endsAt: { gt: now } } },
+      where: {
+        userId,
+        checkedInAt: null,
+        shift: { startsAt: { lte: new Date(now.getTime() + CHECKIN_OPENS_MS) }, endsAt: { gt: now } },
+      },
       include: { shift: { include: withRole } },
       orderBy: { shift: { startsAt: "asc" } },
     });
@@ -27,20 +40,32 @@ export async function checkInSelf(db: Db, userId: string, now: Date): Promise<Ch
       });
       if (next) {
         const opens = new Date(next.shift.startsAt.getTime() - CHECKIN_OPENS_MS);
-        throw new UserError(`Check-in for your ${shiftLine(next.shift)} shift opens ${discordTime(opens, "R")}, 30 minutes before it starts.`);
+        throw new UserError(
+          `Check-in for your ${shiftLine(next.shift)} shift opens ${discordTime(opens, "R")}, 30 minutes before it starts.`,
+        );
       }
-      throw new UserError("You have no shift to check in to right now. /volunteer mine lists yours; /volunteer shifts lists open ones.");
+      throw new UserError(
+        "You have no shift to check in to right now. /volunteer mine lists yours; /volunteer shifts lists open ones.",
+      );
     }
     return record(tx, open.shift, userId, userId, now);
   });
 }
 
 /** An organizer checks a member in (from 30 minutes before the start; also after the end, to fix the record). */
-export async function checkInMember(db: Db, shiftId: number, userId: string, by: string, now: Date): Promise<CheckinResult> {
+export async function checkInMember(
+  db: Db,
+  shiftId: number,
+  userId: string,
+  by: string,
+  now: Date,
+): Promise<CheckinResult> {
   return inTx(db, async (tx) => {
     const shift = await loadShift(tx, shiftId);
     if (now.getTime() < shift.startsAt.getTime() - CHECKIN_OPENS_MS) {
-      throw new UserError(`Check-in for this shift opens ${discordTime(new Date(shift.startsAt.getTime() - CHECKIN_OPENS_MS), "R")}.`);
+      throw new UserError(
+        `Check-in for this shift opens ${discordTime(new Date(shift.startsAt.getTime() - CHECKIN_OPENS_MS), "R")}.`,
+      );
     }
     return record(tx, shift, userId, by, now);
   });
@@ -54,7 +79,11 @@ async function record(tx: Tx, shift: ShiftView, userId: string, by: string, now:
   });
   if (done.count !== 1) {
     const held = await tx.shiftAssignment.findUnique({ where: { shiftId_userId: { shiftId: shift.id, userId } } });
-    throw new UserError(held ? "Already checked in to this shift." : `<@${userId}> does not hold this ${shift.role.name} shift. /shifts roster shows who does.`);
+    throw new UserError(
+      held
+        ? "Already checked in to this shift."
+        : `<@${userId}> does not hold this ${shift.role.name} shift. /shifts roster shows who does.`,
+    );
   }
   const minutes = shiftMinutes(shift);
   await creditMinutes(tx, userId, minutes, now);
@@ -62,15 +91,29 @@ async function record(tx: Tx, shift: ShiftView, userId: string, by: string, now:
 }
 
 /** Records a no-show once the shift has started; minutes credited by a check-in are taken back. */
-export async function markNoShow(db: Db, shiftId: number, userId: string, now: Date): Promise<{ shift: ShiftView; minutesTakenBack: number }> {
+export async function markNoShow(
+  db: Db,
+  shiftId: number,
+  userId: string,
+  now: Date,
+): Promise<{ shift: ShiftView; minutesTakenBack: number }> {
   return inTx(db, async (tx) => {
     const shift = await loadShift(tx, shiftId);
-    if (shift.startsAt > now) throw new UserError(`This shift has not started yet (${discordTime(shift.startsAt, "R")}); a no-show can only be recorded from its start.`);
+    if (shift.startsAt > now)
+      throw new UserError(
+        `This shift has not started yet (${discordTime(shift.startsAt, "R")}); a no-show can only be recorded from its start.`,
+      );
     const held = await tx.shiftAssignment.findUnique({ where: { shiftId_userId: { shiftId, userId } } });
-    if (!held) throw new UserError(`<@${userId}> does not hold this ${shift.role.name} shift. /shifts roster shows who does.`);
+    if (!held)
+      throw new UserError(`<@${userId}> does not hold this ${shift.role.name} shift. /shifts roster shows who does.`);
     // Two conditional updates rather than a read of checkedInAt: minutes go back only if this statement un-did a check-in.
-    const wasIn = await tx.shiftAssignment.updateMany({ where: { id: held.id, noShow: false, checkedInAt: { not: null } }, data: { noShow: true, checkedInAt: null, checkedInBy: null } });
-    const wasOut = wasIn.count ? wasIn : await tx.shiftAssignment.updateMany({ where: { id: held.id, noShow: false }, data: { noShow: true } });
+    const wasIn = await tx.shiftAssignment.updateMany({
+      where: { id: held.id, noShow: false, checkedInAt: { not: null } },
+      data: { noShow: true, checkedInAt: null, checkedInBy: null },
+    });
+    const wasOut = wasIn.count
+      ? wasIn
+      : await tx.shiftAssignment.updateMany({ where: { id: held.id, noShow: false }, data: { noShow: true } });
     if (wasOut.count !== 1) throw new UserError("Already recorded as a no-show.");
     const minutesTakenBack = wasIn.count ? shiftMinutes(shift) : 0;
     await creditMinutes(tx, userId, -minutesTakenBack, now);

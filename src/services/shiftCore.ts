@@ -10,7 +10,10 @@ import { parseId } from "./ids.js";
 import { adjustMetric } from "./metrics.js";
 import { discordTime } from "./time.js";
 
-export type ShiftConfig = Pick<Config, "SHIFT_DROP_CUTOFF_HOURS" | "MAX_SHIFTS_PER_VOLUNTEER" | "SHIFT_REMINDER_HOURS" | "CAMPAIGN_TIMEZONE">;
+export type ShiftConfig = Pick<
+  Config,
+  "SHIFT_DROP_CUTOFF_HOURS" | "MAX_SHIFTS_PER_VOLUNTEER" | "SHIFT_REMINDER_HOURS" | "CAMPAIGN_TIMEZONE"
+>;
 
 /** A check-in opens this long before a shift starts. */
 export const CHECKIN_OPENS_MS = 30 * 60_000;
@@ -67,15 +70,22 @@ export function hours(minutes: number): string {
 }
 
 export async function loadShift(db: Db | Tx, shiftId: number): Promise<ShiftView> {
-  const shift = Number.isSafeInteger(shiftId) ? await db.shift.findUnique({ where: { id: shiftId }, include: withRole }) : null;
-  if (!shift) throw new UserError("That shift no longer exists. Pick one from the list: start typing and choose from the suggestions.", "not_found");
+  const shift = Number.isSafeInteger(shiftId)
+    ? await db.shift.findUnique({ where: { id: shiftId }, include: withRole })
+    : null;
+  if (!shift)
+    throw new UserError(
+      "That shift no longer exists. Pick one from the list: start typing and choose from the suggestions.",
+      "not_found",
+    );
   return shift;
 }
 
 /** Reads a shift option chosen from autocomplete (its value is the id). */
 export function parseShiftId(value: string | null | undefined): number {
   const id = parseId(value);
-  if (id === null) throw new UserError("Pick a shift from the suggestions that appear as you type (I could not read that one).");
+  if (id === null)
+    throw new UserError("Pick a shift from the suggestions that appear as you type (I could not read that one).");
   return id;
 }
 
@@ -93,9 +103,18 @@ export async function lockVolunteer(tx: Tx, userId: string, now: Date): Promise<
 }
 
 /** A shift the member holds that overlaps [startsAt, endsAt), other than `exceptShiftId`. */
-export function findOverlap(tx: Db | Tx, userId: string, span: { startsAt: Date; endsAt: Date }, exceptShiftId: number) {
+export function findOverlap(
+  tx: Db | Tx,
+  userId: string,
+  span: { startsAt: Date; endsAt: Date },
+  exceptShiftId: number,
+) {
   return tx.shiftAssignment.findFirst({
-    where: { userId, shiftId: { not: exceptShiftId }, shift: { startsAt: { lt: span.endsAt }, endsAt: { gt: span.startsAt } } },
+    where: {
+      userId,
+      shiftId: { not: exceptShiftId },
+      shift: { startsAt: { lt: span.endsAt }, endsAt: { gt: span.startsAt } },
+    },
     include: { shift: { include: withRole } },
   });
 }
@@ -122,18 +141,27 @@ export async function assignInTx(
   opts: { takeSlot?: boolean } = {},
 ): Promise<AssignOutcome> {
   const held = await lockVolunteer(tx, member.userId, now);
-  const existing = await tx.shiftAssignment.findUnique({ where: { shiftId_userId: { shiftId: shift.id, userId: member.userId } } });
+  const existing = await tx.shiftAssignment.findUnique({
+    where: { shiftId_userId: { shiftId: shift.id, userId: member.userId } },
+  });
   if (existing) return { ok: false, reason: `You already hold this ${shift.role.name} shift. See /volunteer mine.` };
   const overlap = await findOverlap(tx, member.userId, shift, shift.id);
   if (overlap) {
-    return { ok: false, reason: `It overlaps your ${shiftLine(overlap.shift)} shift. Drop or offer that one first (/volunteer drop, /volunteer offer).` };
+    return {
+      ok: false,
+      reason: `It overlaps your ${shiftLine(overlap.shift)} shift. Drop or offer that one first (/volunteer drop, /volunteer offer).`,
+    };
   }
   const max = config.MAX_SHIFTS_PER_VOLUNTEER;
   if (max !== undefined && held >= max) {
-    return { ok: false, reason: `You already hold ${held} shifts, the most one volunteer may hold here (${max}). Drop one first to take another.` };
+    return {
+      ok: false,
+      reason: `You already hold ${held} shifts, the most one volunteer may hold here (${max}). Drop one first to take another.`,
+    };
   }
   if (opts.takeSlot !== false) {
-    const took = await tx.$executeRaw`UPDATE "Shift" SET "taken" = "taken" + 1 WHERE "id" = ${shift.id} AND "taken" < "capacity"`;
+    const took =
+      await tx.$executeRaw`UPDATE "Shift" SET "taken" = "taken" + 1 WHERE "id" = ${shift.id} AND "taken" < "capacity"`;
     if (took !== 1) return { ok: false, full: true, reason: `This ${shift.role.name} shift is full.` };
     await adjustMetric(tx, "shift_slots_filled", 1, now);
   }
@@ -168,12 +196,21 @@ export async function creditMinutes(tx: Tx, userId: string, minutes: number, now
 }
 
 /** Takes a holder off a shift: the slot, the counters, their open offers. Returns false if they did not hold it. */
-export async function releaseInTx(tx: Tx, shiftId: number, userId: string, now: Date, opts: { freeSlot?: boolean } = {}): Promise<boolean> {
+export async function releaseInTx(
+  tx: Tx,
+  shiftId: number,
+  userId: string,
+  now: Date,
+  opts: { freeSlot?: boolean } = {},
+): Promise<boolean> {
   const removed = await tx.shiftAssignment.deleteMany({ where: { shiftId, userId } });
   if (removed.count !== 1) return false;
   await lockVolunteer(tx, userId, now);
   await moveHeld(tx, userId, -1, now);
-  await tx.shiftOffer.updateMany({ where: { shiftId, fromUserId: userId, status: "open" }, data: { status: "withdrawn" } });
+  await tx.shiftOffer.updateMany({
+    where: { shiftId, fromUserId: userId, status: "open" },
+    data: { status: "withdrawn" },
+  });
   if (opts.freeSlot !== false) {
     await tx.$executeRaw`UPDATE "Shift" SET "taken" = "taken" - 1 WHERE "id" = ${shiftId} AND "taken" > 0`;
     await adjustMetric(tx, "shift_slots_filled", -1, now);
@@ -197,7 +234,11 @@ export async function promoteFromWaitlist(tx: Tx, shiftId: number, now: Date, co
     const content = outcome.ok
       ? `Good news: a slot opened and you now hold the ${shiftLine(shift)} shift. Check in with /volunteer checkin from 30 minutes before. Can't make it? /volunteer drop or /volunteer offer.`
       : `A slot opened on the ${shiftLine(shift)} shift you were waiting for, but I could not give it to you: ${outcome.reason} You are off its waitlist.`;
-    await queueDm(tx, { dedupeKey: `shift-promotion:${next.id}`, userId: next.userId, content, priority: "first" }, now);
+    await queueDm(
+      tx,
+      { dedupeKey: `shift-promotion:${next.id}`, userId: next.userId, content, priority: "first" },
+      now,
+    );
     if (outcome.ok) promoted.push(next.userId);
   }
 }

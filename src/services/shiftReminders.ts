@@ -14,7 +14,11 @@ const BATCH = 200;
  * it in the same transaction as the queued DM, whose dedupe key also names the shift's start, so a retry
  * or a second process sends nothing twice, and a shift moved to a new time is reminded again.
  */
-export async function sendDueShiftReminders(db: Db, config: Pick<Config, "SHIFT_REMINDER_HOURS">, now: Date): Promise<number> {
+export async function sendDueShiftReminders(
+  db: Db,
+  config: Pick<Config, "SHIFT_REMINDER_HOURS">,
+  now: Date,
+): Promise<number> {
   const thresholds = [...new Set(config.SHIFT_REMINDER_HOURS)].filter((h) => h > 0).sort((a, b) => a - b);
   let queued = 0;
   for (const h of thresholds) {
@@ -37,16 +41,20 @@ export async function sendDueShiftReminders(db: Db, config: Pick<Config, "SHIFT_
           });
           if (marked.count !== 1) continue;
           const opens = new Date(a.shift.startsAt.getTime() - CHECKIN_OPENS_MS);
-          const isNew = await queueDm(tx, {
-            dedupeKey: `shift-reminder:${a.id}:${h}:${a.shift.startsAt.getTime()}`,
-            userId: a.userId,
-            content:
-              `Reminder: your ${shiftLine(a.shift)} shift starts ${discordTime(a.shift.startsAt, "R")}.` +
-              `${a.shift.description ? `\n> ${a.shift.description}` : ""}\n` +
-              `Check in with /volunteer checkin from ${discordTime(opens, "t")}. Can't make it? Hand it over with /volunteer offer.`,
-            priority: "last",
-            expiresAt: a.shift.startsAt,
-          }, now);
+          const isNew = await queueDm(
+            tx,
+            {
+              dedupeKey: `shift-reminder:${a.id}:${h}:${a.shift.startsAt.getTime()}`,
+              userId: a.userId,
+              content:
+                `Reminder: your ${shiftLine(a.shift)} shift starts ${discordTime(a.shift.startsAt, "R")}.` +
+                `${a.shift.description ? `\n> ${a.shift.description}` : ""}\n` +
+                `Check in with /volunteer checkin from ${discordTime(opens, "t")}. Can't make it? Hand it over with /volunteer offer.`,
+              priority: "last",
+              expiresAt: a.shift.startsAt,
+            },
+            now,
+          );
           if (isNew) queued += 1;
         }
       });

@@ -29,14 +29,19 @@ export const MAX_SHIFT_HOURS = 24;
 function cleanRoleName(name: string): string {
   const clean = name.replace(/\s+/g, " ").trim();
   if (!clean) throw new UserError("Give the volunteer role a name, such as Door or Stage crew.");
-  if (clean.length > MAX_ROLE_NAME) throw new UserError(`Role names are at most ${MAX_ROLE_NAME} characters; try a shorter one.`);
+  if (clean.length > MAX_ROLE_NAME)
+    throw new UserError(`Role names are at most ${MAX_ROLE_NAME} characters; try a shorter one.`);
   return clean;
 }
 
 /** The role of that name, created on first use; "door" and "Door" are one role. */
 export async function ensureRole(db: DbOrTx, name: string) {
   const clean = cleanRoleName(name);
-  return db.shiftRole.upsert({ where: { key: clean.toLowerCase() }, create: { name: clean, key: clean.toLowerCase() }, update: {} });
+  return db.shiftRole.upsert({
+    where: { key: clean.toLowerCase() },
+    create: { name: clean, key: clean.toLowerCase() },
+    update: {},
+  });
 }
 
 /** Existing roles whose name contains `query`, for autocomplete. */
@@ -48,12 +53,18 @@ export function searchRoles(db: DbOrTx, query: string) {
 export async function findRole(db: DbOrTx, name: string | null | undefined) {
   if (!name) return null;
   const role = await db.shiftRole.findUnique({ where: { key: name.trim().toLowerCase() } });
-  if (!role) throw new UserError(`There is no volunteer role called "${name.slice(0, MAX_ROLE_NAME)}". Pick one from the suggestions.`);
+  if (!role)
+    throw new UserError(
+      `There is no volunteer role called "${name.slice(0, MAX_ROLE_NAME)}". Pick one from the suggestions.`,
+    );
   return role;
 }
 
 function checkTimes(startsAt: Date, endsAt: Date, now: Date): void {
-  if (endsAt <= startsAt) throw new UserError("The shift must end after it starts. If it crosses midnight, give the end with its date (2026-12-06 02:00).");
+  if (endsAt <= startsAt)
+    throw new UserError(
+      "The shift must end after it starts. If it crosses midnight, give the end with its date (2026-12-06 02:00).",
+    );
   if (endsAt.getTime() - startsAt.getTime() > MAX_SHIFT_HOURS * 3600_000) {
     throw new UserError(`A shift lasts at most ${MAX_SHIFT_HOURS} hours; split a longer one into several shifts.`);
   }
@@ -61,7 +72,8 @@ function checkTimes(startsAt: Date, endsAt: Date, now: Date): void {
 }
 
 function checkCapacity(capacity: number): void {
-  if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_CAPACITY) throw new UserError(`Capacity is a whole number from 1 to ${MAX_CAPACITY}.`);
+  if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_CAPACITY)
+    throw new UserError(`Capacity is a whole number from 1 to ${MAX_CAPACITY}.`);
 }
 
 function cleanDescription(text: string | null | undefined): string | null {
@@ -133,15 +145,22 @@ export async function editShift(db: Db, config: ShiftConfig, input: EditShiftInp
     if (moved) checkTimes(startsAt, endsAt, input.now);
     const capacity = input.capacity ?? before.capacity;
     checkCapacity(capacity);
-    const description = input.description === undefined || input.description === null ? before.description : cleanDescription(input.description);
+    const description =
+      input.description === undefined || input.description === null
+        ? before.description
+        : cleanDescription(input.description);
     const role = input.roleName ? await ensureRole(tx, input.roleName) : null;
 
     // Never below the slots already taken: one conditional statement, not a read of `taken`.
-    const updated = await tx.$executeRaw`UPDATE "Shift" SET "capacity" = ${capacity} WHERE "id" = ${before.id} AND "taken" <= ${capacity}`;
+    const updated =
+      await tx.$executeRaw`UPDATE "Shift" SET "capacity" = ${capacity} WHERE "id" = ${before.id} AND "taken" <= ${capacity}`;
     if (updated !== 1) {
-      throw new UserError(`${before.taken} volunteers hold this shift, so its capacity cannot go below ${before.taken}. Ask some to drop first, or keep the capacity.`);
+      throw new UserError(
+        `${before.taken} volunteers hold this shift, so its capacity cannot go below ${before.taken}. Ask some to drop first, or keep the capacity.`,
+      );
     }
-    if (capacity !== before.capacity) await adjustMetric(tx, "shift_slots_total", capacity - before.capacity, input.now);
+    if (capacity !== before.capacity)
+      await adjustMetric(tx, "shift_slots_total", capacity - before.capacity, input.now);
     await tx.shift.update({
       where: { id: before.id },
       data: {
@@ -162,13 +181,20 @@ export async function editShift(db: Db, config: ShiftConfig, input: EditShiftInp
         const overlap = await findOverlap(tx, holder.userId, shift, shift.id);
         if (overlap) conflicts.push({ userId: holder.userId, userName: holder.userName, other: overlap.shift });
         // Reminders follow the new time: thresholds still to come will be sent again.
-        await tx.shiftAssignment.update({ where: { id: holder.id }, data: { remindedHours: passedReminder(startsAt, input.now, config.SHIFT_REMINDER_HOURS) } });
+        await tx.shiftAssignment.update({
+          where: { id: holder.id },
+          data: { remindedHours: passedReminder(startsAt, input.now, config.SHIFT_REMINDER_HOURS) },
+        });
         if (holder.checkedInAt && !holder.noShow) await creditMinutes(tx, holder.userId, lengthChange, input.now);
-        await queueDm(tx, {
-          dedupeKey: `shift-moved:${shift.id}:${holder.userId}:${startsAt.getTime()}:${endsAt.getTime()}`,
-          userId: holder.userId,
-          content: `Your ${before.role.name} shift has new times: ${shiftLine(shift)}.${overlap ? ` It now overlaps your ${shiftLine(overlap.shift)} shift; an organizer knows, but please drop or offer one of them.` : ""} Can't make it? /volunteer drop or /volunteer offer.`,
-        }, input.now);
+        await queueDm(
+          tx,
+          {
+            dedupeKey: `shift-moved:${shift.id}:${holder.userId}:${startsAt.getTime()}:${endsAt.getTime()}`,
+            userId: holder.userId,
+            content: `Your ${before.role.name} shift has new times: ${shiftLine(shift)}.${overlap ? ` It now overlaps your ${shiftLine(overlap.shift)} shift; an organizer knows, but please drop or offer one of them.` : ""} Can't make it? /volunteer drop or /volunteer offer.`,
+          },
+          input.now,
+        );
       }
     }
     const promoted = capacity > before.capacity ? await promoteFromWaitlist(tx, shift.id, input.now, config) : [];
@@ -187,13 +213,20 @@ export async function removeShift(db: Db, shiftId: number, now: Date): Promise<{
         UPDATE "Volunteer" SET "heldCount" = "heldCount" - 1, "updatedAt" = ${now} WHERE "userId" = ${holder.userId} RETURNING "heldCount"`;
       if (Number(rows[0]?.heldCount ?? -1) === 0) await adjustMetric(tx, "volunteers", -1, now);
     }
-    const told = [...holders.map((h) => ({ userId: h.userId, what: "you held" })), ...waiting.map((w) => ({ userId: w.userId, what: "you were waiting for" }))];
+    const told = [
+      ...holders.map((h) => ({ userId: h.userId, what: "you held" })),
+      ...waiting.map((w) => ({ userId: w.userId, what: "you were waiting for" })),
+    ];
     for (const person of told) {
-      await queueDm(tx, {
-        dedupeKey: `shift-removed:${shiftId}:${person.userId}`,
-        userId: person.userId,
-        content: `The ${shiftLine(shift)} shift ${person.what} was cancelled by the organizers. Thank you! See /volunteer shifts for others.`,
-      }, now);
+      await queueDm(
+        tx,
+        {
+          dedupeKey: `shift-removed:${shiftId}:${person.userId}`,
+          userId: person.userId,
+          content: `The ${shiftLine(shift)} shift ${person.what} was cancelled by the organizers. Thank you! See /volunteer shifts for others.`,
+        },
+        now,
+      );
     }
     await tx.shift.delete({ where: { id: shiftId } });
     await adjustMetric(tx, "shift_slots_total", -shift.capacity, now);
@@ -227,7 +260,9 @@ export interface RosterFilter {
 export function roster(db: DbOrTx, filter: RosterFilter, take = 25) {
   return db.shift.findMany({
     where: {
-      ...(filter.from || filter.to ? { startsAt: { ...(filter.from ? { gte: filter.from } : {}), ...(filter.to ? { lt: filter.to } : {}) } } : {}),
+      ...(filter.from || filter.to
+        ? { startsAt: { ...(filter.from ? { gte: filter.from } : {}), ...(filter.to ? { lt: filter.to } : {}) } }
+        : {}),
       ...(filter.roleId ? { roleId: filter.roleId } : {}),
     },
     include: { ...withRole, assignments: { orderBy: { id: "asc" } }, waitlist: { orderBy: { id: "asc" } } },
@@ -236,17 +271,55 @@ export function roster(db: DbOrTx, filter: RosterFilter, take = 25) {
   });
 }
 
-export const EXPORT_HEADER = ["shift_id", "role", "starts_utc", "ends_utc", "starts_local", "minutes", "capacity", "taken", "member_id", "member_name", "status", "checked_in_at", "no_show"];
+export const EXPORT_HEADER = [
+  "shift_id",
+  "role",
+  "starts_utc",
+  "ends_utc",
+  "starts_local",
+  "minutes",
+  "capacity",
+  "taken",
+  "member_id",
+  "member_name",
+  "status",
+  "checked_in_at",
+  "no_show",
+];
 
 /** Every holder and waiter of every shift as CSV rows, read page by page (formula-safe through csvStream). */
 export function exportShifts(db: Db, timeZone: string) {
   async function* rows(): AsyncIterable<Cell[]> {
-    for await (const shift of paged((after, take) =>
-      db.shift.findMany({ where: { id: { gt: after } }, include: { ...withRole, assignments: { orderBy: { id: "asc" } }, waitlist: { orderBy: { id: "asc" } } }, orderBy: { id: "asc" }, take }),
-    100)) {
-      const base: Cell[] = [shift.id, shift.role.name, shift.startsAt, shift.endsAt, plainTime(shift.startsAt, timeZone), shiftMinutes(shift), shift.capacity, shift.taken];
+    for await (const shift of paged(
+      (after, take) =>
+        db.shift.findMany({
+          where: { id: { gt: after } },
+          include: { ...withRole, assignments: { orderBy: { id: "asc" } }, waitlist: { orderBy: { id: "asc" } } },
+          orderBy: { id: "asc" },
+          take,
+        }),
+      100,
+    )) {
+      const base: Cell[] = [
+        shift.id,
+        shift.role.name,
+        shift.startsAt,
+        shift.endsAt,
+        plainTime(shift.startsAt, timeZone),
+        shiftMinutes(shift),
+        shift.capacity,
+        shift.taken,
+      ];
       if (!shift.assignments.length && !shift.waitlist.length) yield [...base, "", "", "open", "", ""];
-      for (const a of shift.assignments) yield [...base, a.userId, a.userName, a.noShow ? "no-show" : a.checkedInAt ? "checked in" : "holding", a.checkedInAt, a.noShow];
+      for (const a of shift.assignments)
+        yield [
+          ...base,
+          a.userId,
+          a.userName,
+          a.noShow ? "no-show" : a.checkedInAt ? "checked in" : "holding",
+          a.checkedInAt,
+          a.noShow,
+        ];
       for (const w of shift.waitlist) yield [...base, w.userId, w.userName, "waitlisted", "", ""];
     }
   }

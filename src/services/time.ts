@@ -45,7 +45,10 @@ export function parseWhen(text: string, timeZone: string, now: Date): Date | nul
   const [probe] = chrono.parse(input, { instant: reference, timezone: 120 }, { forwardDate: true });
   const written = c.isCertain("timezoneOffset") && probe?.start.get("timezoneOffset") === c.get("timezoneOffset");
   const offset = written ? c.get("timezoneOffset") : null;
-  const zone = offset === null || offset === undefined ? timeZone : `UTC${offset >= 0 ? "+" : "-"}${Math.floor(Math.abs(offset) / 60)}:${String(Math.abs(offset) % 60).padStart(2, "0")}`;
+  const zone =
+    offset === null || offset === undefined
+      ? timeZone
+      : `UTC${offset >= 0 ? "+" : "-"}${Math.floor(Math.abs(offset) / 60)}:${String(Math.abs(offset) % 60).padStart(2, "0")}`;
   const dt = DateTime.fromObject(components, { zone });
   return dt.isValid ? dt.toJSDate() : null;
 }
@@ -53,7 +56,10 @@ export function parseWhen(text: string, timeZone: string, now: Date): Date | nul
 /** parseWhen for a command option: a clear refusal instead of null. `what` names the option ("start"). */
 export function requireWhen(text: string, what: string, timeZone: string, now: Date): Date {
   const when = parseWhen(text, timeZone, now);
-  if (!when) throw new UserError(`I could not read "${text.slice(0, 60)}" as a time for ${what}. Try ${TIME_EXAMPLES} (times are in ${timeZone}).`);
+  if (!when)
+    throw new UserError(
+      `I could not read "${text.slice(0, 60)}" as a time for ${what}. Try ${TIME_EXAMPLES} (times are in ${timeZone}).`,
+    );
   return when;
 }
 

@@ -29,7 +29,10 @@ export function foldText(text: string): string {
 
 /** Letters and digits only, single spaces: what is left to compare once the meaningful cuts are made. */
 function bare(text: string): string {
-  return text.replace(/[^\p{L}\p{N}]+/gu, " ").replace(/\s+/g, " ").trim();
+  return text
+    .replace(/[^\p{L}\p{N}]+/gu, " ")
+    .replace(/\s+/g, " ")
+    .trim();
 }
 
 /** Removes guest credits: "(feat. X)", "[ft X]", " feat. X" to the end, "featuring X". */
@@ -92,5 +95,8 @@ export function findBlockedWord(texts: string[], blocked: readonly string[]): st
 
 /** Member text made storable: control characters, bidi overrides and runs of whitespace collapsed, then trimmed. */
 export function cleanLine(text: string): string {
-  return text.replace(/[\p{Cc}\u202a-\u202e\u2066-\u2069]+/gu, " ").replace(/\s+/g, " ").trim();
+  return text
+    .replace(/[\p{Cc}\u202a-\u202e\u2066-\u2069]+/gu, " ")
+    .replace(/\s+/g, " ")
+    .trim();
 }

@@ -14,7 +14,10 @@ import { cleanLine, findBlockedWord, foldText, trackKey } from "./trackMatch.js"
 export const TITLE_MAX = 100;
 export const ARTIST_MAX = 100;
 
-export type RequestLimits = Pick<Config, "REQUEST_COOLDOWN_SECONDS" | "REQUEST_MAX_OPEN_PER_SET" | "REQUEST_BLOCKED_WORDS">;
+export type RequestLimits = Pick<
+  Config,
+  "REQUEST_COOLDOWN_SECONDS" | "REQUEST_MAX_OPEN_PER_SET" | "REQUEST_BLOCKED_WORDS"
+>;
 
 export interface TrackRequestInput {
   userId: string;
@@ -40,24 +43,51 @@ function field(text: string, what: string, max: number): string {
   return clean;
 }
 
-export async function requestTrack(db: Db, limits: RequestLimits, input: TrackRequestInput, now: Date): Promise<RequestOutcome> {
+export async function requestTrack(
+  db: Db,
+  limits: RequestLimits,
+  input: TrackRequestInput,
+  now: Date,
+): Promise<RequestOutcome> {
   const title = field(input.title, "title", TITLE_MAX);
   const artist = field(input.artist, "artist", ARTIST_MAX);
   if (findBlockedWord([title, artist], limits.REQUEST_BLOCKED_WORDS)) {
-    throw new UserError("That request has a word this server does not allow in requests. Change the wording and you can send it right away.");
+    throw new UserError(
+      "That request has a word this server does not allow in requests. Change the wording and you can send it right away.",
+    );
   }
   const matchKey = trackKey(title, artist);
 
   const set = input.setId
-    ? await db.djSet.findUnique({ where: { id: input.setId }, include: { offer: { select: { djName: true, userId: true } } } })
+    ? await db.djSet.findUnique({
+        where: { id: input.setId },
+        include: { offer: { select: { djName: true, userId: true } } },
+      })
     : await currentOrNextSet(db, now);
-  if (!set) throw new UserError(input.setId ? "That set is not in the lineup any more. Pick one from the list." : "No set is playing or coming up yet, so there is nowhere to request a track. See /dj lineup show, and try again once sets are announced.", "not_found");
-  if (set.status !== "scheduled") throw new UserError("That set is not in the lineup any more. Pick another from the list.", "not_found");
+  if (!set)
+    throw new UserError(
+      input.setId
+        ? "That set is not in the lineup any more. Pick one from the list."
+        : "No set is playing or coming up yet, so there is nowhere to request a track. See /dj lineup show, and try again once sets are announced.",
+      "not_found",
+    );
+  if (set.status !== "scheduled")
+    throw new UserError("That set is not in the lineup any more. Pick another from the list.", "not_found");
   if (set.endsAt <= now) throw new UserError("That set is over. Pick a set playing now or later.", "conflict");
-  const setInfo = { id: set.id, stage: set.stage, startsAt: set.startsAt, endsAt: set.endsAt, djName: set.offer.djName };
+  const setInfo = {
+    id: set.id,
+    stage: set.stage,
+    startsAt: set.startsAt,
+    endsAt: set.endsAt,
+    djName: set.offer.djName,
+  };
 
   const played = await db.trackRequest.findFirst({ where: { setId: set.id, matchKey, status: "played" } });
-  if (played) throw new UserError(`${memberText(played.title)} by ${memberText(played.artist)} was already played in this set. Request another track, any time.`, "conflict");
+  if (played)
+    throw new UserError(
+      `${memberText(played.title)} by ${memberText(played.artist)} was already played in this set. Request another track, any time.`,
+      "conflict",
+    );
 
   return db.$transaction(async (tx) => {
     await takeCooldown(tx, input.userId, limits.REQUEST_COOLDOWN_SECONDS, now);
@@ -71,7 +101,9 @@ export async function requestTrack(db: Db, limits: RequestLimits, input: TrackRe
 
     if (newId !== undefined) {
       await takeOpenSlot(tx, set.id, input.userId, limits.REQUEST_MAX_OPEN_PER_SET);
-      await tx.trackVote.create({ data: { requestId: Number(newId), userId: input.userId, notify: input.notify ?? false, createdAt: now } });
+      await tx.trackVote.create({
+        data: { requestId: Number(newId), userId: input.userId, notify: input.notify ?? false, createdAt: now },
+      });
       await adjustMetric(tx, "track_requests", 1, now);
       return { kind: "new" as const, request: { id: Number(newId), title, artist, votes: 1 }, set: setInfo };
     }
@@ -80,11 +112,18 @@ export async function requestTrack(db: Db, limits: RequestLimits, input: TrackRe
     const existing = await tx.trackRequest.findUniqueOrThrow({ where: { queueKey } });
     const voted = await insertVote(tx, existing.id, input.userId, input.notify ?? false, now);
     if (!voted) {
-      throw new UserError(`${memberText(existing.title)} by ${memberText(existing.artist)} is already in the queue with your vote (${existing.votes} in all). Ask for another track, or see /dj queue.`, "conflict");
+      throw new UserError(
+        `${memberText(existing.title)} by ${memberText(existing.artist)} is already in the queue with your vote (${existing.votes} in all). Ask for another track, or see /dj queue.`,
+        "conflict",
+      );
     }
     const request = await tx.trackRequest.update({ where: { id: existing.id }, data: { votes: { increment: 1 } } });
     await adjustMetric(tx, "track_votes", 1, now);
-    return { kind: "vote" as const, request: { id: request.id, title: request.title, artist: request.artist, votes: request.votes }, set: setInfo };
+    return {
+      kind: "vote" as const,
+      request: { id: request.id, title: request.title, artist: request.artist, votes: request.votes },
+      set: setInfo,
+    };
   });
 }
 
@@ -92,11 +131,17 @@ export async function requestTrack(db: Db, limits: RequestLimits, input: TrackRe
 async function takeCooldown(tx: DbOrTx, userId: string, cooldownSeconds: number, now: Date): Promise<void> {
   await tx.$executeRaw`INSERT INTO "TrackRequester" ("userId", "lastRequestAt") VALUES (${userId}, ${new Date(0)}) ON CONFLICT ("userId") DO NOTHING`;
   const threshold = new Date(now.getTime() - cooldownSeconds * 1000);
-  const taken = await tx.trackRequester.updateMany({ where: { userId, lastRequestAt: { lte: threshold } }, data: { lastRequestAt: now } });
+  const taken = await tx.trackRequester.updateMany({
+    where: { userId, lastRequestAt: { lte: threshold } },
+    data: { lastRequestAt: now },
+  });
   if (taken.count === 1) return;
   const row = await tx.trackRequester.findUnique({ where: { userId } });
   const again = new Date((row?.lastRequestAt ?? now).getTime() + cooldownSeconds * 1000);
-  throw new UserError(`One request every ${cooldownText(cooldownSeconds)}, to keep the queue fair. You can request again ${discordTime(again, "R")} (${discordTime(again, "T")}). Meanwhile you can upvote tracks in /dj queue.`, "limited");
+  throw new UserError(
+    `One request every ${cooldownText(cooldownSeconds)}, to keep the queue fair. You can request again ${discordTime(again, "R")} (${discordTime(again, "T")}). Meanwhile you can upvote tracks in /dj queue.`,
+    "limited",
+  );
 }
 
 function cooldownText(seconds: number): string {
@@ -107,9 +152,15 @@ function cooldownText(seconds: number): string {
 /** The cap of queued requests per member and set, as one conditional increment. */
 async function takeOpenSlot(tx: DbOrTx, setId: number, userId: string, cap: number): Promise<void> {
   await tx.$executeRaw`INSERT INTO "TrackRequesterSet" ("setId", "userId", "open") VALUES (${setId}, ${userId}, 0) ON CONFLICT ("setId", "userId") DO NOTHING`;
-  const taken = await tx.trackRequesterSet.updateMany({ where: { setId, userId, open: { lt: cap } }, data: { open: { increment: 1 } } });
+  const taken = await tx.trackRequesterSet.updateMany({
+    where: { setId, userId, open: { lt: cap } },
+    data: { open: { increment: 1 } },
+  });
   if (taken.count === 1) return;
-  throw new UserError(`You have ${cap} request${cap === 1 ? "" : "s"} waiting in this set, the most allowed per member. You can request again as soon as one of them is played or skipped; meanwhile, upvote others in /dj queue.`, "limited");
+  throw new UserError(
+    `You have ${cap} request${cap === 1 ? "" : "s"} waiting in this set, the most allowed per member. You can request again as soon as one of them is played or skipped; meanwhile, upvote others in /dj queue.`,
+    "limited",
+  );
 }
 
 /** Inserts a member's vote unless they have one; returns whether it was new. */
@@ -124,12 +175,19 @@ async function insertVote(tx: DbOrTx, requestId: number, userId: string, notify:
  * The Upvote button: one vote per member, pressing again takes it back. The requester's request is their
  * vote already. Returns whether the member now backs the track, and its votes.
  */
-export async function toggleVote(db: Db, userId: string, requestId: number, now: Date): Promise<{ voted: boolean; votes: number; title: string; setId: number }> {
+export async function toggleVote(
+  db: Db,
+  userId: string,
+  requestId: number,
+  now: Date,
+): Promise<{ voted: boolean; votes: number; title: string; setId: number }> {
   return db.$transaction(async (tx) => {
     const request = await tx.trackRequest.findUnique({ where: { id: requestId } });
     if (!request) throw new UserError("That request no longer exists. Open /dj queue again.", "not_found");
-    if (request.status !== "queued") throw new UserError(`That track was already ${request.status}; votes are closed for it.`, "conflict");
-    if (request.requestedBy === userId) throw new UserError("You requested this track: your request already counts as your vote.", "conflict");
+    if (request.status !== "queued")
+      throw new UserError(`That track was already ${request.status}; votes are closed for it.`, "conflict");
+    if (request.requestedBy === userId)
+      throw new UserError("You requested this track: your request already counts as your vote.", "conflict");
     const removed = await tx.trackVote.deleteMany({ where: { requestId, userId } });
     if (removed.count === 1) {
       const after = await tx.trackRequest.update({ where: { id: requestId }, data: { votes: { decrement: 1 } } });
@@ -173,26 +231,39 @@ export interface Actor {
  */
 export async function closeRequest(db: Db, actor: Actor, requestId: number, outcome: "played" | "skipped", now: Date) {
   return db.$transaction(async (tx) => {
-    const request = await tx.trackRequest.findUnique({ where: { id: requestId }, include: { set: { include: { offer: true } } } });
+    const request = await tx.trackRequest.findUnique({
+      where: { id: requestId },
+      include: { set: { include: { offer: true } } },
+    });
     if (!request) throw new UserError("That request no longer exists. Pick one from the list.", "not_found");
     if (!actor.organizer && request.set.offer.userId !== actor.userId) {
-      throw new UserError("Only the DJ of this set or an organizer can mark its tracks played or skipped.", "forbidden");
+      throw new UserError(
+        "Only the DJ of this set or an organizer can mark its tracks played or skipped.",
+        "forbidden",
+      );
     }
     const changed = await tx.trackRequest.updateMany({
       where: { id: requestId, status: "queued" },
       data: { status: outcome, queueKey: null, closedAt: now, closedBy: actor.userId },
     });
     if (changed.count === 0) throw new UserError(`That request was already ${request.status}.`, "conflict");
-    await tx.trackRequesterSet.updateMany({ where: { setId: request.setId, userId: request.requestedBy, open: { gt: 0 } }, data: { open: { decrement: 1 } } });
+    await tx.trackRequesterSet.updateMany({
+      where: { setId: request.setId, userId: request.requestedBy, open: { gt: 0 } },
+      data: { open: { decrement: 1 } },
+    });
     let notified = 0;
     if (outcome === "played") {
       const watchers = await tx.trackVote.findMany({ where: { requestId, notify: true }, select: { userId: true } });
       for (const w of watchers) {
-        const queued = await queueDm(tx, {
-          dedupeKey: `track-played:${requestId}:${w.userId}`,
-          userId: w.userId,
-          content: `Now playing: ${memberText(request.title)} by ${memberText(request.artist)}, the track you asked for, in ${memberText(request.set.offer.djName)}'s set on ${memberText(request.set.stage)}. Enjoy!`,
-        }, now);
+        const queued = await queueDm(
+          tx,
+          {
+            dedupeKey: `track-played:${requestId}:${w.userId}`,
+            userId: w.userId,
+            content: `Now playing: ${memberText(request.title)} by ${memberText(request.artist)}, the track you asked for, in ${memberText(request.set.offer.djName)}'s set on ${memberText(request.set.stage)}. Enjoy!`,
+          },
+          now,
+        );
         if (queued) notified++;
       }
     }
@@ -209,7 +280,11 @@ export async function closableRequests(db: DbOrTx, actor: Actor, query: string, 
   const rows = await db.trackRequest.findMany({
     where: {
       status: "queued",
-      set: { status: "scheduled", endsAt: { gt: recent }, ...(actor.organizer ? {} : { offer: { userId: actor.userId } }) },
+      set: {
+        status: "scheduled",
+        endsAt: { gt: recent },
+        ...(actor.organizer ? {} : { offer: { userId: actor.userId } }),
+      },
     },
     orderBy: [{ votes: "desc" }, { id: "asc" }],
     take: 300,

@@ -31,7 +31,10 @@ export type TweetRow = NonNullable<Awaited<ReturnType<typeof nextDueTweet>>>;
 
 /** The next post due. "posting" rows are due again: their attempt was cut off (a crash), and X's duplicate check settles whether it landed. */
 export function nextDueTweet(db: DbOrTx, now: Date) {
-  return db.tweetOutbox.findFirst({ where: { status: { in: ["pending", "posting"] }, notBefore: { lte: now } }, orderBy: { id: "asc" } });
+  return db.tweetOutbox.findFirst({
+    where: { status: { in: ["pending", "posting"] }, notBefore: { lte: now } },
+    orderBy: { id: "asc" },
+  });
 }
 
 /** The next post waiting, due or not (for /campaign preview). */
@@ -64,10 +67,20 @@ export async function markAttempt(db: DbOrTx, row: TweetRow, now: Date, retryHou
  * at once queue it once. It keeps its first attempt (the caps counted it) and gets a fresh TWEET_RETRY_HOURS;
  * "posting", not "pending", because an earlier attempt may have landed: X's duplicate answer then settles it.
  */
-export async function requeueFailedTweet(db: DbOrTx, id: number, now: Date, retryHours: number): Promise<TweetRow | null> {
+export async function requeueFailedTweet(
+  db: DbOrTx,
+  id: number,
+  now: Date,
+  retryHours: number,
+): Promise<TweetRow | null> {
   const done = await db.tweetOutbox.updateMany({
     where: { id, status: "failed" },
-    data: { status: "posting", notBefore: now, giveUpAt: new Date(now.getTime() + retryHours * 3_600_000), lastError: "queued again by an organizer" },
+    data: {
+      status: "posting",
+      notBefore: now,
+      giveUpAt: new Date(now.getTime() + retryHours * 3_600_000),
+      lastError: "queued again by an organizer",
+    },
   });
   return done.count === 1 ? db.tweetOutbox.findUnique({ where: { id } }) : null;
 }
@@ -77,16 +90,36 @@ export function failedTweets(db: DbOrTx, take = 25) {
   return db.tweetOutbox.findMany({ where: { status: "failed" }, orderBy: { id: "desc" }, take });
 }
 
-export async function markPosted(db: DbOrTx, id: number, now: Date, outcome: { tweetId: string | null; dryRun: boolean; note?: string }): Promise<void> {
+export async function markPosted(
+  db: DbOrTx,
+  id: number,
+  now: Date,
+  outcome: { tweetId: string | null; dryRun: boolean; note?: string },
+): Promise<void> {
   await db.tweetOutbox.update({
     where: { id },
-    data: { status: "posted", postedAt: now, tweetId: outcome.tweetId, dryRun: outcome.dryRun, lastError: outcome.note ?? null },
+    data: {
+      status: "posted",
+      postedAt: now,
+      tweetId: outcome.tweetId,
+      dryRun: outcome.dryRun,
+      lastError: outcome.note ?? null,
+    },
   });
 }
 
 /** Back in the queue until `notBefore`; `uncertain` keeps it "posting" (the request may have reached X). */
-export async function retryTweetAt(db: DbOrTx, id: number, notBefore: Date, error: string, uncertain: boolean): Promise<void> {
-  await db.tweetOutbox.update({ where: { id }, data: { status: uncertain ? "posting" : "pending", notBefore, lastError: error } });
+export async function retryTweetAt(
+  db: DbOrTx,
+  id: number,
+  notBefore: Date,
+  error: string,
+  uncertain: boolean,
+): Promise<void> {
+  await db.tweetOutbox.update({
+    where: { id },
+    data: { status: uncertain ? "posting" : "pending", notBefore, lastError: error },
+  });
 }
 
 export async function markFailed(db: DbOrTx, id: number, error: string): Promise<void> {
@@ -104,9 +137,15 @@ export function attemptsSince(db: DbOrTx, from: Date): Promise<number> {
  * threshold and back on purpose; so "100 people are going" goes out only while at least 100 are. Returns
  * null when the row is not a milestone's (or it was removed): nothing to check.
  */
-export async function milestoneShortfall(db: DbOrTx, row: { milestoneId: number | null }): Promise<{ metric: string; threshold: number; value: number } | null> {
+export async function milestoneShortfall(
+  db: DbOrTx,
+  row: { milestoneId: number | null },
+): Promise<{ metric: string; threshold: number; value: number } | null> {
   if (row.milestoneId === null) return null;
-  const milestone = await db.milestone.findUnique({ where: { id: row.milestoneId }, select: { metric: true, threshold: true } });
+  const milestone = await db.milestone.findUnique({
+    where: { id: row.milestoneId },
+    select: { metric: true, threshold: true },
+  });
   if (!milestone) return null;
   const metric = await db.metric.findUnique({ where: { name: milestone.metric }, select: { value: true } });
   const value = metric?.value ?? 0;

@@ -8,8 +8,15 @@ import { renderCard } from "../card/card.js";
 import type { Announcer } from "./outbox.js";
 import { milestoneShortfall, parseCard } from "../services/tweetOutbox.js";
 
-export async function announceMilestones(deps: { db: Db; log: Logger; announcer: Announcer | null }, limit = 5): Promise<number> {
-  const rows = await deps.db.tweetOutbox.findMany({ where: { announce: "pending" }, orderBy: { id: "asc" }, take: limit * 4 });
+export async function announceMilestones(
+  deps: { db: Db; log: Logger; announcer: Announcer | null },
+  limit = 5,
+): Promise<number> {
+  const rows = await deps.db.tweetOutbox.findMany({
+    where: { announce: "pending" },
+    orderBy: { id: "asc" },
+    take: limit * 4,
+  });
   let shown = 0;
   for (const row of rows) {
     if (shown >= limit) break;
@@ -18,7 +25,13 @@ export async function announceMilestones(deps: { db: Db; log: Logger; announcer:
     if (deps.announcer) {
       const card = parseCard(row);
       try {
-        await deps.announcer.milestone({ key: `milestone:${row.id}`, text: row.text, png: await renderCard(card), alt: row.altText, headline: card.headline });
+        await deps.announcer.milestone({
+          key: `milestone:${row.id}`,
+          text: row.text,
+          png: await renderCard(card),
+          alt: row.altText,
+          headline: card.headline,
+        });
       } catch (err) {
         deps.log.warn({ err, tweet: row.id }, "could not announce a milestone; will retry");
         break;

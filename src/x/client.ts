@@ -65,7 +65,8 @@ export type XErrorKind =
   | { kind: "transient" }
   | { kind: "rejected"; message: string };
 
-const NETWORK_CODES = /^(ECONNRESET|ECONNREFUSED|ECONNABORTED|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|ENETUNREACH|EHOSTUNREACH|UND_ERR_)/;
+const NETWORK_CODES =
+  /^(ECONNRESET|ECONNREFUSED|ECONNABORTED|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|ENETUNREACH|EHOSTUNREACH|UND_ERR_)/;
 const DEFAULT_RATE_LIMIT_WAIT_MS = 15 * 60 * 1000;
 
 /**
@@ -99,8 +100,11 @@ function isDuplicate(err: ApiResponseError): boolean {
 // The window's reset, or a later exhausted 24-hour one (then the 15-minute reset would come too early).
 function resetOf(err: ApiResponseError): Date {
   const limit = err.rateLimit;
-  const resets = [limit?.reset, limit?.day?.remaining === 0 ? limit.day.reset : undefined, limit?.userDay?.remaining === 0 ? limit.userDay.reset : undefined]
-    .filter((r): r is number => typeof r === "number" && Number.isFinite(r) && r > 0);
+  const resets = [
+    limit?.reset,
+    limit?.day?.remaining === 0 ? limit.day.reset : undefined,
+    limit?.userDay?.remaining === 0 ? limit.userDay.reset : undefined,
+  ].filter((r): r is number => typeof r === "number" && Number.isFinite(r) && r > 0);
   if (!resets.length) return new Date(Date.now() + DEFAULT_RATE_LIMIT_WAIT_MS);
   return new Date(Math.max(...resets) * 1000);
 }
@@ -114,7 +118,8 @@ function resetOf(err: ApiResponseError): Date {
 export function describeXError(err: unknown): string {
   if (err instanceof ApiResponseError) {
     const data = err.data as { title?: unknown; detail?: unknown } | undefined;
-    const detail = typeof data?.detail === "string" ? data.detail : typeof data?.title === "string" ? data.title : err.message;
+    const detail =
+      typeof data?.detail === "string" ? data.detail : typeof data?.title === "string" ? data.title : err.message;
     return `X answered ${err.code}: ${detail}`;
   }
   if (err instanceof ApiRequestError) {

@@ -9,7 +9,8 @@ import { readMetrics } from "../services/metrics.js";
 import { queueTweet } from "../services/tweetOutbox.js";
 import { renderTemplate } from "../services/postText.js";
 
-export const DIGEST_TEMPLATE = "{campaign}, {date}: {raised} raised of {goal} ({percent}), {rsvps} going, {volunteers} volunteers. {hashtag}";
+export const DIGEST_TEMPLATE =
+  "{campaign}, {date}: {raised} raised of {goal} ({percent}), {rsvps} going, {volunteers} volunteers. {hashtag}";
 
 /** Queues a digest if the numbers differ from the last one's; returns whether one was queued. */
 export async function queueDigest(db: DbOrTx, timeZone: string, now: Date): Promise<boolean> {
@@ -18,7 +19,12 @@ export async function queueDigest(db: DbOrTx, timeZone: string, now: Date): Prom
   const metrics = await readMetrics(db);
   const card = cardData(campaign, metrics, "Today's numbers");
   const last = await db.tweetOutbox.findFirst({ where: { kind: "digest" }, orderBy: { id: "desc" } });
-  if (last ? sameNumbers(JSON.parse(last.card) as CardData, card) : card.raisedCents === 0 && card.rsvps === 0 && card.volunteers === 0) return false;
+  if (
+    last
+      ? sameNumbers(JSON.parse(last.card) as CardData, card)
+      : card.raisedCents === 0 && card.rsvps === 0 && card.volunteers === 0
+  )
+    return false;
   const local = DateTime.fromJSDate(now, { zone: timeZone });
   const money = (c: number) => formatMoney(c, campaign.currency);
   const text = renderTemplate(DIGEST_TEMPLATE.replace("{date}", local.toFormat("LLL d")), {
@@ -35,9 +41,25 @@ export async function queueDigest(db: DbOrTx, timeZone: string, now: Date): Prom
     value: "",
     metric: "",
   });
-  return queueTweet(db, { dedupeKey: `digest:${local.toFormat("yyyy-LL-dd'T'HH:mm")}`, kind: "digest", text, altText: cardAltText(card), card, announce: false }, now);
+  return queueTweet(
+    db,
+    {
+      dedupeKey: `digest:${local.toFormat("yyyy-LL-dd'T'HH:mm")}`,
+      kind: "digest",
+      text,
+      altText: cardAltText(card),
+      card,
+      announce: false,
+    },
+    now,
+  );
 }
 
 function sameNumbers(a: CardData, b: CardData): boolean {
-  return a.raisedCents === b.raisedCents && a.goalCents === b.goalCents && a.rsvps === b.rsvps && a.volunteers === b.volunteers;
+  return (
+    a.raisedCents === b.raisedCents &&
+    a.goalCents === b.goalCents &&
+    a.rsvps === b.rsvps &&
+    a.volunteers === b.volunteers
+  );
 }

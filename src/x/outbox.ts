@@ -21,7 +21,18 @@ import { queueDm } from "../services/directMessages.js";
 import { classifyXError, describeXError } from "./client.js";
 import type { Publisher } from "./publisher.js";
 import { capWindows, inQuietHours } from "./schedule.js";
-import { attemptsSince, HOLD_RECHECK_MS, markAttempt, markFailed, markPosted, milestoneShortfall, nextDueTweet, parseCard, retryTweetAt, type TweetRow } from "../services/tweetOutbox.js";
+import {
+  attemptsSince,
+  HOLD_RECHECK_MS,
+  markAttempt,
+  markFailed,
+  markPosted,
+  milestoneShortfall,
+  nextDueTweet,
+  parseCard,
+  retryTweetAt,
+  type TweetRow,
+} from "../services/tweetOutbox.js";
 import { tweetProblem } from "../services/postText.js";
 
 const BACKOFF_BASE_MS = 60_000;
@@ -42,7 +53,16 @@ export interface Announcer {
   dryRun(post: AnnouncedPost): Promise<void>;
 }
 
-export type OutboxConfig = Pick<Config, "CAMPAIGN_TIMEZONE" | "TWEET_QUIET_HOURS" | "TWEET_DAILY_CAP" | "TWEET_MONTHLY_CAP" | "TWEET_ALLOW_LINKS" | "DJ_REVIEW_CHANNEL_ID" | "TWEET_RETRY_HOURS">;
+export type OutboxConfig = Pick<
+  Config,
+  | "CAMPAIGN_TIMEZONE"
+  | "TWEET_QUIET_HOURS"
+  | "TWEET_DAILY_CAP"
+  | "TWEET_MONTHLY_CAP"
+  | "TWEET_ALLOW_LINKS"
+  | "DJ_REVIEW_CHANNEL_ID"
+  | "TWEET_RETRY_HOURS"
+>;
 
 export interface OutboxDeps {
   db: Db;
@@ -64,7 +84,8 @@ export interface OutboxDeps {
   crashAt?: string;
 }
 
-export type HeldReason = "no_campaign" | "paused" | "auth" | "rate_limited" | "quiet_hours" | "daily_cap" | "monthly_cap";
+export type HeldReason =
+  "no_campaign" | "paused" | "auth" | "rate_limited" | "quiet_hours" | "daily_cap" | "monthly_cap";
 
 export interface FlushResult {
   posted: number;
@@ -80,7 +101,8 @@ export async function flushTweets(deps: OutboxDeps, now: Date): Promise<FlushRes
   if (!campaign) return { ...result, held: "no_campaign" };
   if (campaign.pausedReason) return { ...result, held: campaign.pausedReason === "auth" ? "auth" : "paused" };
   if (campaign.xRetryAt && campaign.xRetryAt > now) return { ...result, held: "rate_limited" };
-  if (inQuietHours(now, deps.config.TWEET_QUIET_HOURS, deps.config.CAMPAIGN_TIMEZONE)) return { ...result, held: "quiet_hours" };
+  if (inQuietHours(now, deps.config.TWEET_QUIET_HOURS, deps.config.CAMPAIGN_TIMEZONE))
+    return { ...result, held: "quiet_hours" };
 
   for (let n = 0; n < (deps.perTick ?? 2); n++) {
     const row = await nextDueTweet(deps.db, now);
@@ -90,7 +112,13 @@ export async function flushTweets(deps: OutboxDeps, now: Date): Promise<FlushRes
     if (row.attempts === 0) {
       const short = await milestoneShortfall(deps.db, row);
       if (short) {
-        await retryTweetAt(deps.db, row.id, new Date(now.getTime() + HOLD_RECHECK_MS), `held: ${short.metric} is ${short.value}, back under ${short.threshold}; posted once it is reached again`, false);
+        await retryTweetAt(
+          deps.db,
+          row.id,
+          new Date(now.getTime() + HOLD_RECHECK_MS),
+          `held: ${short.metric} is ${short.value}, back under ${short.threshold}; posted once it is reached again`,
+          false,
+        );
         deps.log.info({ tweet: row.id, ...short }, "milestone held: its metric fell back under the threshold");
         n--; // a held row is not a post: look at the next one
         continue;
@@ -127,10 +155,22 @@ async function attempt(deps: OutboxDeps, campaign: Campaign, row: TweetRow, now:
 
   if (!deps.publisher) {
     try {
-      await deps.announcer?.dryRun({ key: `dry:${row.id}`, text: row.text, png, alt: row.altText, headline: card.headline });
+      await deps.announcer?.dryRun({
+        key: `dry:${row.id}`,
+        text: row.text,
+        png,
+        alt: row.altText,
+        headline: card.headline,
+      });
     } catch (err) {
       log.warn({ err, tweet: row.id }, "could not show a dry-run post in Discord; will retry");
-      await retryTweetAt(db, row.id, backoff(deps, row.attempts + 1, now), "could not show the dry run in Discord", true);
+      await retryTweetAt(
+        db,
+        row.id,
+        backoff(deps, row.attempts + 1, now),
+        "could not show the dry run in Discord",
+        true,
+      );
       return "retry";
     }
     await markPosted(db, row.id, now, { tweetId: null, dryRun: true, note: "dry run: no X credentials" });
@@ -150,7 +190,11 @@ async function attempt(deps: OutboxDeps, campaign: Campaign, row: TweetRow, now:
     switch (kind.kind) {
       case "duplicate":
         // X already has this exact text: an earlier attempt landed before we could record it.
-        await markPosted(db, row.id, now, { tweetId: null, dryRun: false, note: "X already had this post (duplicate content): counted as posted" });
+        await markPosted(db, row.id, now, {
+          tweetId: null,
+          dryRun: false,
+          note: "X already had this post (duplicate content): counted as posted",
+        });
         log.info({ tweet: row.id }, "X says duplicate: counted as posted");
         return "posted";
       case "rate_limited":
@@ -161,14 +205,27 @@ async function attempt(deps: OutboxDeps, campaign: Campaign, row: TweetRow, now:
       case "auth":
         await retryTweetAt(db, row.id, now, why, false);
         if (await pausePosting(db, "auth", now)) {
-          await notify(deps, campaign, `auth:${now.toISOString()}`, `Posting to X is paused: X refused the bot's credentials (${why}). Check the four TWITTER_* settings, restart the bot, then run /campaign resume. Nothing is lost: posts wait in the queue.`, now);
+          await notify(
+            deps,
+            campaign,
+            `auth:${now.toISOString()}`,
+            `Posting to X is paused: X refused the bot's credentials (${why}). Check the four TWITTER_* settings, restart the bot, then run /campaign resume. Nothing is lost: posts wait in the queue.`,
+            now,
+          );
         }
         log.error({ tweet: row.id, why }, "X refused the credentials: posting paused");
         return "auth";
       case "transient": {
         // The deadline markAttempt set (TWEET_RETRY_HOURS after the first attempt, or after /campaign retry).
         const giveUpAt = row.giveUpAt ?? new Date(now.getTime() + deps.config.TWEET_RETRY_HOURS * 3_600_000);
-        if (now >= giveUpAt) return fail(deps, campaign, row, `gave up after ${row.attempts + 1} attempts over ${deps.config.TWEET_RETRY_HOURS} h: ${why}`, now);
+        if (now >= giveUpAt)
+          return fail(
+            deps,
+            campaign,
+            row,
+            `gave up after ${row.attempts + 1} attempts over ${deps.config.TWEET_RETRY_HOURS} h: ${why}`,
+            now,
+          );
         // Still "posting": a time-out may have landed, and the retry's duplicate answer would tell.
         await retryTweetAt(db, row.id, backoff(deps, row.attempts + 1, now), why, true);
         log.warn({ tweet: row.id, attempts: row.attempts + 1, why }, "X failed; will retry");
@@ -183,7 +240,13 @@ async function attempt(deps: OutboxDeps, campaign: Campaign, row: TweetRow, now:
 async function fail(deps: OutboxDeps, campaign: Campaign, row: TweetRow, why: string, now: Date): Promise<"failed"> {
   await markFailed(deps.db, row.id, why);
   deps.log.error({ tweet: row.id, why }, "post failed");
-  await notify(deps, campaign, `failed:${row.id}`, `A post to X failed and will not be retried (${why.slice(0, 300)}). Its text: "${row.text}". /campaign retry queues it again; /campaign history lists posts.`, now);
+  await notify(
+    deps,
+    campaign,
+    `failed:${row.id}`,
+    `A post to X failed and will not be retried (${why.slice(0, 300)}). Its text: "${row.text}". /campaign retry queues it again; /campaign history lists posts.`,
+    now,
+  );
   return "failed";
 }
 
@@ -199,12 +262,24 @@ async function capReached(deps: OutboxDeps, campaign: Campaign, now: Date): Prom
   const windows = capWindows(now, config.CAMPAIGN_TIMEZONE);
   const today = await attemptsSince(deps.db, windows.day);
   if (today >= config.TWEET_DAILY_CAP) {
-    await notify(deps, campaign, `cap-day:${windows.dayKey}`, `Posting to X is held for today: the daily cap of ${config.TWEET_DAILY_CAP} posts (TWEET_DAILY_CAP) is reached. Waiting posts go out tomorrow; /campaign history lists them.`, now);
+    await notify(
+      deps,
+      campaign,
+      `cap-day:${windows.dayKey}`,
+      `Posting to X is held for today: the daily cap of ${config.TWEET_DAILY_CAP} posts (TWEET_DAILY_CAP) is reached. Waiting posts go out tomorrow; /campaign history lists them.`,
+      now,
+    );
     return "daily_cap";
   }
   const month = await attemptsSince(deps.db, windows.month);
   if (month >= config.TWEET_MONTHLY_CAP) {
-    await notify(deps, campaign, `cap-month:${windows.monthKey}`, `Posting to X is held for this month: the monthly cap of ${config.TWEET_MONTHLY_CAP} posts (TWEET_MONTHLY_CAP) is reached. Waiting posts go out next month; /campaign history lists them.`, now);
+    await notify(
+      deps,
+      campaign,
+      `cap-month:${windows.monthKey}`,
+      `Posting to X is held for this month: the monthly cap of ${config.TWEET_MONTHLY_CAP} posts (TWEET_MONTHLY_CAP) is reached. Waiting posts go out next month; /campaign history lists them.`,
+      now,
+    );
     return "monthly_cap";
   }
   return null;
@@ -212,7 +287,16 @@ async function capReached(deps: OutboxDeps, campaign: Campaign, now: Date): Prom
 
 /** Tells the organizer who set the campaign up, once per key (the DM outbox's dedupe key). */
 async function notify(deps: OutboxDeps, campaign: Campaign, key: string, content: string, now: Date): Promise<void> {
-  const queued = await queueDm(deps.db, { dedupeKey: `tweet-notice:${key}`, userId: campaign.createdBy, content, fallbackChannelId: deps.config.DJ_REVIEW_CHANNEL_ID ?? null }, now);
+  const queued = await queueDm(
+    deps.db,
+    {
+      dedupeKey: `tweet-notice:${key}`,
+      userId: campaign.createdBy,
+      content,
+      fallbackChannelId: deps.config.DJ_REVIEW_CHANNEL_ID ?? null,
+    },
+    now,
+  );
   if (queued) {
     deps.log.warn({ notice: key }, content);
     deps.wakeDms?.();

@@ -17,7 +17,10 @@ export interface Publisher {
 const MAX_ALT = 1000;
 
 /** The X publisher, or null without credentials: then every post is a dry run. */
-export function createPublisher(config: Pick<Config, "twitter" | "TWITTER_API_URL">, timeoutMs?: number): Publisher | null {
+export function createPublisher(
+  config: Pick<Config, "twitter" | "TWITTER_API_URL">,
+  timeoutMs?: number,
+): Publisher | null {
   if (!config.twitter) return null;
   const client = createXClient({ ...config.twitter, apiUrl: config.TWITTER_API_URL, timeoutMs });
   return {

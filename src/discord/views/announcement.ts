@@ -19,19 +19,36 @@ export function announcement(event: Event, maxGuests: number) {
     .setColor(cancelled ? COLORS.cancelled : COLORS.campaign)
     .setTitle(`${cancelled ? "[Cancelled] " : ""}${event.name}`.slice(0, 256))
     .addFields(
-      { name: "When", value: `${discordWhen(event.startsAt)}${event.endsAt ? ` to ${discordTime(event.endsAt, "t")}` : ""}` },
+      {
+        name: "When",
+        value: `${discordWhen(event.startsAt)}${event.endsAt ? ` to ${discordTime(event.endsAt, "t")}` : ""}`,
+      },
       ...(event.location ? [{ name: "Where", value: event.location }] : []),
-      { name: "Going", value: counts.capacity === null ? people(counts.going) : `${counts.going} / ${counts.capacity} seats`, inline: true },
+      {
+        name: "Going",
+        value: counts.capacity === null ? people(counts.going) : `${counts.going} / ${counts.capacity} seats`,
+        inline: true,
+      },
       { name: "Maybe", value: String(counts.maybe), inline: true },
       ...(counts.capacity !== null ? [{ name: "Waitlist", value: people(counts.waitlisted), inline: true }] : []),
     )
-    .setFooter({ text: cancelled ? "This event is cancelled." : "Answer with the buttons, or /rsvp going (guests count toward the seats)." });
+    .setFooter({
+      text: cancelled
+        ? "This event is cancelled."
+        : "Answer with the buttons, or /rsvp going (guests count toward the seats).",
+    });
   if (event.description) embed.setDescription(event.description);
   if (cancelled) return { embeds: [embed], components: [] };
   const buttons = new ActionRowBuilder<ButtonBuilder>().addComponents(
     new ButtonBuilder().setCustomId(`${RSVP_PREFIX}:going:${event.id}`).setLabel("Going").setStyle(ButtonStyle.Success),
-    new ButtonBuilder().setCustomId(`${RSVP_PREFIX}:maybe:${event.id}`).setLabel("Maybe").setStyle(ButtonStyle.Secondary),
-    new ButtonBuilder().setCustomId(`${RSVP_PREFIX}:decline:${event.id}`).setLabel("Can't go").setStyle(ButtonStyle.Danger),
+    new ButtonBuilder()
+      .setCustomId(`${RSVP_PREFIX}:maybe:${event.id}`)
+      .setLabel("Maybe")
+      .setStyle(ButtonStyle.Secondary),
+    new ButtonBuilder()
+      .setCustomId(`${RSVP_PREFIX}:decline:${event.id}`)
+      .setLabel("Can't go")
+      .setStyle(ButtonStyle.Danger),
   );
   const components: ActionRowBuilder<ButtonBuilder | StringSelectMenuBuilder>[] = [buttons];
   if (maxGuests > 0) {
@@ -39,7 +56,10 @@ export function announcement(event: Event, maxGuests: number) {
       label: g === 0 ? "Going, just me" : `Going with ${g} ${g === 1 ? "guest" : "guests"}`,
       value: String(g),
     }));
-    const select = new StringSelectMenuBuilder().setCustomId(`${RSVP_PREFIX}:guests:${event.id}`).setPlaceholder("Bringing guests? Pick how many").addOptions(choices);
+    const select = new StringSelectMenuBuilder()
+      .setCustomId(`${RSVP_PREFIX}:guests:${event.id}`)
+      .setPlaceholder("Bringing guests? Pick how many")
+      .addOptions(choices);
     components.push(new ActionRowBuilder<StringSelectMenuBuilder>().addComponents(select));
   }
   return { embeds: [embed], components };

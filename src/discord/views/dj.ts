@@ -23,19 +23,53 @@ import { showMemberText } from "./text.js";
 export const DJ_PREFIXES = { offer: "djoffer", review: "djreview", queue: "djqueue" } as const;
 
 export function offerModal(): ModalBuilder {
-  const input = (id: string, label: string, style: TextInputStyle, max: number, required: boolean, placeholder: string) =>
+  const input = (
+    id: string,
+    label: string,
+    style: TextInputStyle,
+    max: number,
+    required: boolean,
+    placeholder: string,
+  ) =>
     new ActionRowBuilder<TextInputBuilder>().addComponents(
-      new TextInputBuilder().setCustomId(id).setLabel(label).setStyle(style).setMaxLength(max).setRequired(required).setPlaceholder(placeholder),
+      new TextInputBuilder()
+        .setCustomId(id)
+        .setLabel(label)
+        .setStyle(style)
+        .setMaxLength(max)
+        .setRequired(required)
+        .setPlaceholder(placeholder),
     );
   return new ModalBuilder()
     .setCustomId(`${DJ_PREFIXES.offer}:submit`)
     .setTitle("Offer a DJ set")
     .addComponents(
-      input("djName", "DJ name (as the lineup should show it)", TextInputStyle.Short, OFFER_LIMITS.djName, true, "DJ Lumen"),
+      input(
+        "djName",
+        "DJ name (as the lineup should show it)",
+        TextInputStyle.Short,
+        OFFER_LIMITS.djName,
+        true,
+        "DJ Lumen",
+      ),
       input("genres", "Genres", TextInputStyle.Short, OFFER_LIMITS.genres, true, "disco, house, funk"),
       input("minutes", "Set length in minutes", TextInputStyle.Short, 3, true, "90"),
-      input("links", "Links to your mixes (https://, up to 3)", TextInputStyle.Paragraph, OFFER_LIMITS.links, false, "https://soundcloud.com/..."),
-      input("note", "A note for the organizers", TextInputStyle.Paragraph, OFFER_LIMITS.note, false, "Anything they should know"),
+      input(
+        "links",
+        "Links to your mixes (https://, up to 3)",
+        TextInputStyle.Paragraph,
+        OFFER_LIMITS.links,
+        false,
+        "https://soundcloud.com/...",
+      ),
+      input(
+        "note",
+        "A note for the organizers",
+        TextInputStyle.Paragraph,
+        OFFER_LIMITS.note,
+        false,
+        "Anything they should know",
+      ),
     );
 }
 
@@ -67,20 +101,38 @@ export function reviewMessage(offer: OfferView) {
   ];
   // Links are shown as code, not as clickable markdown: an organizer copies what the DJ typed, as typed.
   const links = offer.links.split("\n").filter(Boolean);
-  if (links.length) fields.push({ name: "Links", value: links.map((l) => `\`${l.replace(/`/g, "'")}\``).join("\n").slice(0, 1024) });
+  if (links.length)
+    fields.push({
+      name: "Links",
+      value: links
+        .map((l) => `\`${l.replace(/`/g, "'")}\``)
+        .join("\n")
+        .slice(0, 1024),
+    });
   if (offer.note) fields.push({ name: "Note", value: showMemberText(offer.note, 1000) });
   const decided = offer.reviewedBy && offer.status !== "withdrawn" ? ` by <@${offer.reviewedBy}>` : "";
-  fields.push({ name: "Status", value: `${STATUS_LINE[offer.status] ?? offer.status}${offer.status === "pending" ? "" : decided}` });
+  fields.push({
+    name: "Status",
+    value: `${STATUS_LINE[offer.status] ?? offer.status}${offer.status === "pending" ? "" : decided}`,
+  });
   const embed = new EmbedBuilder()
     .setTitle(`DJ offer: ${showMemberText(offer.djName, 80)}`)
-    .setColor(offer.status === "approved" ? COLORS.approved : offer.status === "pending" ? COLORS.campaign : COLORS.closed)
+    .setColor(
+      offer.status === "approved" ? COLORS.approved : offer.status === "pending" ? COLORS.campaign : COLORS.closed,
+    )
     .addFields(fields);
   const components =
     offer.status === "pending"
       ? [
           new ActionRowBuilder<ButtonBuilder>().addComponents(
-            new ButtonBuilder().setCustomId(`${DJ_PREFIXES.review}:approve:${offer.id}`).setLabel("Approve").setStyle(ButtonStyle.Success),
-            new ButtonBuilder().setCustomId(`${DJ_PREFIXES.review}:decline:${offer.id}`).setLabel("Decline").setStyle(ButtonStyle.Danger),
+            new ButtonBuilder()
+              .setCustomId(`${DJ_PREFIXES.review}:approve:${offer.id}`)
+              .setLabel("Approve")
+              .setStyle(ButtonStyle.Success),
+            new ButtonBuilder()
+              .setCustomId(`${DJ_PREFIXES.review}:decline:${offer.id}`)
+              .setLabel("Decline")
+              .setStyle(ButtonStyle.Danger),
           ),
         ]
       : [];
@@ -95,9 +147,13 @@ function lineupLine(set: LineupSet, now: Date): string {
 
 /** The public lineup, grouped by day (in the campaign's zone); long lineups are cut with a hint. */
 export function lineupEmbed(sets: LineupSet[], now: Date, timeZone: string, dayText?: string) {
-  const embed = new EmbedBuilder().setTitle(dayText ? `Lineup: ${showMemberText(dayText, 40)}` : "Lineup").setColor(COLORS.campaign);
+  const embed = new EmbedBuilder()
+    .setTitle(dayText ? `Lineup: ${showMemberText(dayText, 40)}` : "Lineup")
+    .setColor(COLORS.campaign);
   if (sets.length === 0) {
-    return embed.setDescription(dayText ? "No sets that day yet." : "No sets announced yet. DJs can offer one with /dj offer.");
+    return embed.setDescription(
+      dayText ? "No sets that day yet." : "No sets announced yet. DJs can offer one with /dj offer.",
+    );
   }
   const lines: string[] = [];
   let day = "";
@@ -137,15 +193,28 @@ interface QueueSet {
 }
 
 /** A page of the queue: an embed, an Upvote button per track (two rows of five), and paging. */
-export function queueView(set: QueueSet, page: { items: QueueItem[]; total: number; page: number; pages: number }, now: Date) {
+export function queueView(
+  set: QueueSet,
+  page: { items: QueueItem[]; total: number; page: number; pages: number },
+  now: Date,
+) {
   const start = page.page * QUEUE_PAGE_SIZE;
-  const lines = page.items.map((r, i) => `**${start + i + 1}.** ${showMemberText(r.title, 80)} — ${showMemberText(r.artist, 60)} · ${r.votes} vote${r.votes === 1 ? "" : "s"}`);
-  const when = isPlaying(set, now) ? "playing now" : `${discordTime(set.startsAt, "f")} to ${discordTime(set.endsAt, "t")}`;
+  const lines = page.items.map(
+    (r, i) =>
+      `**${start + i + 1}.** ${showMemberText(r.title, 80)} — ${showMemberText(r.artist, 60)} · ${r.votes} vote${r.votes === 1 ? "" : "s"}`,
+  );
+  const when = isPlaying(set, now)
+    ? "playing now"
+    : `${discordTime(set.startsAt, "f")} to ${discordTime(set.endsAt, "t")}`;
   const embed = new EmbedBuilder()
     .setTitle(`Requests for ${showMemberText(set.offer.djName, 60)}`)
     .setColor(COLORS.campaign)
-    .setDescription(`${showMemberText(set.stage, 40)}, ${when}\n\n${lines.join("\n") || "No requests yet. Be the first: `/dj request`."}`)
-    .setFooter({ text: `${page.total} track${page.total === 1 ? "" : "s"} queued · page ${page.page + 1} of ${page.pages} · press a number to upvote, again to take it back` });
+    .setDescription(
+      `${showMemberText(set.stage, 40)}, ${when}\n\n${lines.join("\n") || "No requests yet. Be the first: `/dj request`."}`,
+    )
+    .setFooter({
+      text: `${page.total} track${page.total === 1 ? "" : "s"} queued · page ${page.page + 1} of ${page.pages} · press a number to upvote, again to take it back`,
+    });
   const buttons = page.items.map((r, i) =>
     new ButtonBuilder()
       .setCustomId(`${DJ_PREFIXES.queue}:vote:${r.id}:${page.page}`)
@@ -153,7 +222,8 @@ export function queueView(set: QueueSet, page: { items: QueueItem[]; total: numb
       .setStyle(ButtonStyle.Secondary),
   );
   const rows: ActionRowBuilder<ButtonBuilder>[] = [];
-  for (let i = 0; i < buttons.length; i += 5) rows.push(new ActionRowBuilder<ButtonBuilder>().addComponents(buttons.slice(i, i + 5)));
+  for (let i = 0; i < buttons.length; i += 5)
+    rows.push(new ActionRowBuilder<ButtonBuilder>().addComponents(buttons.slice(i, i + 5)));
   const pageId = (target: number) => `${DJ_PREFIXES.queue}:page:${set.id}:${target}`;
   rows.push(pagerRow({ page: page.page, hasNext: page.page < page.pages - 1, customId: pageId, refresh: true }));
   return { embeds: [embed], components: rows };

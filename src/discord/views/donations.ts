@@ -37,11 +37,23 @@ export function importPreviewView(p: ImportPreview, currency: string) {
         p.newRows ? "Nothing is added until you press Confirm." : "Nothing new to add.",
       ].join("\n"),
     );
-  if (p.refused.length) embed.addFields({ name: `Refused rows (${p.refused.length}): fix them in the file and import it again`, value: notes(p.refused) });
-  if (p.skipped.length) embed.addFields({ name: `Left out (${p.skipped.length}): not money received`, value: notes(p.skipped) });
+  if (p.refused.length)
+    embed.addFields({
+      name: `Refused rows (${p.refused.length}): fix them in the file and import it again`,
+      value: notes(p.refused),
+    });
+  if (p.skipped.length)
+    embed.addFields({ name: `Left out (${p.skipped.length}): not money received`, value: notes(p.skipped) });
   const row = new ActionRowBuilder<ButtonBuilder>().addComponents(
-    new ButtonBuilder().setCustomId(`${IMPORT_PREFIX}:confirm:${p.importId}`).setLabel(`Confirm: add ${p.newRows}`).setStyle(ButtonStyle.Success).setDisabled(p.newRows === 0),
-    new ButtonBuilder().setCustomId(`${IMPORT_PREFIX}:cancel:${p.importId}`).setLabel("Cancel").setStyle(ButtonStyle.Secondary),
+    new ButtonBuilder()
+      .setCustomId(`${IMPORT_PREFIX}:confirm:${p.importId}`)
+      .setLabel(`Confirm: add ${p.newRows}`)
+      .setStyle(ButtonStyle.Success)
+      .setDisabled(p.newRows === 0),
+    new ButtonBuilder()
+      .setCustomId(`${IMPORT_PREFIX}:cancel:${p.importId}`)
+      .setLabel("Cancel")
+      .setStyle(ButtonStyle.Secondary),
   );
   return { embeds: [embed], components: [row] };
 }
@@ -59,8 +71,13 @@ export function sourcesView(totals: SourceTotal[], currency: string, raisedCents
   const embed = new EmbedBuilder()
     .setColor(COLOR)
     .setTitle("Money per source")
-    .setDescription(lines.join("\n").slice(0, 4_000) || "Nothing recorded yet. Set up Stripe, Ko-fi or a signed webhook (README), or use /campaign import.")
-    .setFooter({ text: `Total raised ${formatMoney(raisedCents, currency)}${ledgerCents !== raisedCents ? ` (the ledger adds up to ${formatMoney(ledgerCents, currency)})` : ""}` });
+    .setDescription(
+      lines.join("\n").slice(0, 4_000) ||
+        "Nothing recorded yet. Set up Stripe, Ko-fi or a signed webhook (README), or use /campaign import.",
+    )
+    .setFooter({
+      text: `Total raised ${formatMoney(raisedCents, currency)}${ledgerCents !== raisedCents ? ` (the ledger adds up to ${formatMoney(ledgerCents, currency)})` : ""}`,
+    });
   return { embeds: [embed] };
 }
 
@@ -76,7 +93,13 @@ interface DonationRow {
 
 export function donationsView(rows: DonationRow[]) {
   const lines = rows.map((d) => {
-    const who = d.donorName ? escapeDonorText(d.donorName) : d.amountCents < 0 ? "refund" : d.source === "adjustment" || d.source === "manual" ? "organizer" : "anonymous";
+    const who = d.donorName
+      ? escapeDonorText(d.donorName)
+      : d.amountCents < 0
+        ? "refund"
+        : d.source === "adjustment" || d.source === "manual"
+          ? "organizer"
+          : "anonymous";
     const said = d.message ? ` · “${escapeDonorText(d.message.slice(0, 80))}”` : "";
     return `${discordTime(d.receivedAt, "f")} · ${sourceName(d.source)} · **${formatMoney(d.amountCents, d.currency)}**${d.counted ? "" : " (not added)"} · ${who}${said}`;
   });
@@ -88,7 +111,14 @@ export function donationsView(rows: DonationRow[]) {
 }
 
 /** One short line per donation for DONATION_CHANNEL_ID: the name only when public, never the message. */
-export function thankYouLine(d: { donorName: string | null; amountCents: number; currency: string; source: string }): string {
+export function thankYouLine(d: {
+  donorName: string | null;
+  amountCents: number;
+  currency: string;
+  source: string;
+}): string {
   const money = formatMoney(d.amountCents, d.currency);
-  return d.donorName ? `💃 Thank you, **${escapeDonorText(d.donorName)}**, for ${money}!` : `💃 Thank you for ${money}, whoever you are!`;
+  return d.donorName
+    ? `💃 Thank you, **${escapeDonorText(d.donorName)}**, for ${money}!`
+    : `💃 Thank you for ${money}, whoever you are!`;
 }

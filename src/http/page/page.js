@@ -34,8 +34,12 @@
   }
   function poll() {
     fetch("/state.json", { cache: "no-store" })
-      .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (state) { if (state) apply(state); })
+      .then(function (r) {
+        return r.ok ? r.json() : null;
+      })
+      .then(function (state) {
+        if (state) apply(state);
+      })
       .catch(function () {});
   }
   if (window.EventSource) {

@@ -50,7 +50,12 @@ export const pageRoutes: RouteModule = (app, deps) => {
 
   app.get("/", async (_request, reply) => {
     const r = await current();
-    r.page ??= renderPage(r.snapshot, r.state, { publicUrl: deps.publicUrl(), inviteUrl: deps.config.DISCORD_INVITE_URL, timezone: deps.config.CAMPAIGN_TIMEZONE, cardVersion: r.cardVersion });
+    r.page ??= renderPage(r.snapshot, r.state, {
+      publicUrl: deps.publicUrl(),
+      inviteUrl: deps.config.DISCORD_INVITE_URL,
+      timezone: deps.config.CAMPAIGN_TIMEZONE,
+      cardVersion: r.cardVersion,
+    });
     return reply.header("Cache-Control", "public, max-age=5").type("text/html; charset=utf-8").send(r.page);
   });
 
@@ -62,12 +67,16 @@ export const pageRoutes: RouteModule = (app, deps) => {
   app.get("/card.png", async (request, reply) => {
     const r = await current();
     const data = card(r.snapshot);
-    if (!data || !r.cardVersion) return reply.code(404).type("text/plain; charset=utf-8").send("There is no campaign yet.\n");
+    if (!data || !r.cardVersion)
+      return reply.code(404).type("text/plain; charset=utf-8").send("There is no campaign yet.\n");
     reply.header("ETag", r.cardVersion).header("Cache-Control", "public, max-age=60");
     if (request.headers["if-none-match"] === r.cardVersion) return reply.code(304).send();
     const png = await renderCardCached(data);
     // The card's description travels with it for clients that read headers (the page's og:image:alt says the same).
-    return reply.header("X-Alt-Text", encodeURIComponent(cardAltText(data))).type("image/png").send(png);
+    return reply
+      .header("X-Alt-Text", encodeURIComponent(cardAltText(data)))
+      .type("image/png")
+      .send(png);
   });
 
   const streams = createStreams(deps, current);
@@ -100,7 +109,9 @@ function createRenderedCache(deps: HttpDeps): () => Promise<Rendered> {
     const value = publicSnapshot(deps.db, deps.now()).then((snapshot): Rendered => {
       const state = pageState(snapshot, deps.config.CAMPAIGN_TIMEZONE);
       const data = card(snapshot);
-      const cardVersion = data ? `"${crypto.createHash("sha1").update(JSON.stringify(data)).digest("hex").slice(0, 16)}"` : null;
+      const cardVersion = data
+        ? `"${crypto.createHash("sha1").update(JSON.stringify(data)).digest("hex").slice(0, 16)}"`
+        : null;
       return { snapshot, state, stateJson: JSON.stringify(state), cardVersion };
     });
     const entry = { at: Date.now(), value };
@@ -141,7 +152,11 @@ function createStreams(deps: HttpDeps, current: () => Promise<Rendered>) {
       if (frame === undefined) {
         const message = changes(s.seen, r.state);
         // A comment every 30 s or so keeps proxies from closing a quiet stream.
-        frame = message ? `event: state\ndata: ${JSON.stringify(message)}\n\n` : ticks % 10 === 0 ? ": keep-alive\n\n" : null;
+        frame = message
+          ? `event: state\ndata: ${JSON.stringify(message)}\n\n`
+          : ticks % 10 === 0
+            ? ": keep-alive\n\n"
+            : null;
         frames.set(s.seen, frame);
       }
       if (frame) s.res.write(frame);
@@ -162,8 +177,10 @@ function createStreams(deps: HttpDeps, current: () => Promise<Rendered>) {
 
   return {
     refuse(ip: string): string | null {
-      if (open.size >= MAX_STREAMS) return "Too many people are watching live right now; the page still works, reload it for new numbers.";
-      if ((perAddress.get(ip) ?? 0) >= MAX_STREAMS_PER_ADDRESS) return "Too many live pages are open from your address.";
+      if (open.size >= MAX_STREAMS)
+        return "Too many people are watching live right now; the page still works, reload it for new numbers.";
+      if ((perAddress.get(ip) ?? 0) >= MAX_STREAMS_PER_ADDRESS)
+        return "Too many live pages are open from your address.";
       return null;
     },
     add(ip: string, res: ServerResponse, state: PageState): void {
@@ -184,8 +201,18 @@ function createStreams(deps: HttpDeps, current: () => Promise<Rendered>) {
 
 /** Only what differs from the last push: the numbers always (they are small), sections when they changed. */
 function changes(before: PageState, after: PageState): Partial<PageState> | null {
-  const sections = Object.fromEntries(SECTIONS.filter((n) => before.sections[n] !== after.sections[n]).map((n) => [n, after.sections[n]]));
-  const numbersMoved = before.title !== after.title || before.progress !== after.progress || JSON.stringify(before.text) !== JSON.stringify(after.text);
+  const sections = Object.fromEntries(
+    SECTIONS.filter((n) => before.sections[n] !== after.sections[n]).map((n) => [n, after.sections[n]]),
+  );
+  const numbersMoved =
+    before.title !== after.title ||
+    before.progress !== after.progress ||
+    JSON.stringify(before.text) !== JSON.stringify(after.text);
   if (!numbersMoved && Object.keys(sections).length === 0) return null;
-  return { title: after.title, text: after.text, progress: after.progress, sections: sections as PageState["sections"] };
+  return {
+    title: after.title,
+    text: after.text,
+    progress: after.progress,
+    sections: sections as PageState["sections"],
+  };
 }

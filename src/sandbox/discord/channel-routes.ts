@@ -23,7 +23,8 @@ export function channelRoutes(world: World): Route[] {
   };
   const visibleMessage = (channelId: string, messageId: string): StoredMessage => {
     const m = world.messages.get(messageId);
-    if (!m || m.channel_id !== channelId || m.deleted || m.ephemeral) throw new HttpError(404, 10008, "Unknown Message");
+    if (!m || m.channel_id !== channelId || m.deleted || m.ephemeral)
+      throw new HttpError(404, 10008, "Unknown Message");
     return m;
   };
 
@@ -38,9 +39,19 @@ export function channelRoutes(world: World): Route[] {
       const channel = channelOf(params.channel!);
       requireBot(channel, P.ReadMessageHistory);
       const limit = Number(query.get("limit") ?? 50);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw invalidFormBody({ limit: { _errors: [{ code: "NUMBER_TYPE_MAX", message: "Must be between 1 and 100." }] } });
-      const list = [...world.messages.values()].filter((m) => m.channel_id === channel.id && !m.deleted && !m.ephemeral);
-      return ok(list.reverse().slice(0, limit).map((m) => world.apiMessage(m)));
+      if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+        throw invalidFormBody({
+          limit: { _errors: [{ code: "NUMBER_TYPE_MAX", message: "Must be between 1 and 100." }] },
+        });
+      const list = [...world.messages.values()].filter(
+        (m) => m.channel_id === channel.id && !m.deleted && !m.ephemeral,
+      );
+      return ok(
+        list
+          .reverse()
+          .slice(0, limit)
+          .map((m) => world.apiMessage(m)),
+      );
     }),
 
     route("POST", "/channels/:channel/messages", ({ params, body, files }) => {
@@ -74,7 +85,8 @@ export function channelRoutes(world: World): Route[] {
       const channel = channelOf(params.channel!);
       requireBot(channel, 0n);
       const m = visibleMessage(channel.id, params.message!);
-      if (m.author.id !== world.botUser.id) throw new HttpError(403, 50005, "Cannot edit a message authored by another user");
+      if (m.author.id !== world.botUser.id)
+        throw new HttpError(403, 50005, "Cannot edit a message authored by another user");
       return ok(world.apiMessage(editMessage(world, m, body ?? {}, files)));
     }),
 
@@ -88,7 +100,10 @@ export function channelRoutes(world: World): Route[] {
 
     route("POST", "/users/@me/channels", ({ body }) => {
       const id = body?.recipient_id;
-      if (typeof id !== "string") throw invalidFormBody({ recipient_id: { _errors: [{ code: "BASE_TYPE_REQUIRED", message: "This field is required" }] } });
+      if (typeof id !== "string")
+        throw invalidFormBody({
+          recipient_id: { _errors: [{ code: "BASE_TYPE_REQUIRED", message: "This field is required" }] },
+        });
       if (!world.member(id) || id === world.botUser.id) throw new HttpError(400, 50033, "Invalid Recipient(s)");
       return ok(world.apiChannel(world.dmChannelFor(id)));
     }),

@@ -25,11 +25,14 @@ export function allComponents(components: any[]): any[] {
 export function findInteractive(message: StoredMessage, customId: string, kind: "button" | "select"): any {
   if (message.deleted) fail(`message ${message.id} was deleted`);
   const found = allComponents(message.components).find((c) => c.custom_id === customId);
-  const ids = allComponents(message.components).filter((c) => c.custom_id).map((c) => c.custom_id);
+  const ids = allComponents(message.components)
+    .filter((c) => c.custom_id)
+    .map((c) => c.custom_id);
   if (!found) fail(`message ${message.id} has no component "${customId}" (it has: ${ids.join(", ") || "none"})`);
   const isButton = found.type === 2;
   if (kind === "button" && !isButton) fail(`"${customId}" is not a button (type ${found.type})`);
-  if (kind === "select" && ![3, 5, 6, 7, 8].includes(found.type)) fail(`"${customId}" is not a select menu (type ${found.type})`);
+  if (kind === "select" && ![3, 5, 6, 7, 8].includes(found.type))
+    fail(`"${customId}" is not a select menu (type ${found.type})`);
   if (found.disabled) fail(`"${customId}" is disabled`);
   return found;
 }
@@ -38,11 +41,14 @@ export function findInteractive(message: StoredMessage, customId: string, kind: 
 export function selectData(world: World, menu: any, values: string[]): Record<string, unknown> {
   const min = menu.min_values ?? 1;
   const max = menu.max_values ?? 1;
-  if (values.length < min || values.length > max) fail(`select "${menu.custom_id}" takes ${min}..${max} values, got ${values.length}`);
+  if (values.length < min || values.length > max)
+    fail(`select "${menu.custom_id}" takes ${min}..${max} values, got ${values.length}`);
   const resolved: Record<string, Record<string, unknown>> = {};
   if (menu.type === 3) {
     const allowed = (menu.options ?? []).map((o: any) => o.value);
-    for (const v of values) if (!allowed.includes(v)) fail(`select "${menu.custom_id}" has no option "${v}" (options: ${allowed.join(", ")})`);
+    for (const v of values)
+      if (!allowed.includes(v))
+        fail(`select "${menu.custom_id}" has no option "${v}" (options: ${allowed.join(", ")})`);
   } else {
     for (const v of values) {
       const member = world.member(v);
@@ -50,7 +56,10 @@ export function selectData(world: World, menu: any, values: string[]): Record<st
       const channel = world.channels.get(v);
       if ((menu.type === 5 || menu.type === 7) && member) {
         (resolved.users ??= {})[v] = member.user;
-        (resolved.members ??= {})[v] = { ...world.apiMember(member, false), permissions: world.guildPermissions(member).toString() };
+        (resolved.members ??= {})[v] = {
+          ...world.apiMember(member, false),
+          permissions: world.guildPermissions(member).toString(),
+        };
       } else if ((menu.type === 6 || menu.type === 7) && role) {
         (resolved.roles ??= {})[v] = world.apiRole(role);
       } else if (menu.type === 8 && channel?.guildId) {
@@ -60,7 +69,12 @@ export function selectData(world: World, menu: any, values: string[]): Record<st
       }
     }
   }
-  return { custom_id: menu.custom_id, component_type: menu.type, values, ...(Object.keys(resolved).length ? { resolved } : {}) };
+  return {
+    custom_id: menu.custom_id,
+    component_type: menu.type,
+    values,
+    ...(Object.keys(resolved).length ? { resolved } : {}),
+  };
 }
 
 export interface OpenModal {
@@ -82,8 +96,10 @@ export function modalSubmitComponents(modal: any, fields: Record<string, string 
     if (c.type === 4) {
       const value = Array.isArray(given) ? fail(`input "${c.custom_id}" takes a string`) : (given ?? "");
       if (c.required !== false && value === "") fail(`input "${c.custom_id}" is required`);
-      if (value !== "" && value.length < (c.min_length ?? 0)) fail(`input "${c.custom_id}" needs at least ${c.min_length} characters`);
-      if (value.length > (c.max_length ?? 4000)) fail(`input "${c.custom_id}" takes at most ${c.max_length ?? 4000} characters`);
+      if (value !== "" && value.length < (c.min_length ?? 0))
+        fail(`input "${c.custom_id}" needs at least ${c.min_length} characters`);
+      if (value.length > (c.max_length ?? 4000))
+        fail(`input "${c.custom_id}" takes at most ${c.max_length ?? 4000} characters`);
       return { type: 4, ...(c.id !== undefined ? { id: c.id } : {}), custom_id: c.custom_id, value };
     }
     const values = given === undefined ? [] : Array.isArray(given) ? given : [given];

@@ -89,14 +89,22 @@ export class DiscordEmulator {
   /** Adds a member (GUILD_MEMBER_ADD reaches bots with the GuildMembers intent). */
   addMember(input: AddMemberInput): Member {
     const member = this.world.addMember(input);
-    this.gateway.dispatch("GUILD_MEMBER_ADD", { ...this.world.apiMember(member), guild_id: this.world.guild.id }, GUILD_MEMBERS_INTENT);
+    this.gateway.dispatch(
+      "GUILD_MEMBER_ADD",
+      { ...this.world.apiMember(member), guild_id: this.world.guild.id },
+      GUILD_MEMBERS_INTENT,
+    );
     return member;
   }
   removeMember(id: string): void {
     const member = this.world.member(id);
     if (!member || id === this.world.botUser.id) return;
     this.world.members.delete(id);
-    this.gateway.dispatch("GUILD_MEMBER_REMOVE", { guild_id: this.world.guild.id, user: member.user }, GUILD_MEMBERS_INTENT);
+    this.gateway.dispatch(
+      "GUILD_MEMBER_REMOVE",
+      { guild_id: this.world.guild.id, user: member.user },
+      GUILD_MEMBERS_INTENT,
+    );
   }
   member(id: string): Member | undefined {
     return this.world.member(id);
@@ -142,13 +150,31 @@ export class DiscordEmulator {
 
   // ---- acting as a member ----
 
-  runCommand(member: Member, name: string, options: Record<string, OptionValue> = {}, opts: CommandRunOptions = {}): Promise<InteractionResult> {
+  runCommand(
+    member: Member,
+    name: string,
+    options: Record<string, OptionValue> = {},
+    opts: CommandRunOptions = {},
+  ): Promise<InteractionResult> {
     return this.guarded(() => {
       const cmd = findCommand(this.world, name);
       assertMember(this.world, member);
-      assertCanRun(this.world, member, cmd, opts.channelId ?? this.world.guild.channels.general, opts.ignoreDefaultPermissions ?? false);
+      assertCanRun(
+        this.world,
+        member,
+        cmd,
+        opts.channelId ?? this.world.guild.channels.general,
+        opts.ignoreDefaultPermissions ?? false,
+      );
       const data = buildCommandData(this.world, cmd, { options, ...subOpts(opts) });
-      return this.start({ type: 2, member, channelId: opts.channelId, data, label: label(name, opts), timeoutMs: opts.timeoutMs });
+      return this.start({
+        type: 2,
+        member,
+        channelId: opts.channelId,
+        data,
+        label: label(name, opts),
+        timeoutMs: opts.timeoutMs,
+      });
     });
   }
 
@@ -162,7 +188,13 @@ export class DiscordEmulator {
     const result = await this.guarded(() => {
       const cmd = findCommand(this.world, name);
       assertMember(this.world, member);
-      assertCanRun(this.world, member, cmd, opts.channelId ?? this.world.guild.channels.general, opts.ignoreDefaultPermissions ?? false);
+      assertCanRun(
+        this.world,
+        member,
+        cmd,
+        opts.channelId ?? this.world.guild.channels.general,
+        opts.ignoreDefaultPermissions ?? false,
+      );
       const data = buildCommandData(this.world, cmd, { options, focused, ...subOpts(opts) });
       const l = `${label(name, opts)} (autocomplete ${focused})`;
       return this.start({ type: 4, member, channelId: opts.channelId, data, label: l, timeoutMs: opts.timeoutMs });
@@ -170,20 +202,47 @@ export class DiscordEmulator {
     return result.choices ?? [];
   }
 
-  clickButton(member: Member, message: MessageRef, customId: string, opts: { timeoutMs?: number } = {}): Promise<InteractionResult> {
+  clickButton(
+    member: Member,
+    message: MessageRef,
+    customId: string,
+    opts: { timeoutMs?: number } = {},
+  ): Promise<InteractionResult> {
     return this.guarded(() => {
       const m = this.resolveMessage(message);
       findInteractive(m, customId, "button");
       const data = { custom_id: customId, component_type: 2 };
-      return this.start({ type: 3, member, channelId: m.channel_id, data, message: m, label: `button "${customId}"`, timeoutMs: opts.timeoutMs });
+      return this.start({
+        type: 3,
+        member,
+        channelId: m.channel_id,
+        data,
+        message: m,
+        label: `button "${customId}"`,
+        timeoutMs: opts.timeoutMs,
+      });
     });
   }
 
-  selectMenu(member: Member, message: MessageRef, customId: string, values: string[], opts: { timeoutMs?: number } = {}): Promise<InteractionResult> {
+  selectMenu(
+    member: Member,
+    message: MessageRef,
+    customId: string,
+    values: string[],
+    opts: { timeoutMs?: number } = {},
+  ): Promise<InteractionResult> {
     return this.guarded(() => {
       const m = this.resolveMessage(message);
       const data = selectData(this.world, findInteractive(m, customId, "select"), values);
-      return this.start({ type: 3, member, channelId: m.channel_id, data, message: m, label: `select "${customId}"`, timeoutMs: opts.timeoutMs });
+      return this.start({
+        type: 3,
+        member,
+        channelId: m.channel_id,
+        data,
+        message: m,
+        label: `select "${customId}"`,
+        timeoutMs: opts.timeoutMs,
+      });
     });
   }
 
@@ -202,7 +261,15 @@ export class DiscordEmulator {
       this.interactions.openModals.delete(key);
       const message = opts.message ? this.resolveMessage(opts.message) : open.message;
       const data = { custom_id: customId, components };
-      return this.start({ type: 5, member, channelId: open.channelId, data, ...(message ? { message } : {}), label: `modal "${customId}"`, timeoutMs: opts.timeoutMs });
+      return this.start({
+        type: 5,
+        member,
+        channelId: open.channelId,
+        data,
+        ...(message ? { message } : {}),
+        label: `modal "${customId}"`,
+        timeoutMs: opts.timeoutMs,
+      });
     });
   }
 
@@ -230,7 +297,16 @@ export class DiscordEmulator {
 
   /** Global commands an older registration left behind (as if the application had registered them globally). */
   seedGlobalCommands(defs: { name: string; description: string }[]): void {
-    for (const def of defs) this.world.commands.global.set(`1:${def.name}`, { id: snowflake(), application_id: this.world.applicationId, version: "1", type: 1, options: [], default_member_permissions: null, ...def });
+    for (const def of defs)
+      this.world.commands.global.set(`1:${def.name}`, {
+        id: snowflake(),
+        application_id: this.world.applicationId,
+        version: "1",
+        type: 1,
+        options: [],
+        default_member_permissions: null,
+        ...def,
+      });
   }
 
   /**
@@ -238,17 +314,38 @@ export class DiscordEmulator {
    * modal never asked for, from the campaign's server (default), another server, or a DM. Commands are
    * built from their registered definitions. `message` is the message a component claims to sit on.
    */
-  forge(member: Member, input: ForgeInput, opts: { origin?: ForgeOrigin; message?: MessageRef; channelId?: string; timeoutMs?: number } = {}): Promise<InteractionResult> {
+  forge(
+    member: Member,
+    input: ForgeInput,
+    opts: { origin?: ForgeOrigin; message?: MessageRef; channelId?: string; timeoutMs?: number } = {},
+  ): Promise<InteractionResult> {
     return this.guarded(() => {
       const { type, data, label } = forgedData(this.world, input);
       const message = opts.message ? this.resolveMessage(opts.message) : undefined;
       const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
       if (opts.origin) {
         const { channelId, fields } = foreignOrigin(this.world, member, opts.origin);
-        return this.interactions.start({ type, member, channelId, data, label, timeoutMs, origin: fields, ...(message ? { message } : {}) });
+        return this.interactions.start({
+          type,
+          member,
+          channelId,
+          data,
+          label,
+          timeoutMs,
+          origin: fields,
+          ...(message ? { message } : {}),
+        });
       }
       assertMember(this.world, member);
-      return this.interactions.start({ type, member, channelId: opts.channelId ?? message?.channel_id ?? this.world.guild.channels.general, data, label, timeoutMs, ...(message ? { message } : {}) });
+      return this.interactions.start({
+        type,
+        member,
+        channelId: opts.channelId ?? message?.channel_id ?? this.world.guild.channels.general,
+        data,
+        label,
+        timeoutMs,
+        ...(message ? { message } : {}),
+      });
     });
   }
 
@@ -257,7 +354,8 @@ export class DiscordEmulator {
   /** Visible messages of a channel, oldest first, edits applied (ephemeral ones only with the flag). */
   messages(channelId: string, opts: { includeEphemeral?: boolean; includeDeleted?: boolean } = {}): StoredMessage[] {
     return [...this.world.messages.values()].filter(
-      (m) => m.channel_id === channelId && (opts.includeEphemeral || !m.ephemeral) && (opts.includeDeleted || !m.deleted),
+      (m) =>
+        m.channel_id === channelId && (opts.includeEphemeral || !m.ephemeral) && (opts.includeDeleted || !m.deleted),
     );
   }
 
@@ -290,7 +388,12 @@ export class DiscordEmulator {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  private start(input: Omit<StartInput, "channelId" | "timeoutMs"> & { channelId: string | undefined; timeoutMs: number | undefined }) {
+  private start(
+    input: Omit<StartInput, "channelId" | "timeoutMs"> & {
+      channelId: string | undefined;
+      timeoutMs: number | undefined;
+    },
+  ) {
     assertMember(this.world, input.member);
     return this.interactions.start({
       ...input,

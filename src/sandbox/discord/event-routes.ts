@@ -26,16 +26,22 @@ function validateEvent(ev: any, creating: boolean): void {
   e.maxLength(["name"], ev.name, 100, 1, true);
   e.maxLength(["description"], ev.description, 1000);
   if (ev.privacy_level !== 2) e.add(["privacy_level"], "BASE_TYPE_CHOICES", "Value must be one of {2}.");
-  if (![1, 2, 3].includes(ev.entity_type)) e.add(["entity_type"], "BASE_TYPE_CHOICES", "Value must be one of {1, 2, 3}.");
+  if (![1, 2, 3].includes(ev.entity_type))
+    e.add(["entity_type"], "BASE_TYPE_CHOICES", "Value must be one of {1, 2, 3}.");
   const start = Date.parse(ev.scheduled_start_time);
-  if (Number.isNaN(start)) e.add(["scheduled_start_time"], "DATE_TYPE_PARSE", "Could not parse timestamp. Should be ISO8601.");
-  else if (creating && start < Date.now()) e.add(["scheduled_start_time"], "GUILD_SCHEDULED_EVENT_SCHEDULE_PAST", "Cannot schedule event in the past.");
+  if (Number.isNaN(start))
+    e.add(["scheduled_start_time"], "DATE_TYPE_PARSE", "Could not parse timestamp. Should be ISO8601.");
+  else if (creating && start < Date.now())
+    e.add(["scheduled_start_time"], "GUILD_SCHEDULED_EVENT_SCHEDULE_PAST", "Cannot schedule event in the past.");
   if (ev.entity_type === 3) {
     e.maxLength(["entity_metadata", "location"], ev.entity_metadata?.location, 100, 1, true);
     const end = Date.parse(ev.scheduled_end_time);
-    if (Number.isNaN(end)) e.add(["scheduled_end_time"], "BASE_TYPE_REQUIRED", "External events need a scheduled_end_time.");
-    else if (end <= start) e.add(["scheduled_end_time"], "GUILD_SCHEDULED_EVENT_END_BEFORE_START", "The end must be after the start.");
-    if (ev.channel_id) e.add(["channel_id"], "GUILD_SCHEDULED_EVENT_CHANNEL_NOT_ALLOWED", "External events have no channel.");
+    if (Number.isNaN(end))
+      e.add(["scheduled_end_time"], "BASE_TYPE_REQUIRED", "External events need a scheduled_end_time.");
+    else if (end <= start)
+      e.add(["scheduled_end_time"], "GUILD_SCHEDULED_EVENT_END_BEFORE_START", "The end must be after the start.");
+    if (ev.channel_id)
+      e.add(["channel_id"], "GUILD_SCHEDULED_EVENT_CHANNEL_NOT_ALLOWED", "External events have no channel.");
   } else if ([1, 2].includes(ev.entity_type) && !ev.channel_id) {
     e.add(["channel_id"], "BASE_TYPE_REQUIRED", "Stage and voice events need a channel_id.");
   }
@@ -104,7 +110,11 @@ export function eventRoutes(world: World, dispatch: Dispatch): Route[] {
       const next = { ...ev };
       for (const key of FIELDS) if (body && key in body) next[key] = body[key];
       if (!(TRANSITIONS[ev.status] ?? []).includes(next.status)) {
-        throw new HttpError(400, 180000, `Cannot change the status of this event from ${ev.status} to ${String(next.status)}`);
+        throw new HttpError(
+          400,
+          180000,
+          `Cannot change the status of this event from ${ev.status} to ${String(next.status)}`,
+        );
       }
       validateEvent(next, false);
       Object.assign(ev, next);

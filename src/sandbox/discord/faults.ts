@@ -68,7 +68,13 @@ export class Faults {
         "content-type": "application/json",
         "retry-after": String(Math.ceil(after)),
         ...(fault.bucket
-          ? { "x-ratelimit-limit": "5", "x-ratelimit-remaining": "0", "x-ratelimit-reset-after": String(after), "x-ratelimit-bucket": "emulator-outage", "x-ratelimit-scope": "user" }
+          ? {
+              "x-ratelimit-limit": "5",
+              "x-ratelimit-remaining": "0",
+              "x-ratelimit-reset-after": String(after),
+              "x-ratelimit-bucket": "emulator-outage",
+              "x-ratelimit-scope": "user",
+            }
           : { "x-ratelimit-scope": "shared" }),
       });
       res.end(body);
@@ -82,7 +88,9 @@ export class Faults {
     // Discord's edge answers 502 and 503 with an HTML page, not JSON.
     const title = fault.status === 502 ? "502 Bad Gateway" : "503 Service Temporarily Unavailable";
     res.writeHead(fault.status, { "content-type": "text/html" });
-    res.end(`<html><head><title>${title}</title></head><body><center><h1>${title}</h1></center><hr><center>cloudflare</center></body></html>`);
+    res.end(
+      `<html><head><title>${title}</title></head><body><center><h1>${title}</h1></center><hr><center>cloudflare</center></body></html>`,
+    );
     return true;
   }
 

@@ -11,7 +11,18 @@ import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { World } from "./world.js";
 
-const OP = { DISPATCH: 0, HEARTBEAT: 1, IDENTIFY: 2, PRESENCE: 3, VOICE: 4, RESUME: 6, REQUEST_MEMBERS: 8, INVALID_SESSION: 9, HELLO: 10, ACK: 11 } as const;
+const OP = {
+  DISPATCH: 0,
+  HEARTBEAT: 1,
+  IDENTIFY: 2,
+  PRESENCE: 3,
+  VOICE: 4,
+  RESUME: 6,
+  REQUEST_MEMBERS: 8,
+  INVALID_SESSION: 9,
+  HELLO: 10,
+  ACK: 11,
+} as const;
 export const HEARTBEAT_INTERVAL = 41250;
 
 interface Session {
@@ -98,7 +109,9 @@ export class Gateway {
 
   /** Sessions of the shard that owns `guildId` (a DM goes to shard 0, as on Discord). */
   private receivers(guildId = this.world.guild.id): Session[] {
-    return [...this.sessions].filter((s) => s.ready && s.ws.readyState === s.ws.OPEN && shardOf(guildId, s.shard[1]) === s.shard[0]);
+    return [...this.sessions].filter(
+      (s) => s.ready && s.ws.readyState === s.ws.OPEN && shardOf(guildId, s.shard[1]) === s.shard[0],
+    );
   }
 
   /** Closes every identified session with `code` (a test of how the bot takes Discord's close codes); returns how many. */
@@ -118,7 +131,14 @@ export class Gateway {
   }
 
   private open(ws: WebSocket): void {
-    const session: Session = { ws, id: randomUUID().replaceAll("-", ""), seq: 0, intents: 0, shard: [0, 1], ready: false };
+    const session: Session = {
+      ws,
+      id: randomUUID().replaceAll("-", ""),
+      seq: 0,
+      intents: 0,
+      shard: [0, 1],
+      ready: false,
+    };
     this.sessions.add(session);
     this.send(session, { op: OP.HELLO, d: { heartbeat_interval: HEARTBEAT_INTERVAL } });
     ws.on("message", (raw, isBinary) => this.onMessage(session, raw.toString(), isBinary));
@@ -161,7 +181,13 @@ export class Gateway {
     if (token !== this.token) return session.ws.close(4004, "Authentication failed");
     if (typeof d?.intents !== "number") return session.ws.close(4013, "Invalid intent(s)");
     const shard = d.shard ?? [0, 1];
-    const validShard = Array.isArray(shard) && shard.length === 2 && shard.every(Number.isInteger) && shard[1] >= 1 && shard[0] >= 0 && shard[0] < shard[1];
+    const validShard =
+      Array.isArray(shard) &&
+      shard.length === 2 &&
+      shard.every(Number.isInteger) &&
+      shard[1] >= 1 &&
+      shard[0] >= 0 &&
+      shard[0] < shard[1];
     if (!validShard) return session.ws.close(4010, "Invalid shard");
     session.intents = d.intents;
     session.shard = [shard[0], shard[1]];
@@ -181,7 +207,10 @@ export class Gateway {
         session_id: session.id,
         session_type: "normal",
         resume_gateway_url: url,
-        guilds: [...(ownsGuild ? [this.world.guild.id] : []), ...foreign.map((g) => g.id)].map((id) => ({ id, unavailable: true })),
+        guilds: [...(ownsGuild ? [this.world.guild.id] : []), ...foreign.map((g) => g.id)].map((id) => ({
+          id,
+          unavailable: true,
+        })),
         shard: session.shard,
         private_channels: [],
         relationships: [],
@@ -199,8 +228,11 @@ export class Gateway {
       guild.members = [this.world.apiMember(this.world.botMember())];
       this.send(session, { op: OP.DISPATCH, t: "GUILD_CREATE", s: ++session.seq, d: guild });
     }
-    for (const g of foreign) this.send(session, { op: OP.DISPATCH, t: "GUILD_CREATE", s: ++session.seq, d: this.world.apiForeignGuild(g) });
-    this.log(`gateway: bot identified (session ${session.id.slice(0, 8)}, shard ${session.shard.join("/")}, intents ${session.intents})`);
+    for (const g of foreign)
+      this.send(session, { op: OP.DISPATCH, t: "GUILD_CREATE", s: ++session.seq, d: this.world.apiForeignGuild(g) });
+    this.log(
+      `gateway: bot identified (session ${session.id.slice(0, 8)}, shard ${session.shard.join("/")}, intents ${session.intents})`,
+    );
     if (!this.isReady()) return;
     const waiters = this.readyWaiters;
     this.readyWaiters = [];

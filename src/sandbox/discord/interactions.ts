@@ -71,7 +71,8 @@ export class Interactions {
     this.prune();
     const { world } = this;
     const channel = world.channels.get(input.channelId);
-    if (!input.origin && !channel?.guildId) return Promise.reject(new Error(`Discord emulator: ${input.channelId} is not a guild channel`));
+    if (!input.origin && !channel?.guildId)
+      return Promise.reject(new Error(`Discord emulator: ${input.channelId} is not a guild channel`));
     return new Promise<InteractionResult>((resolve, reject) => {
       const p: Pending = {
         id: snowflake(),
@@ -107,7 +108,14 @@ export class Interactions {
       };
       p.sentAt = performance.now();
       // Routed to the shard of the guild it comes from (a DM: shard 0).
-      if (!this.gateway.dispatch("INTERACTION_CREATE", payload, undefined, typeof where.guild_id === "string" ? where.guild_id : "0")) {
+      if (
+        !this.gateway.dispatch(
+          "INTERACTION_CREATE",
+          payload,
+          undefined,
+          typeof where.guild_id === "string" ? where.guild_id : "0",
+        )
+      ) {
         return reject(new Error(`Discord emulator: ${input.label}: no bot is connected (await waitForReady() first)`));
       }
       this.byId.set(p.id, p);
@@ -142,25 +150,59 @@ export class Interactions {
     if (p.acked) throw new HttpError(400, 40060, "Interaction has already been acknowledged.");
     const age = Date.now() - p.createdAt;
     if (age > ACK_DEADLINE_MS) {
-      this.settle(p, new Error(`Discord emulator: ${p.label}: answered after ${age} ms, more than 3 s; Discord refused it (10062 Unknown interaction)`));
+      this.settle(
+        p,
+        new Error(
+          `Discord emulator: ${p.label}: answered after ${age} ms, more than 3 s; Discord refused it (10062 Unknown interaction)`,
+        ),
+      );
       throw new HttpError(404, 10062, "Unknown interaction");
     }
     const type = body?.type;
     const allowed = ALLOWED[p.type] ?? [];
     const fromMessage = p.sourceMessage !== undefined;
     if (!allowed.includes(type) || ((type === 6 || type === 7) && !fromMessage)) {
-      throw invalidFormBody({ type: { _errors: [{ code: "INTERACTION_RESPONSE_TYPE_INVALID", message: `Callback type ${String(type)} is not valid for interaction type ${p.type}` }] } });
+      throw invalidFormBody({
+        type: {
+          _errors: [
+            {
+              code: "INTERACTION_RESPONSE_TYPE_INVALID",
+              message: `Callback type ${String(type)} is not valid for interaction type ${p.type}`,
+            },
+          ],
+        },
+      });
     }
     const data = body.data ?? {};
     const channelId = p.channelId;
     const replyType = p.type === 2 ? 20 : 0;
     switch (type) {
       case 4:
-        p.response = createMessage(this.world, data, files, { channelId, ephemeral: ((data.flags ?? 0) & FLAG_EPHEMERAL) !== 0, interactionId: p.id, type: replyType });
+        p.response = createMessage(this.world, data, files, {
+          channelId,
+          ephemeral: ((data.flags ?? 0) & FLAG_EPHEMERAL) !== 0,
+          interactionId: p.id,
+          type: replyType,
+        });
         break;
       case 5:
-        if (((data.flags ?? 0) & ~FLAG_EPHEMERAL) !== 0) throw invalidFormBody({ data: { flags: { _errors: [{ code: "MESSAGE_FLAGS_INVALID", message: "Only the ephemeral flag may be set on a deferred reply" }] } } });
-        p.response = createMessage(this.world, {}, [], { channelId, ephemeral: (data.flags & FLAG_EPHEMERAL) !== 0, interactionId: p.id, type: replyType, loading: true });
+        if (((data.flags ?? 0) & ~FLAG_EPHEMERAL) !== 0)
+          throw invalidFormBody({
+            data: {
+              flags: {
+                _errors: [
+                  { code: "MESSAGE_FLAGS_INVALID", message: "Only the ephemeral flag may be set on a deferred reply" },
+                ],
+              },
+            },
+          });
+        p.response = createMessage(this.world, {}, [], {
+          channelId,
+          ephemeral: (data.flags & FLAG_EPHEMERAL) !== 0,
+          interactionId: p.id,
+          type: replyType,
+          loading: true,
+        });
         p.deferred = true;
         break;
       case 6:
@@ -177,7 +219,11 @@ export class Interactions {
       case 9:
         validateModal(data);
         p.modal = data;
-        this.openModals.set(`${p.member.id}:${data.custom_id}`, { modal: data, channelId, ...(p.sourceMessage ? { message: p.sourceMessage } : {}) });
+        this.openModals.set(`${p.member.id}:${data.custom_id}`, {
+          modal: data,
+          channelId,
+          ...(p.sourceMessage ? { message: p.sourceMessage } : {}),
+        });
         break;
     }
     p.acked = true;
@@ -277,7 +323,8 @@ export class Interactions {
   }
 
   close(): void {
-    for (const p of this.byId.values()) this.settle(p, new Error(`Discord emulator closed before ${p.label} was answered`));
+    for (const p of this.byId.values())
+      this.settle(p, new Error(`Discord emulator closed before ${p.label} was answered`));
     this.byId.clear();
   }
 }

@@ -19,7 +19,12 @@ export interface NewMessageMeta {
  * Maps `attachments` entries to uploads: `{ id: "0" }` means the part `files[0]`, an id of an
  * attachment the message already has means "keep it". Uploads no entry mentions are attached as well.
  */
-function resolveAttachments(world: World, body: any, files: UploadedFile[], existing: StoredAttachment[] | null): StoredAttachment[] {
+function resolveAttachments(
+  world: World,
+  body: any,
+  files: UploadedFile[],
+  existing: StoredAttachment[] | null,
+): StoredAttachment[] {
   const byField = new Map(files.map((f) => [f.field, f]));
   const used = new Set<UploadedFile>();
   const result: StoredAttachment[] = [];
@@ -30,7 +35,10 @@ function resolveAttachments(world: World, body: any, files: UploadedFile[], exis
       const kept = existing?.find((a) => a.id === id);
       if (kept) return void result.push(kept);
       const file = byField.get(`files[${id}]`);
-      if (!file) throw invalidFormBody({ attachments: { [i]: { _errors: [{ code: "ATTACHMENT_NOT_FOUND", message: `Unknown attachment ${id}` }] } } });
+      if (!file)
+        throw invalidFormBody({
+          attachments: { [i]: { _errors: [{ code: "ATTACHMENT_NOT_FOUND", message: `Unknown attachment ${id}` }] } },
+        });
       used.add(file);
       result.push(world.storeAttachment(entry.filename ?? file.name, file.data, file.contentType, entry.description));
     });
@@ -40,13 +48,20 @@ function resolveAttachments(world: World, body: any, files: UploadedFile[], exis
   for (const file of files) {
     if (!used.has(file)) result.push(world.storeAttachment(file.name, file.data, file.contentType));
   }
-  if (result.length > 10) throw invalidFormBody({ attachments: { _errors: [{ code: "BASE_TYPE_MAX_LENGTH", message: "Must be 10 or fewer in length." }] } });
+  if (result.length > 10)
+    throw invalidFormBody({
+      attachments: { _errors: [{ code: "BASE_TYPE_MAX_LENGTH", message: "Must be 10 or fewer in length." }] },
+    });
   return result;
 }
 
 export function createMessage(world: World, body: any, files: UploadedFile[], meta: NewMessageMeta): StoredMessage {
   if (!meta.loading) {
-    validateMessage(body, { allowEphemeral: meta.interactionId !== undefined, creating: true, fileCount: files.length });
+    validateMessage(body, {
+      allowEphemeral: meta.interactionId !== undefined,
+      creating: true,
+      fileCount: files.length,
+    });
   }
   const channel = world.channels.get(meta.channelId);
   const flags = (body?.flags ?? 0) | (meta.ephemeral ? FLAG_EPHEMERAL : 0) | (meta.loading ? FLAG_LOADING : 0);

@@ -4,7 +4,19 @@ import { P } from "./permissions.js";
 import type { AttachmentInput, Member, OptionValue } from "./types.js";
 import type { World } from "./world.js";
 
-const T = { SUB: 1, GROUP: 2, STRING: 3, INTEGER: 4, BOOLEAN: 5, USER: 6, CHANNEL: 7, ROLE: 8, MENTIONABLE: 9, NUMBER: 10, ATTACHMENT: 11 } as const;
+const T = {
+  SUB: 1,
+  GROUP: 2,
+  STRING: 3,
+  INTEGER: 4,
+  BOOLEAN: 5,
+  USER: 6,
+  CHANNEL: 7,
+  ROLE: 8,
+  MENTIONABLE: 9,
+  NUMBER: 10,
+  ATTACHMENT: 11,
+} as const;
 
 export interface BuildInput {
   options: Record<string, OptionValue>;
@@ -25,18 +37,29 @@ interface Resolved {
 export function findCommand(world: World, name: string): any {
   const cmd = world.commands.guild.get(`1:${name}`) ?? world.commands.global.get(`1:${name}`);
   if (!cmd) {
-    const known = [...world.commands.guild.values(), ...world.commands.global.values()].filter((c) => c.type === 1).map((c) => c.name);
-    throw new Error(`Discord emulator: no slash command /${name} is registered (registered: ${known.join(", ") || "none"})`);
+    const known = [...world.commands.guild.values(), ...world.commands.global.values()]
+      .filter((c) => c.type === 1)
+      .map((c) => c.name);
+    throw new Error(
+      `Discord emulator: no slash command /${name} is registered (registered: ${known.join(", ") || "none"})`,
+    );
   }
   return cmd;
 }
 
 /** What the Discord client enforces before a member can even send the command. */
-export function assertCanRun(world: World, member: Member, cmd: any, channelId: string, ignoreDefaultPermissions: boolean): void {
+export function assertCanRun(
+  world: World,
+  member: Member,
+  cmd: any,
+  channelId: string,
+  ignoreDefaultPermissions: boolean,
+): void {
   const perms = world.permissionsIn(member, channelId);
   const who = `${member.username} (${member.id})`;
   if ((perms & P.ViewChannel) === 0n) throw new Error(`Discord emulator: ${who} cannot see channel ${channelId}`);
-  if ((perms & P.UseApplicationCommands) === 0n) throw new Error(`Discord emulator: ${who} cannot use commands in ${channelId}`);
+  if ((perms & P.UseApplicationCommands) === 0n)
+    throw new Error(`Discord emulator: ${who} cannot use commands in ${channelId}`);
   const required = cmd.default_member_permissions;
   if (ignoreDefaultPermissions || required === null || required === undefined) return;
   const needed = BigInt(required);
@@ -59,11 +82,15 @@ export function buildCommandData(world: World, cmd: any, input: BuildInput): Rec
   let group: any;
   let sub: any;
   if (input.group) {
-    group = declared.find((o) => o.type === T.GROUP && o.name === input.group) ?? fail(`no subcommand group "${input.group}"`);
+    group =
+      declared.find((o) => o.type === T.GROUP && o.name === input.group) ??
+      fail(`no subcommand group "${input.group}"`);
     declared = group.options ?? [];
   }
   if (input.subcommand) {
-    sub = declared.find((o) => o.type === T.SUB && o.name === input.subcommand) ?? fail(`no subcommand "${input.subcommand}"`);
+    sub =
+      declared.find((o) => o.type === T.SUB && o.name === input.subcommand) ??
+      fail(`no subcommand "${input.subcommand}"`);
     declared = sub.options ?? [];
   } else if (nests || group) {
     const names = declared.map((o) => `${o.name}${o.type === T.GROUP ? " (group)" : ""}`).join(", ");
@@ -82,7 +109,11 @@ export function buildCommandData(world: World, cmd: any, input: BuildInput): Rec
       built.push({ name, type: decl.type, value: String(value), focused: true });
       continue;
     }
-    built.push({ name, type: decl.type, value: convert(world, decl, value, resolved, (m) => fail(`option "${name}": ${m}`)) });
+    built.push({
+      name,
+      type: decl.type,
+      value: convert(world, decl, value, resolved, (m) => fail(`option "${name}": ${m}`)),
+    });
   }
   if (input.focused === undefined) {
     for (const decl of declared) {
@@ -105,13 +136,18 @@ export function buildCommandData(world: World, cmd: any, input: BuildInput): Rec
 
 function convert(world: World, decl: any, value: OptionValue, resolved: Resolved, fail: (m: string) => never): unknown {
   const choices: any[] | undefined = decl.choices;
-  if (choices && !choices.some((c) => c.value === value)) fail(`${JSON.stringify(value)} is not one of the choices ${choices.map((c) => JSON.stringify(c.value)).join(", ")}`);
+  if (choices && !choices.some((c) => c.value === value))
+    fail(
+      `${JSON.stringify(value)} is not one of the choices ${choices.map((c) => JSON.stringify(c.value)).join(", ")}`,
+    );
   switch (decl.type) {
     case T.STRING: {
       if (typeof value !== "string") fail("must be a string");
       const s = value as string;
-      if (decl.min_length !== undefined && s.length < decl.min_length) fail(`shorter than min_length ${decl.min_length}`);
-      if (decl.max_length !== undefined && s.length > decl.max_length) fail(`longer than max_length ${decl.max_length}`);
+      if (decl.min_length !== undefined && s.length < decl.min_length)
+        fail(`shorter than min_length ${decl.min_length}`);
+      if (decl.max_length !== undefined && s.length > decl.max_length)
+        fail(`longer than max_length ${decl.max_length}`);
       if (s.length > 6000) fail("longer than 6000 characters");
       return s;
     }
@@ -132,14 +168,25 @@ function convert(world: World, decl: any, value: OptionValue, resolved: Resolved
     case T.ROLE:
       return resolveRole(world, String(value), resolved) ?? fail(`no role ${String(value)}`);
     case T.MENTIONABLE:
-      return resolveUser(world, String(value), resolved) ?? resolveRole(world, String(value), resolved) ?? fail(`no member or role ${String(value)}`);
+      return (
+        resolveUser(world, String(value), resolved) ??
+        resolveRole(world, String(value), resolved) ??
+        fail(`no member or role ${String(value)}`)
+      );
     case T.CHANNEL: {
       const keys = world.guild.channels as Record<string, string>;
       const channel = world.channels.get(keys[String(value)] ?? String(value));
       if (!channel?.guildId) fail(`no guild channel ${String(value)}`);
-      if (decl.channel_types && !decl.channel_types.includes(channel!.type)) fail(`channel type ${channel!.type} is not allowed`);
+      if (decl.channel_types && !decl.channel_types.includes(channel!.type))
+        fail(`channel type ${channel!.type} is not allowed`);
       const permissions = world.permissionsIn(world.botMember(), channel!.id).toString();
-      (resolved.channels ??= {})[channel!.id] = { id: channel!.id, name: channel!.name, type: channel!.type, permissions, parent_id: null };
+      (resolved.channels ??= {})[channel!.id] = {
+        id: channel!.id,
+        name: channel!.name,
+        type: channel!.type,
+        permissions,
+        parent_id: null,
+      };
       return channel!.id;
     }
     case T.ATTACHMENT: {
@@ -158,7 +205,10 @@ function resolveUser(world: World, id: string, resolved: Resolved): string | und
   const member: Member | undefined = world.member(id);
   if (!member) return undefined;
   (resolved.users ??= {})[id] = member.user;
-  (resolved.members ??= {})[id] = { ...world.apiMember(member, false), permissions: world.guildPermissions(member).toString() };
+  (resolved.members ??= {})[id] = {
+    ...world.apiMember(member, false),
+    permissions: world.guildPermissions(member).toString(),
+  };
   return id;
 }
 

@@ -28,15 +28,34 @@ export const P = {
 const ALL = (1n << 51n) - 1n;
 
 export const EVERYONE_PERMS =
-  P.CreateInstantInvite | P.AddReactions | P.ViewChannel | P.SendMessages | P.EmbedLinks | P.AttachFiles |
-  P.ReadMessageHistory | P.UseExternalEmojis | P.Connect | P.Speak | P.ChangeNickname |
-  P.UseApplicationCommands | P.CreatePublicThreads | P.SendMessagesInThreads;
+  P.CreateInstantInvite |
+  P.AddReactions |
+  P.ViewChannel |
+  P.SendMessages |
+  P.EmbedLinks |
+  P.AttachFiles |
+  P.ReadMessageHistory |
+  P.UseExternalEmojis |
+  P.Connect |
+  P.Speak |
+  P.ChangeNickname |
+  P.UseApplicationCommands |
+  P.CreatePublicThreads |
+  P.SendMessagesInThreads;
 
 export const ORGANIZER_PERMS = P.ManageGuild | P.ManageEvents;
 
 export const BOT_PERMS =
-  P.ViewChannel | P.SendMessages | P.EmbedLinks | P.AttachFiles | P.ReadMessageHistory | P.ManageMessages |
-  P.UseExternalEmojis | P.AddReactions | P.ManageEvents | P.CreateEvents;
+  P.ViewChannel |
+  P.SendMessages |
+  P.EmbedLinks |
+  P.AttachFiles |
+  P.ReadMessageHistory |
+  P.ManageMessages |
+  P.UseExternalEmojis |
+  P.AddReactions |
+  P.ManageEvents |
+  P.CreateEvents;
 
 export interface Overwrite {
   id: string;

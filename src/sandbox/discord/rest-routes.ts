@@ -6,7 +6,12 @@ import { snowflake } from "./snowflake.js";
 import { validateCommandList } from "./validate-commands.js";
 import type { World } from "./world.js";
 
-export function coreRoutes(world: World, interactions: Interactions, gatewayUrl: () => string, dispatch: (event: string, data: unknown, intent?: number, guildId?: string) => void): Route[] {
+export function coreRoutes(
+  world: World,
+  interactions: Interactions,
+  gatewayUrl: () => string,
+  dispatch: (event: string, data: unknown, intent?: number, guildId?: string) => void,
+): Route[] {
   const checkApp = (app: string) => {
     if (app !== world.applicationId) throw new HttpError(403, 50001, "Missing Access");
   };
@@ -60,13 +65,35 @@ export function coreRoutes(world: World, interactions: Interactions, gatewayUrl:
     // The guilds the bot is in, as partial guilds, for a client that does not hold the gateway.
     route("GET", "/users/@me/guilds", () => {
       const { id, name } = world.guild;
-      const foreign = [...world.foreignGuilds.values()].filter((g) => g.joined).map((g) => ({ id: g.id, name: g.name, icon: null, banner: null, owner: false, permissions: "0", features: [] }));
-      return ok([{ id, name, icon: null, banner: null, owner: false, permissions: world.guildPermissions(world.botMember()).toString(), features: [] }, ...foreign]);
+      const foreign = [...world.foreignGuilds.values()]
+        .filter((g) => g.joined)
+        .map((g) => ({
+          id: g.id,
+          name: g.name,
+          icon: null,
+          banner: null,
+          owner: false,
+          permissions: "0",
+          features: [],
+        }));
+      return ok([
+        {
+          id,
+          name,
+          icon: null,
+          banner: null,
+          owner: false,
+          permissions: world.guildPermissions(world.botMember()).toString(),
+          features: [],
+        },
+        ...foreign,
+      ]);
     }),
     // The bot leaves a server: Discord answers 204 and sends GUILD_DELETE.
     route("DELETE", "/users/@me/guilds/:guild", ({ params }) => {
       const foreign = world.foreignGuilds.get(params.guild!);
-      if (params.guild === world.guild.id) throw new HttpError(400, 50001, "The emulated campaign server cannot be left");
+      if (params.guild === world.guild.id)
+        throw new HttpError(400, 50001, "The emulated campaign server cannot be left");
       if (!foreign?.joined) throw new HttpError(404, 10004, "Unknown Guild");
       foreign.joined = false;
       world.leftGuilds.push(foreign.id);
@@ -87,7 +114,14 @@ export function coreRoutes(world: World, interactions: Interactions, gatewayUrl:
         bot_public: false,
         bot_require_code_grant: false,
         bot: world.botUser,
-        owner: { id: world.ownerId, username: "owner", global_name: null, discriminator: "0", avatar: null, public_flags: 0 },
+        owner: {
+          id: world.ownerId,
+          username: "owner",
+          global_name: null,
+          discriminator: "0",
+          avatar: null,
+          public_flags: 0,
+        },
         team: null,
         verify_key: "0".repeat(64),
         flags: 0,
@@ -138,20 +172,36 @@ export function coreRoutes(world: World, interactions: Interactions, gatewayUrl:
     route(
       "POST",
       "/interactions/:id/:token/callback",
-      ({ params, body, files, query }) => interactions.callback(params.id!, params.token!, body, files, query.get("with_response") === "true"),
+      ({ params, body, files, query }) =>
+        interactions.callback(params.id!, params.token!, body, files, query.get("with_response") === "true"),
       { auth: false },
     ),
-    route("POST", "/webhooks/:app/:token", ({ params, body, files }) => interactions.followUp(params.app!, params.token!, body, files), { auth: false }),
-    route("GET", "/webhooks/:app/:token/messages/:message", ({ params }) => interactions.webhookGet(params.app!, params.token!, params.message!), { auth: false }),
+    route(
+      "POST",
+      "/webhooks/:app/:token",
+      ({ params, body, files }) => interactions.followUp(params.app!, params.token!, body, files),
+      { auth: false },
+    ),
+    route(
+      "GET",
+      "/webhooks/:app/:token/messages/:message",
+      ({ params }) => interactions.webhookGet(params.app!, params.token!, params.message!),
+      { auth: false },
+    ),
     route(
       "PATCH",
       "/webhooks/:app/:token/messages/:message",
       ({ params, body, files }) => interactions.webhookEdit(params.app!, params.token!, params.message!, body, files),
       { auth: false },
     ),
-    route("DELETE", "/webhooks/:app/:token/messages/:message", ({ params }) => interactions.webhookDelete(params.app!, params.token!, params.message!), {
-      auth: false,
-    }),
+    route(
+      "DELETE",
+      "/webhooks/:app/:token/messages/:message",
+      ({ params }) => interactions.webhookDelete(params.app!, params.token!, params.message!),
+      {
+        auth: false,
+      },
+    ),
   ];
 }
 

@@ -56,14 +56,24 @@ async function handle(deps: RestDeps, routes: Route[], req: IncomingMessage, res
   let reply: Reply;
   try {
     const parsed = await readBody(req);
-    body = parsed.files.length ? { payload: parsed.json, files: parsed.files.map((f) => `${f.field}: ${f.name} (${f.data.length} bytes)`) } : parsed.json;
+    body = parsed.files.length
+      ? { payload: parsed.json, files: parsed.files.map((f) => `${f.field}: ${f.name} (${f.data.length} bytes)`) }
+      : parsed.json;
     const match = url.pathname.startsWith(API_PREFIX) ? matchRoute(routes, method, path) : undefined;
     if (!match) {
       deps.unknownRoutes.push(`${method} ${url.pathname}`);
       throw new HttpError(404, 0, "404: Not Found");
     }
-    if (match.route.auth && req.headers.authorization !== `Bot ${deps.token}`) throw new HttpError(401, 0, "401: Unauthorized");
-    reply = await match.route.handler({ method, path, params: match.params, query: url.searchParams, body: parsed.json, files: parsed.files });
+    if (match.route.auth && req.headers.authorization !== `Bot ${deps.token}`)
+      throw new HttpError(401, 0, "401: Unauthorized");
+    reply = await match.route.handler({
+      method,
+      path,
+      params: match.params,
+      query: url.searchParams,
+      body: parsed.json,
+      files: parsed.files,
+    });
   } catch (err) {
     if (!(err instanceof HttpError)) throw err;
     reply = { status: err.status, body: err.toJSON() };

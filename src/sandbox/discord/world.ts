@@ -86,10 +86,29 @@ export class World {
       roles: { everyone: guildId, organizer: id(), firstAid: id(), bot: id() },
     };
     const r = this.guild.roles;
-    this.roles.set(r.everyone, { id: r.everyone, name: "@everyone", permissions: EVERYONE_PERMS, position: 0, managed: false });
+    this.roles.set(r.everyone, {
+      id: r.everyone,
+      name: "@everyone",
+      permissions: EVERYONE_PERMS,
+      position: 0,
+      managed: false,
+    });
     this.roles.set(r.firstAid, { id: r.firstAid, name: "First Aid", permissions: 0n, position: 1, managed: false });
-    this.roles.set(r.organizer, { id: r.organizer, name: "Organizer", permissions: ORGANIZER_PERMS, position: 2, managed: false });
-    this.roles.set(r.bot, { id: r.bot, name: "Keep Dancing", permissions: BOT_PERMS, position: 3, managed: true, botId: this.botUser.id });
+    this.roles.set(r.organizer, {
+      id: r.organizer,
+      name: "Organizer",
+      permissions: ORGANIZER_PERMS,
+      position: 2,
+      managed: false,
+    });
+    this.roles.set(r.bot, {
+      id: r.bot,
+      name: "Keep Dancing",
+      permissions: BOT_PERMS,
+      position: 3,
+      managed: true,
+      botId: this.botUser.id,
+    });
     const c = this.guild.channels;
     const text = (cid: string, name: string, overwrites: Overwrite[] = []) =>
       this.channels.set(cid, { id: cid, type: 0, name, guildId, overwrites });
@@ -142,7 +161,15 @@ export class World {
   addForeignGuild(name: string, ownerName: string): ForeignGuild {
     const id = snowflake();
     const ownerId = snowflake();
-    const owner: Member = { id: ownerId, username: ownerName, displayName: ownerName, roles: [], dmsOpen: true, joinedAt: new Date().toISOString(), user: makeUser(ownerId, ownerName, ownerName) };
+    const owner: Member = {
+      id: ownerId,
+      username: ownerName,
+      displayName: ownerName,
+      roles: [],
+      dmsOpen: true,
+      joinedAt: new Date().toISOString(),
+      user: makeUser(ownerId, ownerName, ownerName),
+    };
     const guild: ForeignGuild = { id, name, channelId: snowflake(), owner, joined: true };
     this.foreignGuilds.set(id, guild);
     return guild;
@@ -150,9 +177,33 @@ export class World {
 
   /** GUILD_CREATE of a foreign guild: its owner, one text channel, the @everyone role. */
   apiForeignGuild(g: ForeignGuild): Record<string, unknown> {
-    const everyone = { ...this.apiRole({ id: g.id, name: "@everyone", permissions: EVERYONE_PERMS, position: 0, managed: false }) };
-    const channel = { id: g.channelId, type: 0, guild_id: g.id, name: "general", position: 0, permission_overwrites: [], topic: null, nsfw: false, last_message_id: null, rate_limit_per_user: 0, parent_id: null, flags: 0 };
-    const { id: _id, name: _name, owner_id: _owner, roles: _roles, channels: _channels, guild_scheduled_events: _events, member_count: _count, ...rest } = this.apiGuild();
+    const everyone = {
+      ...this.apiRole({ id: g.id, name: "@everyone", permissions: EVERYONE_PERMS, position: 0, managed: false }),
+    };
+    const channel = {
+      id: g.channelId,
+      type: 0,
+      guild_id: g.id,
+      name: "general",
+      position: 0,
+      permission_overwrites: [],
+      topic: null,
+      nsfw: false,
+      last_message_id: null,
+      rate_limit_per_user: 0,
+      parent_id: null,
+      flags: 0,
+    };
+    const {
+      id: _id,
+      name: _name,
+      owner_id: _owner,
+      roles: _roles,
+      channels: _channels,
+      guild_scheduled_events: _events,
+      member_count: _count,
+      ...rest
+    } = this.apiGuild();
     return {
       ...rest,
       id: g.id,
@@ -194,7 +245,13 @@ export class World {
   }
 
   storeAttachment(name: string, data: Buffer, contentType: string, description?: string): StoredAttachment {
-    const att: StoredAttachment = { id: snowflake(), name, data, content_type: contentType, ...(description ? { description } : {}) };
+    const att: StoredAttachment = {
+      id: snowflake(),
+      name,
+      data,
+      content_type: contentType,
+      ...(description ? { description } : {}),
+    };
     this.attachments.set(att.id, att);
     return att;
   }
@@ -230,7 +287,12 @@ export class World {
       guild_id: channel.guildId,
       name: channel.name,
       position: [...this.channels.keys()].indexOf(channel.id),
-      permission_overwrites: channel.overwrites.map((o) => ({ id: o.id, type: o.type, allow: o.allow.toString(), deny: o.deny.toString() })),
+      permission_overwrites: channel.overwrites.map((o) => ({
+        id: o.id,
+        type: o.type,
+        allow: o.allow.toString(),
+        deny: o.deny.toString(),
+      })),
       topic: null,
       nsfw: false,
       last_message_id: null,

@@ -8,10 +8,16 @@ import type { Tour } from "./types.js";
 export async function campaignChapter(tour: Tour): Promise<void> {
   const { ava, ben } = tour.cast;
   const announce = tour.discord.guild.channels.announce;
-  const milestone = (headline: string) => () => tour.discord.messages(announce).find((m) => m.embeds[0]?.title === headline);
+  const milestone = (headline: string) => () =>
+    tour.discord.messages(announce).find((m) => m.embeds[0]?.title === headline);
 
   tour.chapter("The campaign and its goal");
-  await tour.command(ava, "campaign", { name: "A dance party for the dancing man", goal: "20,000", hashtag: "KeepDancing" }, { subcommand: "setup" });
+  await tour.command(
+    ava,
+    "campaign",
+    { name: "A dance party for the dancing man", goal: "20,000", hashtag: "KeepDancing" },
+    { subcommand: "setup" },
+  );
   tour.narrate("Amounts are read strictly: a typo is refused with an example, never guessed.");
   await tour.command(ava, "campaign", { amount: "10.400,00" }, { subcommand: "donation" });
   await tour.command(ava, "campaign", { amount: "10,400", note: "the first weekend" }, { subcommand: "donation" });
@@ -25,25 +31,40 @@ export async function campaignChapter(tour: Tour): Promise<void> {
   await tour.command(ava, "campaign", { total: "33,000", note: "fundraising page, final" }, { subcommand: "raised" });
   const reached = await tour.waitFor(milestone("Milestone: 150% of the goal"), 20_000);
   const shown = tour.discord.messages(announce);
-  tour.showChannel(announce, { title: "Every milestone in the announce channel, with its card", last: shown.length - shown.findIndex((m) => m.id === reached.id) });
+  tour.showChannel(announce, {
+    title: "Every milestone in the announce channel, with its card",
+    last: shown.length - shown.findIndex((m) => m.id === reached.id),
+  });
   await tour.command(ben, "campaign", {}, { subcommand: "status" });
 
   tour.chapter("What goes to X");
-  tour.narrate("There are no X credentials here, so every post is a dry run: recorded, logged, and shown to organizers in the announce channel.");
+  tour.narrate(
+    "There are no X credentials here, so every post is a dry run: recorded, logged, and shown to organizers in the announce channel.",
+  );
   const preview = await tour.command(ava, "campaign", {}, { subcommand: "preview" });
   let dryRun: StoredMessage | undefined;
   try {
     // TWEET_CRON decides when; the demo runs it every few seconds, a campaign every 15 minutes.
-    dryRun = await tour.waitFor(() => tour.discord.messages(announce).find((m) => m.embeds[0]?.title?.startsWith("Dry run") && String(m.embeds[0]?.description).includes("150%")), 20_000);
+    dryRun = await tour.waitFor(
+      () =>
+        tour.discord
+          .messages(announce)
+          .find((m) => m.embeds[0]?.title?.startsWith("Dry run") && String(m.embeds[0]?.description).includes("150%")),
+      20_000,
+    );
     tour.showChannel(announce, { title: "The dry-run post, as it would appear on X", last: 1 });
   } catch {
-    tour.narrate("The next TWEET_CRON run (every 15 minutes by default) will post it; /campaign preview above shows it.");
+    tour.narrate(
+      "The next TWEET_CRON run (every 15 minutes by default) will post it; /campaign preview above shows it.",
+    );
   }
   await tour.command(ava, "campaign", {}, { subcommand: "history" });
   const card = (dryRun?.attachments ?? preview.attachments).find((a) => a.name.endsWith(".png"));
   if (card) {
     const file = path.join(tour.outDir, "progress-card.png");
     fs.writeFileSync(file, card.data);
-    tour.narrate(`The card of ${dryRun ? "that post" : "the next post"} is saved to ${file} (the README shows one: src/card/example-card.png).`);
+    tour.narrate(
+      `The card of ${dryRun ? "that post" : "the next post"} is saved to ${file} (the README shows one: src/card/example-card.png).`,
+    );
   }
 }

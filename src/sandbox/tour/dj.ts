@@ -14,7 +14,9 @@ export async function djChapter(tour: Tour): Promise<void> {
     links: "https://example.com/lumen/mixes",
     note: "For the dancing man. No fee, just bring the floor.",
   });
-  const post = await tour.waitFor(() => tour.discord.messages(review).find((m) => m.embeds[0]?.title === "DJ offer: Lumen"));
+  const post = await tour.waitFor(() =>
+    tour.discord.messages(review).find((m) => m.embeds[0]?.title === "DJ offer: Lumen"),
+  );
   tour.showChannel(review, { title: "The review channel" });
 
   tour.narrate("Ben is curious and presses Approve; only organizers may decide.");
@@ -27,18 +29,33 @@ export async function djChapter(tour: Tour): Promise<void> {
   tour.chapter("The lineup");
   const [choice] = await tour.autocomplete(ava, "dj", {}, "offer", { group: "lineup", subcommand: "set" });
   if (!choice) throw new Error("the approved offer is missing from the autocomplete");
-  await tour.command(ava, "dj", { offer: choice.value, starts: "in 10 days at 8pm", ends: "180", stage: "Main stage" }, { group: "lineup", subcommand: "set" });
+  await tour.command(
+    ava,
+    "dj",
+    { offer: choice.value, starts: "in 10 days at 8pm", ends: "180", stage: "Main stage" },
+    { group: "lineup", subcommand: "set" },
+  );
   await tour.waitFor(() => tour.discord.dms(lumen.id).find((m) => m.content.startsWith("You are in the lineup")));
   tour.showDms(lumen);
   await tour.command(ben, "dj", {}, { group: "lineup", subcommand: "show" });
 
   tour.chapter("Members request tracks");
   tour.narrate("Requests go to the set playing now, or the next one: Lumen's.");
-  await tour.command(ben, "dj", { title: "September", artist: "Earth, Wind & Fire", notify: true }, { subcommand: "request" });
+  await tour.command(
+    ben,
+    "dj",
+    { title: "September", artist: "Earth, Wind & Fire", notify: true },
+    { subcommand: "request" },
+  );
   tour.narrate("Chloe asks for the same track, spelled her way: it becomes a vote, not a second entry.");
   await tour.command(chloe, "dj", { title: "september!!", artist: "Earth Wind and Fire" }, { subcommand: "request" });
   await tour.command(dev, "dj", { title: "Le Freak", artist: "Chic" }, { subcommand: "request" });
-  await tour.command(eli, "dj", { title: "Don't Stop 'Til You Get Enough", artist: "Michael Jackson" }, { subcommand: "request" });
+  await tour.command(
+    eli,
+    "dj",
+    { title: "Don't Stop 'Til You Get Enough", artist: "Michael Jackson" },
+    { subcommand: "request" },
+  );
   for (const [i, member] of tour.cast.crowd(4).entries()) {
     const spelling = ["Dancing Queen", "dancing queen (Remastered 2014)", "Dancing Queen!", "DANCING QUEEN"][i]!;
     await tour.command(member, "dj", { title: spelling, artist: "ABBA" }, { subcommand: "request", quiet: i > 0 });

@@ -36,35 +36,59 @@ export function renderMessage(message: Renderable, timeZone: string, nameOf: Nam
   if (message.content) lines.push(...text(message.content).split("\n"));
   for (const embed of message.embeds) {
     if (embed.title) lines.push(`▌ ${text(embed.title)}`);
-    if (embed.description) lines.push(...text(embed.description).split("\n").map((l: string) => `▌ ${l}`));
-    for (const field of embed.fields ?? []) lines.push(`▌ ${text(field.name)}: ${text(field.value).split("\n").join(" · ")}`);
+    if (embed.description)
+      lines.push(
+        ...text(embed.description)
+          .split("\n")
+          .map((l: string) => `▌ ${l}`),
+      );
+    for (const field of embed.fields ?? [])
+      lines.push(`▌ ${text(field.name)}: ${text(field.value).split("\n").join(" · ")}`);
     if (embed.footer?.text) lines.push(`▌ ${text(embed.footer.text)}`);
     if (embed.image?.url) lines.push(`▌ [image ${String(embed.image.url).replace(/^attachment:\/\//, "")}]`);
   }
   for (const row of message.components) {
     const parts = (row.components ?? []).map((c: any) =>
-      c.type === 2 ? `[${c.label ?? c.emoji?.name ?? "button"}]` : `{${c.placeholder ?? "choose"} ▾ ${(c.options ?? []).length} options}`,
+      c.type === 2
+        ? `[${c.label ?? c.emoji?.name ?? "button"}]`
+        : `{${c.placeholder ?? "choose"} ▾ ${(c.options ?? []).length} options}`,
     );
     if (parts.length) lines.push(parts.join(" "));
   }
-  for (const file of message.attachments) lines.push(`📎 ${file.name} (${file.data.length.toLocaleString("en-US")} bytes)`);
+  for (const file of message.attachments)
+    lines.push(`📎 ${file.name} (${file.data.length.toLocaleString("en-US")} bytes)`);
   return lines.length ? lines : ["(empty)"];
 }
 
 export function renderResult(result: InteractionResult, timeZone: string, nameOf?: NameOf): string[] {
   if (result.modal) {
-    const inputs = (result.modal.components ?? []).flatMap((row: any) => row.components ?? [row.component]).map((c: any) => c?.label ?? c?.custom_id);
+    const inputs = (result.modal.components ?? [])
+      .flatMap((row: any) => row.components ?? [row.component])
+      .map((c: any) => c?.label ?? c?.custom_id);
     return [`(a form opens: "${result.modal.title}" asking for ${inputs.join(", ")})`];
   }
   return renderMessage(result, timeZone, nameOf);
 }
 
 export function renderStored(message: StoredMessage, timeZone: string, nameOf?: NameOf): string[] {
-  return renderMessage({ content: message.content, embeds: message.embeds, components: message.components, attachments: message.attachments }, timeZone, nameOf);
+  return renderMessage(
+    {
+      content: message.content,
+      embeds: message.embeds,
+      components: message.components,
+      attachments: message.attachments,
+    },
+    timeZone,
+    nameOf,
+  );
 }
 
 /** The label of the button or the placeholder of the menu with this customId, to print what a member pressed. */
-export function componentLabel(ref: MessageRef, customId: string, lookup: (id: string) => StoredMessage | undefined): string | undefined {
+export function componentLabel(
+  ref: MessageRef,
+  customId: string,
+  lookup: (id: string) => StoredMessage | undefined,
+): string | undefined {
   const message = typeof ref === "string" ? lookup(ref) : "callbackType" in ref ? ref.message : ref;
   for (const row of message?.components ?? []) {
     for (const c of row.components ?? []) if (c.custom_id === customId) return c.label ?? c.placeholder;

@@ -10,12 +10,36 @@ export async function shiftsChapter(tour: Tour): Promise<void> {
   const clock = (t: DateTime) => t.toFormat("yyyy-LL-dd HH:mm");
 
   tour.chapter("Volunteers take shifts");
-  tour.narrate("A party for thousands needs hands. Ava sets up shifts; times are typed in the campaign's zone and echoed as Discord timestamps.");
-  await tour.command(ava, "shifts", { role: "Door", starts: at(20), ends: "23:00", capacity: 2, description: "Wristbands at the gate" }, { subcommand: "add" });
-  await tour.command(ava, "shifts", { role: "Stage crew", starts: at(18), ends: "02:00", capacity: 1 }, { subcommand: "add" });
-  await tour.command(ava, "shifts", { role: "First aid", starts: at(19), ends: at(25), capacity: 1, requires: tour.discord.guild.roles.firstAid }, { subcommand: "add", quiet: true });
-  await tour.command(ava, "shifts", { role: "Setup", starts: clock(soon), ends: clock(soon.plus({ hours: 2 })), capacity: 3 }, { subcommand: "add", quiet: true });
-  tour.narrate("The stage crew shift crosses midnight and keeps its true eight hours. First aid needs the First Aid role; a Setup shift starts in 20 minutes.");
+  tour.narrate(
+    "A party for thousands needs hands. Ava sets up shifts; times are typed in the campaign's zone and echoed as Discord timestamps.",
+  );
+  await tour.command(
+    ava,
+    "shifts",
+    { role: "Door", starts: at(20), ends: "23:00", capacity: 2, description: "Wristbands at the gate" },
+    { subcommand: "add" },
+  );
+  await tour.command(
+    ava,
+    "shifts",
+    { role: "Stage crew", starts: at(18), ends: "02:00", capacity: 1 },
+    { subcommand: "add" },
+  );
+  await tour.command(
+    ava,
+    "shifts",
+    { role: "First aid", starts: at(19), ends: at(25), capacity: 1, requires: tour.discord.guild.roles.firstAid },
+    { subcommand: "add", quiet: true },
+  );
+  await tour.command(
+    ava,
+    "shifts",
+    { role: "Setup", starts: clock(soon), ends: clock(soon.plus({ hours: 2 })), capacity: 3 },
+    { subcommand: "add", quiet: true },
+  );
+  tour.narrate(
+    "The stage crew shift crosses midnight and keeps its true eight hours. First aid needs the First Aid role; a Setup shift starts in 20 minutes.",
+  );
 
   const list = await tour.command(ben, "volunteer", {}, { subcommand: "shifts" });
   const door = await tour.autocomplete(ben, "volunteer", { shift: "door" }, "shift", { subcommand: "claim" });
@@ -36,7 +60,9 @@ export async function shiftsChapter(tour: Tour): Promise<void> {
   const aid = await tour.autocomplete(fatima, "volunteer", { shift: "first" }, "shift", { subcommand: "claim" });
   await tour.command(fatima, "volunteer", { shift: String(aid[0]!.value) }, { subcommand: "claim", quiet: true });
   await tour.command(eli, "volunteer", { shift: String(door[0]!.value) }, { subcommand: "claim", quiet: true });
-  tour.narrate("Eli claimed the other Door slot, then can't make it. He offers it to the channel; the first eligible member to press takes it over.");
+  tour.narrate(
+    "Eli claimed the other Door slot, then can't make it. He offers it to the channel; the first eligible member to press takes it over.",
+  );
   const offer = await tour.command(eli, "volunteer", { shift: String(door[0]!.value) }, { subcommand: "offer" });
   const customId = offer.components[0].components[0].custom_id as string;
   await tour.click(fatima, offer, customId, { label: "Take this shift" });

@@ -10,7 +10,14 @@ const DIM = process.stdout.isTTY ? "\x1b[2m" : "";
 const BOLD = process.stdout.isTTY ? "\x1b[1m" : "";
 const RESET = process.stdout.isTTY ? "\x1b[0m" : "";
 
-export function createTour(deps: { discord: DiscordEmulator; x: XEmulator; bot: BotProcess; timezone: string; outDir: string; print?: (line: string) => void }): Tour {
+export function createTour(deps: {
+  discord: DiscordEmulator;
+  x: XEmulator;
+  bot: BotProcess;
+  timezone: string;
+  outDir: string;
+  print?: (line: string) => void;
+}): Tour {
   const { discord, timezone } = deps;
   const print = deps.print ?? ((line: string) => console.log(line));
   const name = (m: Member) => m.displayName;
@@ -41,11 +48,16 @@ export function createTour(deps: { discord: DiscordEmulator; x: XEmulator; bot: 
 
   const typed = (options: Record<string, OptionValue>) =>
     Object.entries(options)
-      .map(([k, v]) => `${k}:${typeof v === "string" && /\s/.test(v) ? `"${v}"` : typeof v === "object" ? (v as { name: string }).name : String(v)}`)
+      .map(
+        ([k, v]) =>
+          `${k}:${typeof v === "string" && /\s/.test(v) ? `"${v}"` : typeof v === "object" ? (v as { name: string }).name : String(v)}`,
+      )
       .join(" ");
 
   const answer = (who: Member, result: Awaited<ReturnType<Tour["command"]>>) => {
-    print(`  ${DIM}bot → ${result.ephemeral ? `${name(who)} (only they see it)` : "the channel"}${result.deferred ? ", after thinking" : ""}${RESET}`);
+    print(
+      `  ${DIM}bot → ${result.ephemeral ? `${name(who)} (only they see it)` : "the channel"}${result.deferred ? ", after thinking" : ""}${RESET}`,
+    );
     block(renderResult(result, timezone, nameOf));
   };
 
@@ -61,7 +73,10 @@ export function createTour(deps: { discord: DiscordEmulator; x: XEmulator; bot: 
     },
     async command(member, command, options = {}, opts = {}) {
       const sub = [opts.group, opts.subcommand].filter(Boolean).join(" ");
-      if (!opts.quiet) print(`  ${BOLD}${name(member)}${RESET} types  /${command}${sub ? ` ${sub}` : ""}${Object.keys(options).length ? ` ${typed(options)}` : ""}`);
+      if (!opts.quiet)
+        print(
+          `  ${BOLD}${name(member)}${RESET} types  /${command}${sub ? ` ${sub}` : ""}${Object.keys(options).length ? ` ${typed(options)}` : ""}`,
+        );
       const result = await discord.runCommand(member, command, options, opts);
       if (!opts.quiet) answer(member, result);
       return result;
@@ -87,7 +102,9 @@ export function createTour(deps: { discord: DiscordEmulator; x: XEmulator; bot: 
     },
     async autocomplete(member, command, options, focused, opts = {}) {
       const choices = await discord.autocomplete(member, command, options, focused, opts);
-      print(`  ${DIM}${name(member)} starts typing ${focused}: Discord suggests ${choices.map((c) => `"${c.name}"`).join(", ") || "nothing"}${RESET}`);
+      print(
+        `  ${DIM}${name(member)} starts typing ${focused}: Discord suggests ${choices.map((c) => `"${c.name}"`).join(", ") || "nothing"}${RESET}`,
+      );
       return choices;
     },
     showChannel(channelId, opts = {}) {

@@ -1,6 +1,14 @@
 // The demo's script API: each feature writes a chapter against it (src/sandbox/tour/<feature>.ts).
 import type { BotProcess } from "../botProcess.js";
-import type { CommandRunOptions, DiscordEmulator, InteractionResult, Member, MessageRef, OptionValue, StoredMessage } from "../discord/index.js";
+import type {
+  CommandRunOptions,
+  DiscordEmulator,
+  InteractionResult,
+  Member,
+  MessageRef,
+  OptionValue,
+  StoredMessage,
+} from "../discord/index.js";
 import type { XEmulator } from "../x/index.js";
 
 export interface Cast {
@@ -31,11 +39,38 @@ export interface Tour {
   chapter(title: string): void;
   narrate(text: string): void;
   /** A member types a slash command; prints it and the answer. `quiet` skips the printing. */
-  command(member: Member, name: string, options?: Record<string, OptionValue>, opts?: CommandRunOptions & { quiet?: boolean }): Promise<InteractionResult>;
-  click(member: Member, message: MessageRef, customId: string, opts?: { quiet?: boolean; label?: string }): Promise<InteractionResult>;
-  select(member: Member, message: MessageRef, customId: string, values: string[], opts?: { quiet?: boolean }): Promise<InteractionResult>;
-  submitModal(member: Member, customId: string, fields: Record<string, string>, opts?: { quiet?: boolean }): Promise<InteractionResult>;
-  autocomplete(member: Member, name: string, options: Record<string, OptionValue>, focused: string, opts?: { subcommand?: string; group?: string }): Promise<{ name: string; value: string | number }[]>;
+  command(
+    member: Member,
+    name: string,
+    options?: Record<string, OptionValue>,
+    opts?: CommandRunOptions & { quiet?: boolean },
+  ): Promise<InteractionResult>;
+  click(
+    member: Member,
+    message: MessageRef,
+    customId: string,
+    opts?: { quiet?: boolean; label?: string },
+  ): Promise<InteractionResult>;
+  select(
+    member: Member,
+    message: MessageRef,
+    customId: string,
+    values: string[],
+    opts?: { quiet?: boolean },
+  ): Promise<InteractionResult>;
+  submitModal(
+    member: Member,
+    customId: string,
+    fields: Record<string, string>,
+    opts?: { quiet?: boolean },
+  ): Promise<InteractionResult>;
+  autocomplete(
+    member: Member,
+    name: string,
+    options: Record<string, OptionValue>,
+    focused: string,
+    opts?: { subcommand?: string; group?: string },
+  ): Promise<{ name: string; value: string | number }[]>;
   /** Prints the last messages of a channel (default: the last one). */
   showChannel(channelId: string, opts?: { last?: number; title?: string }): StoredMessage[];
   /** Prints the DMs a member received (default: the last one). */

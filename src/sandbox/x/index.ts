@@ -5,7 +5,16 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { appendUpload, createMetadata, finalizeUpload, initUpload, uploadStatus } from "./media.js";
 import { verifyOAuth } from "./oauth.js";
-import { duplicateContent, notFound, problem, RateLimits, rateHeaders, unauthorized, type RateState, type Reply } from "./replies.js";
+import {
+  duplicateContent,
+  notFound,
+  problem,
+  RateLimits,
+  rateHeaders,
+  unauthorized,
+  type RateState,
+  type Reply,
+} from "./replies.js";
 import { XState, type RouteContext } from "./state.js";
 import { createTweet, deleteTweet, usersMe } from "./tweets.js";
 import type { XCredentials, XEmulator, XEmulatorOptions, XFault, XOutage, XRequestRecord } from "./types.js";
@@ -27,8 +36,18 @@ const ROUTES: Route[] = [
   { key: "DELETE /2/tweets/:id", method: "DELETE", pattern: /^\/2\/tweets\/(\d+)$/, handler: deleteTweet },
   { key: "GET /2/users/me", method: "GET", pattern: /^\/2\/users\/me$/, handler: usersMe },
   { key: "POST /2/media/upload", method: "POST", pattern: /^\/2\/media\/upload\/initialize$/, handler: initUpload },
-  { key: "POST /2/media/upload", method: "POST", pattern: /^\/2\/media\/upload\/(\d+)\/append$/, handler: appendUpload },
-  { key: "POST /2/media/upload", method: "POST", pattern: /^\/2\/media\/upload\/(\d+)\/finalize$/, handler: finalizeUpload },
+  {
+    key: "POST /2/media/upload",
+    method: "POST",
+    pattern: /^\/2\/media\/upload\/(\d+)\/append$/,
+    handler: appendUpload,
+  },
+  {
+    key: "POST /2/media/upload",
+    method: "POST",
+    pattern: /^\/2\/media\/upload\/(\d+)\/finalize$/,
+    handler: finalizeUpload,
+  },
   { key: "GET /2/media/upload", method: "GET", pattern: /^\/2\/media\/upload$/, handler: uploadStatus },
   { key: "POST /2/media/metadata", method: "POST", pattern: /^\/2\/media\/metadata$/, handler: createMetadata },
 ];
@@ -75,7 +94,11 @@ export async function startXEmulator(options: XEmulatorOptions = {}): Promise<XE
     accessSecret: randomToken(45),
     ...options.credentials,
   };
-  const state = new XState(credentials, { id: userId, name: "Keep Dancing (sandbox)", username: "keepdancing_sandbox" });
+  const state = new XState(credentials, {
+    id: userId,
+    name: "Keep Dancing (sandbox)",
+    username: "keepdancing_sandbox",
+  });
   const requests: XRequestRecord[] = [];
   const faults: XFault[] = [];
   const clock = options.now ?? Date.now;
@@ -110,8 +133,15 @@ export async function startXEmulator(options: XEmulatorOptions = {}): Promise<XE
       const title = STATUS_TITLES[down.fault.status]!;
       return send(res, record, problem(down.fault.status, title, title), limits.take(endpoint, false));
     }
-    if (!route) return send(res, record, notFound(`No route for ${method} ${url.pathname}.`), limits.take(endpoint, false));
-    if (body === null) return send(res, record, problem(413, "Payload Too Large", "Request body too large."), limits.take(endpoint, false));
+    if (!route)
+      return send(res, record, notFound(`No route for ${method} ${url.pathname}.`), limits.take(endpoint, false));
+    if (body === null)
+      return send(
+        res,
+        record,
+        problem(413, "Payload Too Large", "Request body too large."),
+        limits.take(endpoint, false),
+      );
 
     const contentType = req.headers["content-type"];
     const formBody = /^application\/x-www-form-urlencoded/i.test(contentType ?? "")
@@ -132,7 +162,13 @@ export async function startXEmulator(options: XEmulatorOptions = {}): Promise<XE
     const rate = limits.take(endpoint);
     if (rate.exceeded) return send(res, record, problem(429, "Too Many Requests", "Too Many Requests"), rate);
 
-    const ctx: RouteContext = { state, params: route.pattern.exec(url.pathname)!.slice(1), query: url.searchParams, body, contentType };
+    const ctx: RouteContext = {
+      state,
+      params: route.pattern.exec(url.pathname)!.slice(1),
+      query: url.searchParams,
+      body,
+      contentType,
+    };
     const fault = route.key === POST_TWEET ? faults.shift() : undefined;
     if (!fault) return send(res, record, route.handler(ctx), rate);
 
@@ -152,10 +188,15 @@ export async function startXEmulator(options: XEmulatorOptions = {}): Promise<XE
     if ("duplicate" in fault) return send(res, record, duplicateContent(), rate);
     if (fault.status === 429) {
       const reset = Math.ceil(Date.now() / 1000) + (fault.resetInSeconds ?? 900);
-      return send(res, record, problem(429, "Too Many Requests", "Too Many Requests"), { limit: rate.limit, remaining: 0, reset });
+      return send(res, record, problem(429, "Too Many Requests", "Too Many Requests"), {
+        limit: rate.limit,
+        remaining: 0,
+        reset,
+      });
     }
     if (fault.status === 401) return send(res, record, unauthorized(), rate);
-    if (fault.status === 403) return send(res, record, problem(403, "Forbidden", "You are not permitted to perform this action."), rate);
+    if (fault.status === 403)
+      return send(res, record, problem(403, "Forbidden", "You are not permitted to perform this action."), rate);
     const title = STATUS_TITLES[fault.status]!;
     return send(res, record, problem(fault.status, title, title), rate);
   }
@@ -164,7 +205,9 @@ export async function startXEmulator(options: XEmulatorOptions = {}): Promise<XE
     handle(req, res).catch((err: unknown) => {
       log(`[x] internal error: ${err instanceof Error ? err.message : String(err)}`);
       if (!res.headersSent) res.writeHead(500, { "content-type": "application/json; charset=utf-8" });
-      res.end(JSON.stringify({ title: "Internal Server Error", detail: "Emulator error", type: "about:blank", status: 500 }));
+      res.end(
+        JSON.stringify({ title: "Internal Server Error", detail: "Emulator error", type: "about:blank", status: 500 }),
+      );
     });
   });
   await new Promise<void>((resolve, reject) => {

@@ -25,7 +25,8 @@ const MAGIC: Record<string, (b: Buffer) => boolean> = {
   "image/png": (b) => b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])),
   "image/jpeg": (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff,
   "image/gif": (b) => b.subarray(0, 4).toString("latin1") === "GIF8",
-  "image/webp": (b) => b.subarray(0, 4).toString("latin1") === "RIFF" && b.subarray(8, 12).toString("latin1") === "WEBP",
+  "image/webp": (b) =>
+    b.subarray(0, 4).toString("latin1") === "RIFF" && b.subarray(8, 12).toString("latin1") === "WEBP",
 };
 
 function mediaKey(id: string, mediaType: string): string {
@@ -65,7 +66,11 @@ export function appendUpload(ctx: RouteContext): Reply {
   const index = Number(form.get("segment_index")?.value.toString());
   const media = form.get("media")?.value;
   if (!Number.isInteger(index) || index < 0 || index > 999) {
-    return invalidRequest("segment_index", form.get("segment_index")?.value.toString() ?? null, "segment_index must be 0..999.");
+    return invalidRequest(
+      "segment_index",
+      form.get("segment_index")?.value.toString() ?? null,
+      "segment_index must be 0..999.",
+    );
   }
   if (!media?.length) return invalidRequest("media", null, "media is required.");
   const received = upload.received - (upload.segments.get(index)?.length ?? 0) + media.length;
@@ -84,20 +89,31 @@ export function finalizeUpload(ctx: RouteContext): Reply {
   if (indexes.some((value, i) => value !== i)) return invalidRequest("media_id", upload.id, "Segments are missing.");
   const bytes = Buffer.concat(indexes.map((i) => upload.segments.get(i)!));
   if (bytes.length !== upload.totalBytes) {
-    return invalidRequest("media_id", upload.id, `Received ${bytes.length} bytes, expected total_bytes ${upload.totalBytes}.`);
+    return invalidRequest(
+      "media_id",
+      upload.id,
+      `Received ${bytes.length} bytes, expected total_bytes ${upload.totalBytes}.`,
+    );
   }
   const check = MAGIC[upload.mediaType];
-  if (check && !check(bytes)) return invalidRequest("media", upload.mediaType, "Media content does not match media_type.");
+  if (check && !check(bytes))
+    return invalidRequest("media", upload.mediaType, "Media content does not match media_type.");
 
   ctx.state.uploads.delete(upload.id);
   ctx.state.media.push({ id: upload.id, mediaType: upload.mediaType, bytes });
   return ok({
-    data: { id: upload.id, media_key: mediaKey(upload.id, upload.mediaType), size: bytes.length, expires_after_secs: EXPIRES_AFTER_SECS },
+    data: {
+      id: upload.id,
+      media_key: mediaKey(upload.id, upload.mediaType),
+      size: bytes.length,
+      expires_after_secs: EXPIRES_AFTER_SECS,
+    },
   });
 }
 
 export function uploadStatus(ctx: RouteContext): Reply {
-  if (ctx.query.get("command") !== "STATUS") return invalidRequest("command", ctx.query.get("command"), "command must be STATUS.");
+  if (ctx.query.get("command") !== "STATUS")
+    return invalidRequest("command", ctx.query.get("command"), "command must be STATUS.");
   const id = ctx.query.get("media_id") ?? "";
   const media = ctx.state.media.find((m) => m.id === id);
   if (!media) return notFound(`Could not find media with id: [${id}].`);

@@ -34,7 +34,12 @@ export interface SignedRequest {
   formBody: URLSearchParams;
 }
 
-export function signatureOf(req: SignedRequest, oauth: Map<string, string>, consumerSecret: string, tokenSecret: string): string {
+export function signatureOf(
+  req: SignedRequest,
+  oauth: Map<string, string>,
+  consumerSecret: string,
+  tokenSecret: string,
+): string {
   const pairs: [string, string][] = [];
   for (const [k, v] of oauth) if (k !== "oauth_signature") pairs.push([percentEncode(k), percentEncode(v)]);
   for (const [k, v] of req.query) pairs.push([percentEncode(k), percentEncode(v)]);

@@ -53,7 +53,11 @@ export class RateLimits {
   take(endpoint: string, consume = true, now = Date.now()): RateState & { exceeded: boolean } {
     let window = this.windows.get(endpoint);
     if (!window || window.reset * 1000 <= now) {
-      window = { limit: this.limits[endpoint] ?? 300, remaining: this.limits[endpoint] ?? 300, reset: Math.ceil((now + WINDOW_MS) / 1000) };
+      window = {
+        limit: this.limits[endpoint] ?? 300,
+        remaining: this.limits[endpoint] ?? 300,
+        reset: Math.ceil((now + WINDOW_MS) / 1000),
+      };
       this.windows.set(endpoint, window);
     }
     if (window.remaining === 0) return { ...window, exceeded: true };

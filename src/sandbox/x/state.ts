@@ -51,7 +51,9 @@ export function jsonBody(ctx: RouteContext): Record<string, unknown> | undefined
   if (!/^application\/json/i.test(ctx.contentType ?? "")) return undefined;
   try {
     const parsed: unknown = JSON.parse(ctx.body.toString("utf8"));
-    return parsed && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+    return parsed && typeof parsed === "object" && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }

@@ -14,7 +14,8 @@ export function createTweet(ctx: RouteContext): Reply {
   const mediaIds = parseMediaIds(media);
   if (mediaIds instanceof Error) return invalidRequest("media.media_ids", media, mediaIds.message);
   for (const id of mediaIds) {
-    if (!ctx.state.media.some((m) => m.id === id)) return invalidRequest("media.media_ids", id, "Your media IDs are invalid.");
+    if (!ctx.state.media.some((m) => m.id === id))
+      return invalidRequest("media.media_ids", id, "Your media IDs are invalid.");
   }
 
   // X allows a media-only post; otherwise the text must be 1..280 weighted characters.
@@ -22,7 +23,11 @@ export function createTweet(ctx: RouteContext): Reply {
   if (text) {
     const parsed = twitterText.parseTweet(text);
     if (!parsed.valid) {
-      return invalidRequest("text", text, `Tweet text is invalid or too long (${parsed.weightedLength}/280 weighted characters).`);
+      return invalidRequest(
+        "text",
+        text,
+        `Tweet text is invalid or too long (${parsed.weightedLength}/280 weighted characters).`,
+      );
     }
     // Like X: the same text twice from one account (still standing) is refused.
     if (ctx.state.tweets.some((t) => !t.deleted && t.text === text)) return duplicateContent();

@@ -28,7 +28,8 @@ export function verifyKofi(raw: Buffer, verificationToken: string, now: Date): D
   const messageId = optionalText(payload.message_id);
   if (!messageId) throw new WebhookRefusal(400, "Ko-fi payload without a message_id");
   const amountCents = parseMajorUnits(payload.amount);
-  if (amountCents === null || amountCents === 0) throw new WebhookRefusal(400, "Ko-fi amount is not a decimal such as 3.00");
+  if (amountCents === null || amountCents === 0)
+    throw new WebhookRefusal(400, "Ko-fi amount is not a decimal such as 3.00");
   const currency = readCurrency(payload.currency);
   if (!currency) throw new WebhookRefusal(400, "Ko-fi currency is not a three-letter code");
   const isPublic = payload.is_public === true;

@@ -13,14 +13,21 @@ import { header, optionalText, parseMajorUnits, readCurrency, WebhookRefusal, ty
 /** The scheme's tolerance: a message signed more than 5 minutes away from now is refused (replays). */
 export const STANDARD_TOLERANCE_SECONDS = 300;
 
-export function verifyStandardWebhook(raw: Buffer, headers: Record<string, string | string[] | undefined>, secret: string, now: Date): Delivery {
+export function verifyStandardWebhook(
+  raw: Buffer,
+  headers: Record<string, string | string[] | undefined>,
+  secret: string,
+  now: Date,
+): Delivery {
   const id = header(headers, "webhook-id");
   const timestamp = header(headers, "webhook-timestamp");
   const signatures = header(headers, "webhook-signature");
-  if (!id || !timestamp || !signatures) throw new WebhookRefusal(400, "missing webhook-id, webhook-timestamp or webhook-signature");
+  if (!id || !timestamp || !signatures)
+    throw new WebhookRefusal(400, "missing webhook-id, webhook-timestamp or webhook-signature");
   if (!/^\d{1,12}$/.test(timestamp)) throw new WebhookRefusal(400, "webhook-timestamp is not a number of seconds");
   const seconds = Number(timestamp);
-  if (Math.abs(Math.floor(now.getTime() / 1000) - seconds) > STANDARD_TOLERANCE_SECONDS) throw new WebhookRefusal(401, "webhook-timestamp too far from now");
+  if (Math.abs(Math.floor(now.getTime() / 1000) - seconds) > STANDARD_TOLERANCE_SECONDS)
+    throw new WebhookRefusal(401, "webhook-timestamp too far from now");
   const expected = new Webhook(secret).sign(id, new Date(seconds * 1000), raw.toString("utf8")).split(",")[1]!;
   const match = signatures.split(" ").some((s) => {
     const [version, value] = s.split(",");
@@ -39,16 +46,26 @@ export function verifyStandardWebhook(raw: Buffer, headers: Record<string, strin
   const data = body.data;
   if (typeof data !== "object" || data === null) throw new WebhookRefusal(400, "no data object");
   const donationId = optionalText(data.id);
-  if (!donationId || donationId.length > MAX_SOURCE_ID) throw new WebhookRefusal(400, "data.id must be a string of at most 200 characters");
+  if (!donationId || donationId.length > MAX_SOURCE_ID)
+    throw new WebhookRefusal(400, "data.id must be a string of at most 200 characters");
   const amountCents = parseMajorUnits(data.amount);
-  if (amountCents === null || amountCents === 0) throw new WebhookRefusal(400, 'data.amount must be a decimal string such as "25.00"');
+  if (amountCents === null || amountCents === 0)
+    throw new WebhookRefusal(400, 'data.amount must be a decimal string such as "25.00"');
   const currency = readCurrency(data.currency);
   if (!currency) throw new WebhookRefusal(400, "data.currency must be a three-letter code such as USD");
   if (type === "donation.refunded") {
     const refundOf = optionalText(data.refund_of);
     if (!refundOf) throw new WebhookRefusal(400, "data.refund_of must name the refunded donation's id");
     // Keyed apart from donations: a sender may reuse the donation's id for its refund.
-    const refund: DonationInput = { source: "webhook", sourceId: `refund:${donationId}`, amountCents: -amountCents, currency, public: false, refundOf, receivedAt: now };
+    const refund: DonationInput = {
+      source: "webhook",
+      sourceId: `refund:${donationId}`,
+      amountCents: -amountCents,
+      currency,
+      public: false,
+      refundOf,
+      receivedAt: now,
+    };
     return { event: type, donations: [refund] };
   }
   const isPublic = data.public === true;

@@ -11,14 +11,22 @@ import { header, readCurrency, WebhookRefusal, type Delivery } from "./common.js
 /** Stripe's own default: an event signed more than 5 minutes before it is received is refused (replays). */
 export const STRIPE_TOLERANCE_SECONDS = 300;
 
-export function verifyStripe(raw: Buffer, headers: Record<string, string | string[] | undefined>, secret: string, now: Date): Delivery {
+export function verifyStripe(
+  raw: Buffer,
+  headers: Record<string, string | string[] | undefined>,
+  secret: string,
+  now: Date,
+): Delivery {
   const signature = header(headers, "stripe-signature");
   if (!signature) throw new WebhookRefusal(400, "no Stripe-Signature header");
   let event: Stripe.Event;
   try {
     event = Stripe.webhooks.constructEvent(raw, signature, secret, STRIPE_TOLERANCE_SECONDS, undefined, now.getTime());
   } catch (err) {
-    throw new WebhookRefusal(400, `Stripe signature refused: ${(err as Error).message.split(/\.\s|\n/)[0]!.slice(0, 120)}`);
+    throw new WebhookRefusal(
+      400,
+      `Stripe signature refused: ${(err as Error).message.split(/\.\s|\n/)[0]!.slice(0, 120)}`,
+    );
   }
   return { event: event.type, donations: donationsOf(event, now) };
 }
@@ -30,7 +38,8 @@ function donationsOf(event: Stripe.Event, now: Date): DonationInput[] {
       const session = event.data.object;
       if (session.payment_status !== "paid" || session.amount_total === null || session.amount_total <= 0) return [];
       const currency = readCurrency(session.currency);
-      if (!currency || !Number.isSafeInteger(session.amount_total)) throw new WebhookRefusal(400, "Checkout Session without a usable amount or currency");
+      if (!currency || !Number.isSafeInteger(session.amount_total))
+        throw new WebhookRefusal(400, "Checkout Session without a usable amount or currency");
       const isPublic = session.metadata?.public === "true";
       return [
         {
@@ -50,13 +59,26 @@ function donationsOf(event: Stripe.Event, now: Date): DonationInput[] {
       const refunds = charge.refunds?.data;
       if (Array.isArray(refunds)) {
         return refunds
-          .filter((r) => r.status !== "failed" && r.status !== "canceled" && Number.isSafeInteger(r.amount) && r.amount > 0)
+          .filter(
+            (r) => r.status !== "failed" && r.status !== "canceled" && Number.isSafeInteger(r.amount) && r.amount > 0,
+          )
           .map((r) => refund(r.id, r.amount, r.currency, charge.id, now));
       }
       // API versions since 2022-11-15 leave the refunds list out of the charge: count the refunded amount so
       // far instead, keyed by it (the ledger subtracts what earlier rows of this charge already took back).
       if (!Number.isSafeInteger(charge.amount_refunded) || charge.amount_refunded <= 0) return [];
-      return [{ ...refund(`${charge.id}:refunded:${charge.amount_refunded}`, charge.amount_refunded, charge.currency, charge.id, now), cumulative: true }];
+      return [
+        {
+          ...refund(
+            `${charge.id}:refunded:${charge.amount_refunded}`,
+            charge.amount_refunded,
+            charge.currency,
+            charge.id,
+            now,
+          ),
+          cumulative: true,
+        },
+      ];
     }
     default:
       return []; // any other event: acknowledged, ignored
@@ -66,5 +88,13 @@ function donationsOf(event: Stripe.Event, now: Date): DonationInput[] {
 function refund(id: string, amount: number, currencyCode: string, chargeId: string, now: Date): DonationInput {
   const currency = readCurrency(currencyCode);
   if (!currency) throw new WebhookRefusal(400, "refund without a usable currency");
-  return { source: "stripe", sourceId: id, amountCents: -amount, currency, public: false, refundOf: chargeId, receivedAt: now };
+  return {
+    source: "stripe",
+    sourceId: id,
+    amountCents: -amount,
+    currency,
+    public: false,
+    refundOf: chargeId,
+    receivedAt: now,
+  };
 }
