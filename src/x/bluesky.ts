@@ -1,0 +1,91 @@
+// Posts to Bluesky with the official @atproto/api: one login per process (the session refreshes itself), the
+// card as a blob (re-encoded as JPEG when over the 1,000,000-byte limit) with its alt text, hashtags and links
+// as facets (RichText.detectFacets, byte offsets), and the post written under the delivery's record key. A
+// retry after a crash writes the same key: "Record already exists" then means an earlier attempt landed.
+import { AtpAgent, RichText, XRPCError } from "@atproto/api";
+import { reencodeUnder } from "../card/reencode.js";
+import { fetchWithTimeout, isNetworkFailure, type NetworkPublisher, type PostErrorKind } from "./networks.js";
+
+export const BLUESKY_MAX_GRAPHEMES = 300;
+export const BLUESKY_MAX_BLOB = 1_000_000;
+/** Bluesky's alt text has no documented limit; its app stops at 2,000 characters. */
+const MAX_ALT = 2000;
+const COLLECTION = "app.bsky.feed.post";
+const DEFAULT_TIMEOUT_MS = 15_000;
+const DEFAULT_RATE_LIMIT_WAIT_MS = 15 * 60_000;
+
+export interface BlueskyOptions {
+  service: string;
+  identifier: string;
+  password: string;
+  timeoutMs?: number;
+}
+
+/** https://bsky.app/profile/<did>/post/<rkey> for an at:// URI. */
+export function blueskyPostUrl(uri: string): string | null {
+  const m = /^at:\/\/([^/]+)\/app\.bsky\.feed\.post\/([^/]+)$/.exec(uri);
+  return m ? `https://bsky.app/profile/${m[1]}/post/${m[2]}` : null;
+}
+
+export function createBlueskyPublisher(options: BlueskyOptions): NetworkPublisher {
+  const agent = new AtpAgent({ service: options.service, fetch: fetchWithTimeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS) });
+  let login: Promise<unknown> | null = null;
+
+  async function session(): Promise<string> {
+    if (!agent.session) {
+      login ??= agent.login({ identifier: options.identifier, password: options.password }).finally(() => (login = null));
+      await login;
+    }
+    return agent.session!.did;
+  }
+
+  return {
+    network: "bluesky",
+    async post(text, image, delivery, now) {
+      if (!delivery.recordKey) throw new Error("a Bluesky delivery needs its record key before the first attempt");
+      const did = await session();
+      const uri = `at://${did}/${COLLECTION}/${delivery.recordKey}`;
+      const card = await reencodeUnder(image.png, BLUESKY_MAX_BLOB);
+      const { data } = await agent.uploadBlob(card.bytes, { encoding: card.mimeType });
+      const rt = new RichText({ text });
+      await rt.detectFacets(agent); // hashtags and links (templates carry no mentions: nothing to resolve)
+      const record = {
+        $type: COLLECTION,
+        text: rt.text,
+        ...(rt.facets?.length ? { facets: rt.facets } : {}),
+        createdAt: now.toISOString(),
+        embed: { $type: "app.bsky.embed.images", images: [{ image: data.blob, alt: [...image.alt].slice(0, MAX_ALT).join(""), aspectRatio: { width: 1200, height: 675 } }] },
+      };
+      try {
+        const res = await agent.com.atproto.repo.createRecord({ repo: did, collection: COLLECTION, rkey: delivery.recordKey, record });
+        return { id: res.data.uri, url: blueskyPostUrl(res.data.uri) };
+      } catch (err) {
+        if (err instanceof XRPCError && err.status === 400 && /already exists/i.test(err.message)) {
+          return { id: uri, url: blueskyPostUrl(uri), note: "Bluesky already had this record key: an earlier attempt landed" };
+        }
+        throw err;
+      }
+    },
+    classify(err, now) {
+      return classifyBlueskyError(err, now);
+    },
+    describe(err) {
+      if (err instanceof XRPCError) return `Bluesky answered ${err.status}: ${err.error ?? ""}${err.message && err.message !== err.error ? ` ${err.message}` : ""}`.trim();
+      return `Bluesky request failed: ${err instanceof Error ? err.message : String(err)}`;
+    },
+  };
+}
+
+export function classifyBlueskyError(err: unknown, now: Date): PostErrorKind {
+  if (err instanceof XRPCError) {
+    if (err.status === 429) {
+      const reset = Number(err.headers?.["ratelimit-reset"]);
+      return { kind: "rate_limited", resetAt: Number.isFinite(reset) && reset > 0 ? new Date(reset * 1000) : new Date(now.getTime() + DEFAULT_RATE_LIMIT_WAIT_MS) };
+    }
+    if (err.status === 401 || ["AuthenticationRequired", "InvalidToken", "ExpiredToken", "AccountTakedown", "AccountDeactivated"].includes(err.error ?? "")) return { kind: "auth" };
+    if (err.status >= 500 || err.status < 100) return { kind: "transient" }; // < 100: no answer, or one that did not parse
+    return { kind: "rejected", message: err.message };
+  }
+  if (isNetworkFailure(err)) return { kind: "transient" };
+  return { kind: "rejected", message: err instanceof Error ? err.message : String(err) };
+}
