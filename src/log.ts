@@ -5,7 +5,7 @@ import pino, { type Logger } from "pino";
 
 export type { Logger };
 
-const SECRET_KEYS = ["DISCORD_TOKEN", "TWITTER_API_KEY", "TWITTER_API_SECRET", "TWITTER_ACCESS_TOKEN", "TWITTER_ACCESS_SECRET", "token", "authorization", "twitter"];
+const SECRET_KEYS = ["DISCORD_TOKEN", "TWITTER_API_KEY", "TWITTER_API_SECRET", "TWITTER_ACCESS_TOKEN", "TWITTER_ACCESS_SECRET", "BLUESKY_APP_PASSWORD", "MASTODON_ACCESS_TOKEN", "token", "authorization", "twitter", "bluesky", "mastodon", "password", "accessToken", "accessJwt", "refreshJwt"];
 
 const redactPaths = SECRET_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]).concat(["headers.authorization", "*.headers.authorization"]);
 
