@@ -4,7 +4,6 @@ import { createDiscordAnnouncer } from "../discord/notices.js";
 import { announceMilestones } from "../x/announce.js";
 import { queueDigest } from "../x/digest.js";
 import { flushTweets, type OutboxDeps } from "../x/outbox.js";
-import { createPublisher } from "../x/publisher.js";
 
 export function createTweetJobs(ctx: BotContext) {
   const announcer = createDiscordAnnouncer(ctx.client, ctx.config.ANNOUNCE_CHANNEL_ID, ctx.log);
@@ -12,12 +11,13 @@ export function createTweetJobs(ctx: BotContext) {
     db: ctx.db,
     config: ctx.config,
     log: ctx.log,
-    publisher: createPublisher(ctx.config),
+    publishers: ctx.publishers.byNetwork,
     announcer,
     wakeDms: () => ctx.wakeDmQueue(),
     crashAt: process.env.KEEP_DANCING_CRASH_AT, // test hook: see OutboxDeps.crashAt
   };
-  if (!deps.publisher) ctx.log.info("no X credentials: posts to X are dry runs, shown in the announce channel");
+  if (!Object.keys(deps.publishers).length) ctx.log.info("no destination configured (X, Bluesky, Mastodon): posts are dry runs, shown in the announce channel");
+  else ctx.log.info({ destinations: ctx.publishers.destinations }, "posting to");
   return {
     /** TWEET_CRON: what is pending, within quiet hours, caps and backoff. */
     flush: (now: Date) => flushTweets(deps, now),

@@ -6,7 +6,6 @@ import { AtpAgent, RichText, XRPCError } from "@atproto/api";
 import { reencodeUnder } from "../card/reencode.js";
 import { fetchWithTimeout, isNetworkFailure, type NetworkPublisher, type PostErrorKind } from "./networks.js";
 
-export const BLUESKY_MAX_GRAPHEMES = 300;
 export const BLUESKY_MAX_BLOB = 1_000_000;
 /** Bluesky's alt text has no documented limit; its app stops at 2,000 characters. */
 const MAX_ALT = 2000;
@@ -60,10 +59,11 @@ export function createBlueskyPublisher(options: BlueskyOptions): NetworkPublishe
         const res = await agent.com.atproto.repo.createRecord({ repo: did, collection: COLLECTION, rkey: delivery.recordKey, record });
         return { id: res.data.uri, url: blueskyPostUrl(res.data.uri) };
       } catch (err) {
-        if (err instanceof XRPCError && err.status === 400 && /already exists/i.test(err.message)) {
-          return { id: uri, url: blueskyPostUrl(uri), note: "Bluesky already had this record key: an earlier attempt landed" };
-        }
-        throw err;
+        if (!(err instanceof XRPCError && err.status === 400 && /already exists/i.test(err.message))) throw err;
+        // Our key is taken: by an earlier attempt of this delivery (the same text), or, in theory, by another post.
+        const existing = await agent.com.atproto.repo.getRecord({ repo: did, collection: COLLECTION, rkey: delivery.recordKey });
+        if ((existing.data.value as { text?: unknown }).text !== rt.text) throw new Error(`record key ${delivery.recordKey} holds another post`);
+        return { id: uri, url: blueskyPostUrl(uri), note: "Bluesky already had this record key: an earlier attempt landed" };
       }
     },
     classify(err, now) {

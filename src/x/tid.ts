@@ -4,9 +4,16 @@
 const ALPHABET = "234567abcdefghijklmnopqrstuvwxyz";
 export const TID_PATTERN = /^[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}$/;
 
-/** A TID for the moment `now`, with a random clock id so two processes choosing at once differ. */
+let lastMicros = 0n;
+
+/**
+ * A TID for the moment `now`: strictly increasing within this process (two keys chosen in one millisecond
+ * differ), with a random clock id so two processes choosing at once differ too.
+ */
 export function tidFor(now: Date, random: () => number = Math.random): string {
-  const micros = BigInt(now.getTime()) * 1000n + BigInt(Math.floor(random() * 1000));
+  let micros = BigInt(now.getTime()) * 1000n + BigInt(Math.floor(random() * 1000));
+  if (micros <= lastMicros) micros = lastMicros + 1n;
+  lastMicros = micros;
   const clockId = BigInt(Math.floor(random() * 1024));
   let value = (micros << 10n) | clockId;
   let out = "";
