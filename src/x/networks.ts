@@ -2,9 +2,9 @@
 // its alt text), and say what an error means. Each network's exactly-once device lives in its publisher:
 // X's duplicate-content refusal, Bluesky's record key chosen before the first attempt, Mastodon's
 // Idempotency-Key plus a look-up among the account's latest statuses once the key may have lapsed.
-export const NETWORKS = ["x", "bluesky", "mastodon"] as const;
-export type Network = (typeof NETWORKS)[number];
-export const NETWORK_NAMES: Record<Network, string> = { x: "X", bluesky: "Bluesky", mastodon: "Mastodon" };
+import type { Network } from "../services/networkText.js";
+
+export { NETWORKS, NETWORK_NAMES, type Network } from "../services/networkText.js";
 
 export interface PostImage {
   png: Buffer;

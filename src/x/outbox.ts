@@ -40,8 +40,8 @@ import {
   xAttemptsSince,
   type DeliveryRow,
 } from "./deliveries.js";
-import { lengthOn } from "./networkText.js";
-import { BLUESKY_MAX_GRAPHEMES } from "./networkText.js";
+import { lengthOn } from "../services/networkText.js";
+import { BLUESKY_MAX_GRAPHEMES } from "../services/networkText.js";
 import { NETWORK_NAMES, type Network, type NetworkPublisher } from "./networks.js";
 import { parseCard } from "../services/tweetOutbox.js";
 import { tweetProblem } from "../services/postText.js";

@@ -6,8 +6,8 @@ import type { Config } from "../config.js";
 import { createBlueskyPublisher } from "./bluesky.js";
 import { classifyXError, createXClient, describeXError } from "./client.js";
 import { createMastodonPublisher, MASTODON_DEFAULT_MAX_CHARACTERS } from "./mastodon.js";
-import type { TextLimits } from "./networkText.js";
-import { BLUESKY_MAX_GRAPHEMES } from "./networkText.js";
+import type { TextLimits } from "../services/networkText.js";
+import { BLUESKY_MAX_GRAPHEMES } from "../services/networkText.js";
 import type { Network, NetworkPublisher, PostImage } from "./networks.js";
 
 export type { PostImage };
