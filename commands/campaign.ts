@@ -201,7 +201,7 @@ async function preview(ctx: BotContext, interaction: RepliableInteraction): Prom
     row.notBefore > now ? `retrying ${discordTime(row.notBefore, "R")}` : "",
   ].filter(Boolean);
   const { destinations, byNetwork } = ctx.publishers;
-  const perNetwork = await previewLines(ctx.db, row.text, destinations, !Object.keys(byNetwork).length, await ctx.publishers.textLimits(), now);
+  const perNetwork = await previewLines(ctx.db, row.text, destinations, !byNetwork.x, await ctx.publishers.textLimits(), now);
   const embed = new EmbedBuilder()
     .setColor(COLORS.campaign)
     .setTitle(`Next post (${row.kind})`)

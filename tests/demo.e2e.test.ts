@@ -21,6 +21,8 @@ describe.skipIf(testPostgresUrl())("npm run demo", () => {
       "Placed **Lumen**",
       "just passed 150% of the goal",
       "The dry-run post, as it would appear on X",
+      "On Bluesky (at://did:plc:",
+      "On Mastodon (status ",
       "The card of that post is saved to",
     ];
     const at = beats.map((b) => out.indexOf(b));

@@ -16,8 +16,8 @@ export function createTweetJobs(ctx: BotContext) {
     wakeDms: () => ctx.wakeDmQueue(),
     crashAt: process.env.KEEP_DANCING_CRASH_AT, // test hook: see OutboxDeps.crashAt
   };
-  if (!Object.keys(deps.publishers).length) ctx.log.info("no destination configured (X, Bluesky, Mastodon): posts are dry runs, shown in the announce channel");
-  else ctx.log.info({ destinations: ctx.publishers.destinations }, "posting to");
+  if (!deps.publishers.x) ctx.log.info("no X credentials: posts to X are dry runs, shown in the announce channel");
+  ctx.log.info({ destinations: ctx.publishers.destinations }, "posting to");
   return {
     /** TWEET_CRON: what is pending, within quiet hours, caps and backoff. */
     flush: (now: Date) => flushTweets(deps, now),

@@ -70,7 +70,7 @@ export interface OutboxDeps {
   db: Db;
   config: OutboxConfig;
   log: Logger;
-  /** The configured destinations' publishers. None at all: every post is a dry run (X's, shown in Discord). */
+  /** The configured destinations' publishers. Without X's, posts to X are dry runs (shown in Discord). */
   publishers: Partial<Record<Network, NetworkPublisher>>;
   announcer: Announcer | null;
   /** Called after organizer notices were queued as DMs. */
@@ -100,10 +100,9 @@ export interface FlushResult {
   heldBy?: Partial<Record<Network, HeldReason>>;
 }
 
-/** Where posts go: the destinations with a publisher, or X alone (dry runs) when there is none. */
+/** Where posts go: X always (a dry run, shown in Discord, without its credentials), Bluesky and Mastodon when configured. */
 export function destinationsOf(publishers: OutboxDeps["publishers"]): Network[] {
-  const configured = (["x", "bluesky", "mastodon"] as const).filter((n) => publishers[n]);
-  return configured.length ? configured : ["x"];
+  return (["x", "bluesky", "mastodon"] as const).filter((n) => n === "x" || publishers[n]);
 }
 
 export async function flushTweets(deps: OutboxDeps, now: Date): Promise<FlushResult> {
@@ -180,7 +179,7 @@ async function attempt(deps: OutboxDeps, campaign: Campaign, d: DeliveryRow, pub
       await retryDeliveryAt(db, d.id, backoff(deps, d.attempts + 1, now), "could not show the dry run in Discord", true);
       return "retry";
     }
-    await markDeliveryPosted(db, d.id, now, { postId: null, postUrl: null, dryRun: true, note: "dry run: no destination configured" });
+    await markDeliveryPosted(db, d.id, now, { postId: null, postUrl: null, dryRun: true, note: "dry run: no X credentials" });
     log.info({ tweet: row.id, kind: row.kind, text: row.text }, "dry run: would post");
     return "dry-run";
   }

@@ -9,14 +9,14 @@ import { NETWORK_NAMES, type Network } from "./networks.js";
 type Delivery = Awaited<ReturnType<typeof deliveriesOf>>[number];
 
 /** One line per destination: length against its limit, and what holds that network now. */
-export async function previewLines(db: DbOrTx, text: string, destinations: Network[], dryRun: boolean, limits: TextLimits, now: Date): Promise<string[]> {
+export async function previewLines(db: DbOrTx, text: string, destinations: Network[], xDryRun: boolean, limits: TextLimits, now: Date): Promise<string[]> {
   const lines: string[] = [];
   for (const network of destinations) {
     const length = lengthOn(network, text);
     const max = maxOn(network, limits);
     const hold = await networkHold(db, network, now);
     const held = hold?.reason === "auth" ? " · paused: it refused the credentials (/campaign resume after fixing them)" : hold?.reason === "rate_limited" ? ` · rate-limited until ${discordTime(hold.until, "R")}` : "";
-    const name = dryRun ? "X (dry run: nothing configured, shown in the announce channel only)" : NETWORK_NAMES[network];
+    const name = network === "x" && xDryRun ? "X (dry run: no X credentials, shown in the announce channel only)" : NETWORK_NAMES[network];
     lines.push(`**${name}**: ${length}/${max} ${unitOf(network)}${length > max ? " · too long" : ""}${held}`);
   }
   return lines;

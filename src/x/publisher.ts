@@ -37,7 +37,7 @@ export function createXPublisher(config: Pick<Config, "twitter" | "TWITTER_API_U
 export interface Publishers {
   /** Publishers by network, for the destinations that are configured. */
   readonly byNetwork: Partial<Record<Network, NetworkPublisher>>;
-  /** Where posts go: the configured destinations, or X alone as dry runs when none is. */
+  /** Where posts go: X (dry runs without its credentials), then Bluesky and Mastodon when configured. */
   readonly destinations: Network[];
   /** Length limits of Bluesky and Mastodon when configured (Mastodon's read from the instance, 500 if it cannot be read). */
   textLimits(): Promise<TextLimits>;
@@ -54,7 +54,7 @@ export function createPublishers(config: PublisherConfig, timeoutMs?: number): P
   const destinations = (["x", "bluesky", "mastodon"] as const).filter((n) => byNetwork[n]);
   return {
     byNetwork,
-    destinations: destinations.length ? destinations : ["x"],
+    destinations: ["x", ...destinations.filter((n) => n !== "x")],
     async textLimits() {
       const limits: TextLimits = {};
       if (bluesky) limits.bluesky = BLUESKY_MAX_GRAPHEMES;

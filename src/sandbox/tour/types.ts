@@ -1,6 +1,8 @@
 // The demo's script API: each feature writes a chapter against it (src/sandbox/tour/<feature>.ts).
 import type { BotProcess } from "../botProcess.js";
 import type { CommandRunOptions, DiscordEmulator, InteractionResult, Member, MessageRef, OptionValue, StoredMessage } from "../discord/index.js";
+import type { BlueskyEmulator } from "../bluesky/index.js";
+import type { MastodonEmulator } from "../mastodon/index.js";
 import type { XEmulator } from "../x/index.js";
 
 export interface Cast {
@@ -23,6 +25,8 @@ export interface Cast {
 export interface Tour {
   discord: DiscordEmulator;
   x: XEmulator;
+  bluesky: BlueskyEmulator;
+  mastodon: MastodonEmulator;
   bot: BotProcess;
   timezone: string;
   cast: Cast;
