@@ -118,4 +118,20 @@ describe("the Mastodon publisher", () => {
     expect(mastodonServer.statuses).toHaveLength(1);
     expect(mastodonServer.media.at(-1)!.description).toBe("The bar at 50%");
   });
+
+  it("past the hour, a token without read scopes is refused the look-up: paused, never posted twice", async () => {
+    const writeOnly = await startMastodonEmulator({ processingMs: 0, scopes: ["write:statuses", "write:media"] });
+    try {
+      const publisher = createMastodonPublisher({ url: writeOnly.url, accessToken: writeOnly.accessToken });
+      const delivery = { id: 8, dedupeKey: "milestone:4", recordKey: null, firstAttemptAt: null };
+      await publisher.post("Posted once", { png: PNG, alt: "a" }, delivery, at(0));
+      writeOnly.forgetIdempotencyKeys();
+      const err = await caught(() => publisher.post("Posted once", { png: PNG, alt: "a" }, { ...delivery, firstAttemptAt: at(0) }, at(IDEMPOTENCY_WINDOW_MS)));
+      expect(publisher.classify(err, at(0)).kind).toBe("auth");
+      expect(publisher.describe(err)).toMatch(/read:accounts and read:statuses/);
+      expect(writeOnly.statuses).toHaveLength(1);
+    } finally {
+      await writeOnly.close();
+    }
+  });
 });

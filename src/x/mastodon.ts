@@ -2,7 +2,7 @@
 // processed, then the status with an Idempotency-Key unique to the delivery, so a retry within the hour the
 // instance keeps keys returns the status already made. Past that hour a retry first looks for the text among
 // the account's latest statuses. The instance's max_characters is read once (500 when it says nothing).
-import { createRestAPIClient, MastoHttpError, MastoTimeoutError, MastoUnexpectedError } from "masto";
+import { createRestAPIClient, MastoHttpError, MastoTimeoutError, MastoUnexpectedError, type mastodon } from "masto";
 import { fetchWithTimeout, isNetworkFailure, type NetworkPublisher, type PostErrorKind } from "./networks.js";
 
 export const MASTODON_DEFAULT_MAX_CHARACTERS = 500;
@@ -41,6 +41,14 @@ export function plainText(html: string): string {
 
 const normalize = (s: string) => s.replace(/\s+/g, " ").trim();
 
+/** The token cannot read the account's statuses, which the look-up past the idempotency hour needs. */
+export class MissingScopeError extends Error {
+  constructor(detail: string) {
+    super(`Mastodon refused to list the account's statuses (${detail}): the token needs the read:accounts and read:statuses scopes besides write:statuses and write:media`);
+    this.name = "MissingScopeError";
+  }
+}
+
 export function idempotencyKey(delivery: { id: number; dedupeKey: string }): string {
   return `keep-dancing:${delivery.dedupeKey}:${delivery.id}`;
 }
@@ -68,8 +76,15 @@ export function createMastodonPublisher(options: MastodonOptions): MastodonPubli
 
   /** The status already made for this text, among the account's latest ones. */
   async function lookUp(text: string): Promise<{ id: string; url: string | null } | null> {
-    accountId ??= (await client.v1.accounts.verifyCredentials()).id;
-    const latest = await client.v1.accounts.$select(accountId).statuses.list({ limit: LOOKUP_LIMIT, excludeReplies: true, excludeReblogs: true });
+    let latest: mastodon.v1.Status[];
+    try {
+      accountId ??= (await client.v1.accounts.verifyCredentials()).id;
+      latest = await client.v1.accounts.$select(accountId).statuses.list({ limit: LOOKUP_LIMIT, excludeReplies: true, excludeReblogs: true });
+    } catch (err) {
+      // Posting again without looking could make a second status: refuse, and say which scopes are missing.
+      if (err instanceof MastoHttpError && (err.statusCode === 401 || err.statusCode === 403)) throw new MissingScopeError(err.message);
+      throw err;
+    }
     const found = latest.find((s) => normalize(plainText(s.content)) === normalize(text));
     return found ? { id: found.id, url: found.url ?? found.uri } : null;
   }
@@ -93,6 +108,7 @@ export function createMastodonPublisher(options: MastodonOptions): MastodonPubli
       return classifyMastodonError(err, now);
     },
     describe(err) {
+      if (err instanceof MissingScopeError) return err.message;
       if (err instanceof MastoHttpError) return `Mastodon answered ${err.statusCode}: ${err.message}`;
       if (err instanceof MastoUnexpectedError) return `Mastodon answered something unexpected (${err.message})`;
       if (err instanceof MastoTimeoutError) return `Mastodon did not answer in time (${err.message})`;
@@ -103,6 +119,7 @@ export function createMastodonPublisher(options: MastodonOptions): MastodonPubli
 }
 
 export function classifyMastodonError(err: unknown, now: Date): PostErrorKind {
+  if (err instanceof MissingScopeError) return { kind: "auth" };
   if (err instanceof MastoHttpError) {
     if (err.statusCode === 429) {
       const header = err.cause instanceof Response ? err.cause.headers.get("x-ratelimit-reset") : null;

@@ -40,11 +40,22 @@ function readBody(req: IncomingMessage): Promise<Buffer | null> {
   });
 }
 
+/** The scope an endpoint needs (read:accounts also covers verify_credentials, as profile does on 4.3+). */
+function scopeFor(method: string, path: string): string | null {
+  if (path === "/api/v1/accounts/verify_credentials") return "read:accounts";
+  if (method === "POST" && path === "/api/v1/statuses") return "write:statuses";
+  if (method === "POST" && path === "/api/v2/media") return "write:media";
+  if (method === "GET" && /^\/api\/v1\/media\//.test(path)) return "write:media";
+  if (method === "GET" && /^\/api\/v1\/(accounts\/\d+\/statuses|statuses\/\d+)$/.test(path)) return "read:statuses";
+  return null;
+}
+
 export async function startMastodonEmulator(options: MastodonEmulatorOptions = {}): Promise<MastodonEmulator> {
   const now = options.now ?? Date.now;
   const accessToken = options.accessToken ?? randomBytes(32).toString("base64url").slice(0, 43);
   const maxCharacters = options.maxCharacters === undefined ? 500 : options.maxCharacters;
   const processingMs = options.processingMs ?? 1200;
+  const scopes = new Set(options.scopes ?? ["read", "write"]);
   const account: MastodonAccount = { id: "109876543210987654", username: "keepdancing", acct: "keepdancing", displayName: "Keep Dancing (sandbox)" };
   const media: MastodonMedia[] = [];
   const statuses: MastodonStatus[] = [];
@@ -136,6 +147,8 @@ export async function startMastodonEmulator(options: MastodonEmulatorOptions = {
     const path = url.pathname;
     if (method === "GET" && path === "/api/v2/instance") return { reply: reply(200, instanceJson(domain, maxCharacters)), endpoint: "instance" };
     if (req.headers.authorization !== `Bearer ${accessToken}`) return { reply: reply(401, { error: "The access token is invalid" }) };
+    const needed = scopeFor(method, path);
+    if (needed && !scopes.has(needed) && !scopes.has(needed.split(":")[0]!)) return { reply: reply(403, { error: "This action is outside the authorized scopes" }) };
     const limited = rate(method === "POST" && path === "/api/v1/statuses" ? "statuses" : method === "POST" && path === "/api/v2/media" ? "media" : "api");
     if ("status" in limited) return { reply: limited as Reply };
     const withHeaders = (r: Reply, endpoint?: MastodonEndpoint) => ({ reply: { ...r, headers: limited as Record<string, string> }, endpoint });

@@ -49,6 +49,8 @@ export interface MastodonEmulatorOptions {
   accessToken?: string;
   /** configuration.statuses.max_characters; null leaves it out of /api/v2/instance (older servers). Default 500. */
   maxCharacters?: number | null;
+  /** The token's scopes (default: read write). An endpoint outside them answers 403, as Doorkeeper does. */
+  scopes?: string[];
   /** How long media takes to process (ms). Default 1,200. */
   processingMs?: number;
   /** The emulator's clock (ms since the epoch); Date.now by default. */
