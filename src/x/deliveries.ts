@@ -90,6 +90,19 @@ export async function settleOutboxRow(db: DbOrTx, outboxId: number, now: Date): 
   });
 }
 
+/**
+ * Rows whose deliveries are all settled but which still read as waiting: two processes settling one row at once
+ * (X's delivery here, Bluesky's there) can leave the earlier picture; the next run puts it right.
+ */
+export async function settleStaleRows(db: DbOrTx, now: Date): Promise<void> {
+  const stale = await db.tweetOutbox.findMany({
+    where: { status: { in: ["pending", "posting"] }, deliveries: { some: {}, none: { status: { in: ["pending", "posting"] } } } },
+    select: { id: true },
+    take: FAN_OUT_BATCH,
+  });
+  for (const row of stale) await settleOutboxRow(db, row.id, now);
+}
+
 /** X attempts started in [from, now]: what the daily and monthly caps count (posts cost on X only). */
 export function xAttemptsSince(db: DbOrTx, from: Date): Promise<number> {
   return db.tweetDelivery.count({ where: { network: "x", firstAttemptAt: { gte: from } } });

@@ -37,6 +37,7 @@ import {
   pauseNetworkForAuth,
   retryDeliveryAt,
   settleOutboxRow,
+  settleStaleRows,
   xAttemptsSince,
   type DeliveryRow,
 } from "./deliveries.js";
@@ -114,6 +115,7 @@ export async function flushTweets(deps: OutboxDeps, now: Date): Promise<FlushRes
 
   const destinations = destinationsOf(deps.publishers);
   await fanOut(deps.db, destinations, now, deps.random);
+  await settleStaleRows(deps.db, now);
   for (const network of destinations) {
     const held = await flushNetwork(deps, campaign, network, now, result);
     if (held) {
