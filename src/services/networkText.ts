@@ -1,8 +1,11 @@
 // Each network's length rule for the same post text: X counts 280 weighted characters (twitter-text: emoji and
 // CJK 2, a URL 23), Bluesky 300 graphemes (a URL at its full length), Mastodon the instance's max_characters in
 // graphemes with a URL as 23. Templates are checked against every configured destination when added.
+import twitterText from "twitter-text";
 import { graphemeLength } from "./graphemes.js";
-import { MAX_TWEET_WEIGHT, weightedLength } from "./postText.js";
+
+/** X's limit in weighted characters (postText.ts re-exports it with X's other rules). */
+export const MAX_TWEET_WEIGHT = 280;
 
 export const NETWORKS = ["x", "bluesky", "mastodon"] as const;
 export type Network = (typeof NETWORKS)[number];
@@ -20,7 +23,7 @@ export interface TextLimits {
 }
 
 export function lengthOn(network: Network, text: string): number {
-  if (network === "x") return weightedLength(text);
+  if (network === "x") return twitterText.parseTweet(text).weightedLength;
   if (network === "bluesky") return graphemeLength(text);
   return graphemeLength(text.replace(URL_PATTERN, "x".repeat(MASTODON_URL_WEIGHT)));
 }

@@ -5,9 +5,9 @@ import twitterText from "twitter-text";
 import { UserError } from "../errors.js";
 import { formatCount, formatMoney, MAX_CENTS } from "./amounts.js";
 import { METRICS, type MetricName } from "./metricNames.js";
-import { lengthProblem, type TextLimits } from "./networkText.js";
+import { lengthProblem, MAX_TWEET_WEIGHT, type TextLimits } from "./networkText.js";
 
-export const MAX_TWEET_WEIGHT = 280;
+export { MAX_TWEET_WEIGHT };
 export const MAX_CAMPAIGN_NAME = 50;
 export const MAX_HASHTAG = 30;
 export const MAX_TEMPLATE = 280;

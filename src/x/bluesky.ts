@@ -62,7 +62,7 @@ export function createBlueskyPublisher(options: BlueskyOptions): NetworkPublishe
         if (!(err instanceof XRPCError && err.status === 400 && /already exists/i.test(err.message))) throw err;
         // Our key is taken: by an earlier attempt of this delivery (the same text), or, in theory, by another post.
         const existing = await agent.com.atproto.repo.getRecord({ repo: did, collection: COLLECTION, rkey: delivery.recordKey });
-        if ((existing.data.value as { text?: unknown }).text !== rt.text) throw new Error(`record key ${delivery.recordKey} holds another post`);
+        if ((existing.data.value as { text?: unknown }).text !== rt.text) throw new Error(`record key ${delivery.recordKey} holds another post`, { cause: err });
         return { id: uri, url: blueskyPostUrl(uri), note: "Bluesky already had this record key: an earlier attempt landed" };
       }
     },
