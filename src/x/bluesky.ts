@@ -2,7 +2,10 @@
 // card as a blob (re-encoded as JPEG when over the 1,000,000-byte limit) with its alt text, hashtags and links
 // as facets (RichText.detectFacets, byte offsets), and the post written under the delivery's record key. A
 // retry after a crash writes the same key: "Record already exists" then means an earlier attempt landed.
-import { AtpAgent, RichText, XRPCError } from "@atproto/api";
+//
+// @atproto/api is loaded on first use, not at start: importing it takes seconds (its lexicons), and a bot
+// without Bluesky should not pay that on every start.
+import type { AtpAgent, XRPCError } from "@atproto/api";
 import { reencodeUnder } from "../card/reencode.js";
 import { fetchWithTimeout, isNetworkFailure, type NetworkPublisher, type PostErrorKind } from "./networks.js";
 
@@ -26,11 +29,19 @@ export function blueskyPostUrl(uri: string): string | null {
   return m ? `https://bsky.app/profile/${m[1]}/post/${m[2]}` : null;
 }
 
+/** An error of the XRPC client (XRPCError or one of its subclasses), told apart without loading the library. */
+export function isXrpcError(err: unknown): err is XRPCError {
+  for (let p = err ? Object.getPrototypeOf(err) : null; p; p = Object.getPrototypeOf(p)) if (p.constructor?.name === "XRPCError") return true;
+  return false;
+}
+
 export function createBlueskyPublisher(options: BlueskyOptions): NetworkPublisher {
-  const agent = new AtpAgent({ service: options.service, fetch: fetchWithTimeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS) });
+  let agentOnce: Promise<AtpAgent> | null = null;
+  const agentOf = () =>
+    (agentOnce ??= import("@atproto/api").then(({ AtpAgent }) => new AtpAgent({ service: options.service, fetch: fetchWithTimeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS) })));
   let login: Promise<unknown> | null = null;
 
-  async function session(): Promise<string> {
+  async function session(agent: AtpAgent): Promise<string> {
     if (!agent.session) {
       login ??= agent.login({ identifier: options.identifier, password: options.password }).finally(() => (login = null));
       await login;
@@ -42,7 +53,9 @@ export function createBlueskyPublisher(options: BlueskyOptions): NetworkPublishe
     network: "bluesky",
     async post(text, image, delivery, now) {
       if (!delivery.recordKey) throw new Error("a Bluesky delivery needs its record key before the first attempt");
-      const did = await session();
+      const agent = await agentOf();
+      const { RichText } = await import("@atproto/api");
+      const did = await session(agent);
       const uri = `at://${did}/${COLLECTION}/${delivery.recordKey}`;
       const card = await reencodeUnder(image.png, BLUESKY_MAX_BLOB);
       const { data } = await agent.uploadBlob(card.bytes, { encoding: card.mimeType });
@@ -59,7 +72,7 @@ export function createBlueskyPublisher(options: BlueskyOptions): NetworkPublishe
         const res = await agent.com.atproto.repo.createRecord({ repo: did, collection: COLLECTION, rkey: delivery.recordKey, record });
         return { id: res.data.uri, url: blueskyPostUrl(res.data.uri) };
       } catch (err) {
-        if (!(err instanceof XRPCError && err.status === 400 && /already exists/i.test(err.message))) throw err;
+        if (!(isXrpcError(err) && err.status === 400 && /already exists/i.test(err.message))) throw err;
         // Our key is taken: by an earlier attempt of this delivery (the same text), or, in theory, by another post.
         const existing = await agent.com.atproto.repo.getRecord({ repo: did, collection: COLLECTION, rkey: delivery.recordKey });
         if ((existing.data.value as { text?: unknown }).text !== rt.text) throw new Error(`record key ${delivery.recordKey} holds another post`, { cause: err });
@@ -70,14 +83,14 @@ export function createBlueskyPublisher(options: BlueskyOptions): NetworkPublishe
       return classifyBlueskyError(err, now);
     },
     describe(err) {
-      if (err instanceof XRPCError) return `Bluesky answered ${err.status}: ${err.error ?? ""}${err.message && err.message !== err.error ? ` ${err.message}` : ""}`.trim();
+      if (isXrpcError(err)) return `Bluesky answered ${err.status}: ${err.error ?? ""}${err.message && err.message !== err.error ? ` ${err.message}` : ""}`.trim();
       return `Bluesky request failed: ${err instanceof Error ? err.message : String(err)}`;
     },
   };
 }
 
 export function classifyBlueskyError(err: unknown, now: Date): PostErrorKind {
-  if (err instanceof XRPCError) {
+  if (isXrpcError(err)) {
     if (err.status === 429) {
       const reset = Number(err.headers?.["ratelimit-reset"]);
       return { kind: "rate_limited", resetAt: Number.isFinite(reset) && reset > 0 ? new Date(reset * 1000) : new Date(now.getTime() + DEFAULT_RATE_LIMIT_WAIT_MS) };

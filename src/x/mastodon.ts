@@ -2,7 +2,8 @@
 // processed, then the status with an Idempotency-Key unique to the delivery, so a retry within the hour the
 // instance keeps keys returns the status already made. Past that hour a retry first looks for the text among
 // the account's latest statuses. The instance's max_characters is read once (500 when it says nothing).
-import { createRestAPIClient, MastoHttpError, MastoTimeoutError, MastoUnexpectedError, type mastodon } from "masto";
+// masto is loaded on first use, not at start: a bot without Mastodon should not pay for it on every start.
+import type { MastoHttpError, mastodon } from "masto";
 import { fetchWithTimeout, isNetworkFailure, type NetworkPublisher, type PostErrorKind } from "./networks.js";
 
 export const MASTODON_DEFAULT_MAX_CHARACTERS = 500;
@@ -53,8 +54,19 @@ export function idempotencyKey(delivery: { id: number; dedupeKey: string }): str
   return `keep-dancing:${delivery.dedupeKey}:${delivery.id}`;
 }
 
+/** Whether an error is of masto's class `name` (or a subclass), told apart without loading the library. */
+function isMasto(err: unknown, name: "MastoHttpError" | "MastoTimeoutError" | "MastoUnexpectedError"): boolean {
+  for (let p = err ? Object.getPrototypeOf(err) : null; p; p = Object.getPrototypeOf(p)) if (p.constructor?.name === name) return true;
+  return false;
+}
+const isHttpError = (err: unknown): err is MastoHttpError => isMasto(err, "MastoHttpError");
+
 export function createMastodonPublisher(options: MastodonOptions): MastodonPublisher {
-  const client = createRestAPIClient({ url: options.url, accessToken: options.accessToken, timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, mediaTimeout: MEDIA_TIMEOUT_MS });
+  let clientOnce: Promise<mastodon.rest.Client> | null = null;
+  const clientOf = () =>
+    (clientOnce ??= import("masto").then(({ createRestAPIClient }) =>
+      createRestAPIClient({ url: options.url, accessToken: options.accessToken, timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, mediaTimeout: MEDIA_TIMEOUT_MS }),
+    ));
   const plainFetch = fetchWithTimeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   let limit: Promise<number> | null = null;
   let accountId: string | null = null;
@@ -77,12 +89,13 @@ export function createMastodonPublisher(options: MastodonOptions): MastodonPubli
   /** The status already made for this text, among the account's latest ones. */
   async function lookUp(text: string): Promise<{ id: string; url: string | null } | null> {
     let latest: mastodon.v1.Status[];
+    const client = await clientOf();
     try {
       accountId ??= (await client.v1.accounts.verifyCredentials()).id;
       latest = await client.v1.accounts.$select(accountId).statuses.list({ limit: LOOKUP_LIMIT, excludeReplies: true, excludeReblogs: true });
     } catch (err) {
       // Posting again without looking could make a second status: refuse, and say which scopes are missing.
-      if (err instanceof MastoHttpError && (err.statusCode === 401 || err.statusCode === 403)) throw new MissingScopeError(err.message);
+      if (isHttpError(err) && (err.statusCode === 401 || err.statusCode === 403)) throw new MissingScopeError(err.message);
       throw err;
     }
     const found = latest.find((s) => normalize(plainText(s.content)) === normalize(text));
@@ -97,6 +110,7 @@ export function createMastodonPublisher(options: MastodonOptions): MastodonPubli
         const found = await lookUp(text);
         if (found) return { ...found, note: "found among the account's statuses: an earlier attempt landed" };
       }
+      const client = await clientOf();
       const media = await client.v2.media.create({ file: new Blob([new Uint8Array(image.png)], { type: "image/png" }), description: [...image.alt].slice(0, MASTODON_MAX_ALT).join("") });
       const status = await client.v1.statuses.create(
         { status: text, mediaIds: [media.id], visibility: "public" },
@@ -109,9 +123,9 @@ export function createMastodonPublisher(options: MastodonOptions): MastodonPubli
     },
     describe(err) {
       if (err instanceof MissingScopeError) return err.message;
-      if (err instanceof MastoHttpError) return `Mastodon answered ${err.statusCode}: ${err.message}`;
-      if (err instanceof MastoUnexpectedError) return `Mastodon answered something unexpected (${err.message})`;
-      if (err instanceof MastoTimeoutError) return `Mastodon did not answer in time (${err.message})`;
+      if (isHttpError(err)) return `Mastodon answered ${err.statusCode}: ${err.message}`;
+      if (isMasto(err, "MastoUnexpectedError")) return `Mastodon answered something unexpected (${(err as Error).message})`;
+      if (isMasto(err, "MastoTimeoutError")) return `Mastodon did not answer in time (${(err as Error).message})`;
       if (err instanceof TypeError && /destructure property 'error'/.test(err.message)) return "Mastodon answered an error page that is not JSON (a proxy in front of a server that is down)";
       return `Mastodon request failed: ${err instanceof Error ? err.message : String(err)}`;
     },
@@ -120,7 +134,7 @@ export function createMastodonPublisher(options: MastodonOptions): MastodonPubli
 
 export function classifyMastodonError(err: unknown, now: Date): PostErrorKind {
   if (err instanceof MissingScopeError) return { kind: "auth" };
-  if (err instanceof MastoHttpError) {
+  if (isHttpError(err)) {
     if (err.statusCode === 429) {
       const header = err.cause instanceof Response ? err.cause.headers.get("x-ratelimit-reset") : null;
       const reset = header ? Date.parse(header) : Number.NaN;
@@ -133,7 +147,7 @@ export function classifyMastodonError(err: unknown, now: Date): PostErrorKind {
     return { kind: "rejected", message: err.message };
   }
   // An HTML error page (a proxy in front of a Mastodon that is down), a time-out, no answer at all.
-  if (err instanceof MastoUnexpectedError || err instanceof MastoTimeoutError || isNetworkFailure(err)) return { kind: "transient" };
+  if (isMasto(err, "MastoUnexpectedError") || isMasto(err, "MastoTimeoutError") || isNetworkFailure(err)) return { kind: "transient" };
   // masto 8.0.0 meets a non-JSON error page (nginx's 502) with this TypeError instead of an error of its own.
   if (err instanceof TypeError && /destructure property 'error'/.test(err.message)) return { kind: "transient" };
   return { kind: "rejected", message: err instanceof Error ? err.message : String(err) };
