@@ -33,7 +33,7 @@ afterAll(async () => {
 
 const ORGANIZER = "100000000000000001";
 const card: CardData = { name: "A dance party", raisedCents: 1_000_000, goalCents: 2_000_000, currency: "USD", rsvps: 10, volunteers: 2, headline: "Milestone: 50% of the goal" };
-const config: OutboxConfig = { CAMPAIGN_TIMEZONE: "UTC", TWEET_QUIET_HOURS: undefined, TWEET_DAILY_CAP: 10, TWEET_MONTHLY_CAP: 100, TWEET_ALLOW_LINKS: false, DJ_REVIEW_CHANNEL_ID: undefined };
+const config: OutboxConfig = { CAMPAIGN_TIMEZONE: "UTC", TWEET_QUIET_HOURS: undefined, TWEET_DAILY_CAP: 10, TWEET_MONTHLY_CAP: 100, TWEET_ALLOW_LINKS: false, DJ_REVIEW_CHANNEL_ID: undefined, TWEET_RETRY_HOURS: 48 };
 const log = createLogger({ level: "silent", format: "json" });
 const NOON = new Date("2026-11-29T12:00:00Z");
 const later = (ms: number) => new Date(NOON.getTime() + ms);
