@@ -14,8 +14,9 @@ import { METRICS } from "../src/services/metricNames.js";
 import { addMilestone, listMilestones, milestoneSummary, nextMilestones, openMilestones, parseThreshold, removeMilestone } from "../src/services/milestones.js";
 import { discordTime } from "../src/services/time.js";
 import { inQuietHours, nextCronRuns } from "../src/x/schedule.js";
-import { failedTweets, nextWaitingTweet, parseCard, recentTweets, requeueFailedTweet } from "../src/services/tweetOutbox.js";
+import { failedTweets, nextWaitingTweet, parseCard, recentTweets } from "../src/services/tweetOutbox.js";
 import { historyLines, previewLines } from "../src/x/postViews.js";
+import { requeueFailedPost } from "../src/x/deliveries.js";
 import { MAX_CAMPAIGN_NAME, MAX_TEMPLATE, PLACEHOLDERS } from "../src/services/postText.js";
 
 const CARD_FILE = "progress-card.png";
@@ -214,12 +215,12 @@ async function preview(ctx: BotContext, interaction: RepliableInteraction): Prom
   return withCard(embed, parseCard(row), interaction);
 }
 
-/** /campaign retry: a failed post back in the queue, once (src/x/store.ts requeueFailedTweet). */
+/** /campaign retry: a failed post back in the queue on each network where it failed, once (src/x/deliveries.ts requeueFailedPost). */
 async function retry(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<Response> {
   const raw = interaction.options.getString("post", true);
   const id = /^\d{1,15}$/.test(raw) ? Number(raw) : NaN;
   if (!Number.isSafeInteger(id)) throw new UserError("Pick a failed post from the list as you type.");
-  const row = await requeueFailedTweet(ctx.db, id, ctx.now(), ctx.config.TWEET_RETRY_HOURS);
+  const row = await requeueFailedPost(ctx.db, id, ctx.now(), ctx.config.TWEET_RETRY_HOURS);
   if (!row) throw new UserError("That post is not waiting for a retry: it was queued again already, or it is not a failed post. /campaign history shows where it stands.", "conflict");
   return { content: `Queued again: "${row.text.slice(0, 200)}". It goes out at the next posting run, and is retried for up to ${ctx.config.TWEET_RETRY_HOURS} hours if a network is unwell.` };
 }

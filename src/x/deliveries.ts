@@ -1,15 +1,17 @@
 // Deliveries: one row per destination of each outbox row (TweetDelivery), and each destination's own hold
 // (PostingNetwork). The outbox row stays one per milestone or digest; its status sums up its deliveries.
-import type { DbOrTx } from "../db/client.js";
+import type { Db, DbOrTx } from "../db/client.js";
 import type { Network } from "./networks.js";
 import { tidFor } from "./tid.js";
+import { requeueFailedTweet, type TweetRow } from "../services/tweetOutbox.js";
 
 const FAN_OUT_BATCH = 50;
 
 /**
  * Gives each waiting outbox row without deliveries one per destination, Bluesky's record key chosen here, before
  * any attempt. A row's destinations are fixed at that moment; ON CONFLICT makes two processes doing it at once
- * harmless. A row attempted before deliveries existed (an upgrade mid-post) hands its X attempt to its X delivery.
+ * harmless. A row attempted before deliveries existed (an upgrade mid-post, or a failed one queued again by
+ * /campaign retry) hands its X attempt and its TWEET_RETRY_HOURS deadline to its X delivery.
  */
 export async function fanOut(db: DbOrTx, destinations: Network[], now: Date, random?: () => number): Promise<number> {
   const rows = await db.tweetOutbox.findMany({ where: { status: { in: ["pending", "posting"] }, deliveries: { none: {} } }, orderBy: { id: "asc" }, take: FAN_OUT_BATCH });
@@ -18,9 +20,9 @@ export async function fanOut(db: DbOrTx, destinations: Network[], now: Date, ran
       const inherited = network === "x" && row.attempts > 0;
       const recordKey = network === "bluesky" ? tidFor(now, random) : null;
       await db.$executeRaw`
-        INSERT INTO "TweetDelivery" ("outboxId", "network", "status", "attempts", "notBefore", "firstAttemptAt", "lastAttemptAt", "recordKey", "dryRun", "createdAt")
+        INSERT INTO "TweetDelivery" ("outboxId", "network", "status", "attempts", "notBefore", "firstAttemptAt", "lastAttemptAt", "giveUpAt", "recordKey", "dryRun", "createdAt")
         VALUES (${row.id}, ${network}, ${inherited ? row.status : "pending"}, ${inherited ? row.attempts : 0}, ${row.notBefore},
-                ${inherited ? row.firstAttemptAt : null}, ${inherited ? row.lastAttemptAt : null}, ${recordKey}, false, ${now})
+                ${inherited ? row.firstAttemptAt : null}, ${inherited ? row.lastAttemptAt : null}, ${inherited ? row.giveUpAt : null}, ${recordKey}, false, ${now})
         ON CONFLICT ("outboxId", "network") DO NOTHING`;
     }
   }
@@ -101,6 +103,18 @@ export async function settleStaleRows(db: DbOrTx, now: Date): Promise<void> {
     take: FAN_OUT_BATCH,
   });
   for (const row of stale) await settleOutboxRow(db, row.id, now);
+}
+
+/**
+ * /campaign retry: the failed post and its failed deliveries queued again (services/tweetOutbox.ts
+ * requeueFailedTweet: once, even when two organizers press at once), then the row settled from its deliveries at
+ * once, so a row whose deliveries had all landed (only the row was marked failed) is posted without a new attempt.
+ */
+export async function requeueFailedPost(db: Db, id: number, now: Date, retryHours: number): Promise<TweetRow | null> {
+  const row = await requeueFailedTweet(db, id, now, retryHours);
+  if (!row) return null;
+  await settleOutboxRow(db, id, now);
+  return row;
 }
 
 /** X attempts started in [from, now]: what the daily and monthly caps count (posts cost on X only). */
