@@ -15,7 +15,8 @@ beforeAll(async () => {
   stack = await startStack({ withX: true, withBluesky: true, withMastodon: true, env: { TWEET_CRON: "*/2 * * * * *", TWEET_ALLOW_LINKS: "true", TWEET_DAILY_CAP: "100" } });
   ava = stack.discord.addMember({ username: "ava", organizer: true });
   await campaign("setup", { name: "A dance party for the dancing man", goal: "100,000", hashtag: "KeepDancing" });
-  for (let k = 1; k <= 11; k++) {
+  // One custom milestone per step: the first case, nine SIGKILL cases and two in the rate-limit case.
+  for (let k = 1; k <= 12; k++) {
     const added = await campaign("add", { metric: "raised_cents", threshold: `${k},000`, template: TEMPLATE }, "milestone");
     expect(text(added)).toMatch(/Milestone added/);
   }
