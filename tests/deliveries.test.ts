@@ -12,6 +12,7 @@ import { flushTweets, type OutboxConfig, type OutboxDeps } from "../src/x/outbox
 import { createPublishers } from "../src/x/publisher.js";
 import { queueTweet } from "../src/services/tweetOutbox.js";
 import { isTid } from "../src/x/tid.js";
+import { requeueFailedPost } from "../src/x/deliveries.js";
 import { freshDb, type TestDb } from "./support/db.js";
 
 let t: TestDb;
@@ -140,5 +141,41 @@ describe("deliveries per destination", () => {
     expect(await flushTweets(deps(), later(3_600_000))).toMatchObject({ posted: 1 });
     expect(bsky.records).toHaveLength(1);
     expect(bsky.records[0]!.rkey).toBe(waiting!.recordKey);
+  });
+  it("a delivery failing past TWEET_RETRY_HOURS fails the row; /campaign retry sends that delivery again, once, and the others are not posted twice", async () => {
+    await queue(1);
+    bsky.fail({ status: 502 }, 100);
+    const short = { config: { TWEET_RETRY_HOURS: 1 } };
+    expect(await flushTweets(deps(short), NOON)).toMatchObject({ posted: 2, retrying: 1 });
+    expect(await flushTweets(deps(short), later(3_600_000))).toMatchObject({ failed: 1 });
+    const [failed] = await deliveries("bluesky");
+    expect(failed).toMatchObject({ status: "failed" });
+    expect(failed!.lastError).toMatch(/gave up after 2 attempts over 1 h/);
+    const row = await t.db.tweetOutbox.findFirstOrThrow();
+    expect(row.status).toBe("failed");
+    expect((await notices())[0]!.content).toMatch(/A post to Bluesky failed.*\/campaign retry/s);
+
+    bsky.reset();
+    const back = later(2 * 3_600_000);
+    const [a, b] = await Promise.all([requeueFailedPost(t.db, row.id, back, 1), requeueFailedPost(t.db, row.id, back, 1)]);
+    expect([a, b].filter(Boolean)).toHaveLength(1);
+    const [again] = await deliveries("bluesky");
+    expect(again).toMatchObject({ status: "posting", giveUpAt: later(3 * 3_600_000) });
+    expect((await deliveries("x"))[0]).toMatchObject({ status: "posted" });
+    expect(await flushTweets(deps(short), back)).toMatchObject({ posted: 1 });
+    expect([x.tweets.length, bsky.records.length, masto.statuses.length]).toEqual([1, 1, 1]);
+    expect(bsky.records[0]!.rkey).toBe(failed!.recordKey);
+    expect((await t.db.tweetOutbox.findFirstOrThrow()).status).toBe("posted");
+  });
+
+  it("/campaign retry on a row marked failed whose deliveries all landed settles it as posted at once, without a new attempt", async () => {
+    await queue(1);
+    expect(await flushTweets(deps(), NOON)).toMatchObject({ posted: 3 });
+    const row = await t.db.tweetOutbox.findFirstOrThrow();
+    await t.db.tweetOutbox.update({ where: { id: row.id }, data: { status: "failed" } });
+    expect(await requeueFailedPost(t.db, row.id, later(60_000), 48)).not.toBeNull();
+    expect((await t.db.tweetOutbox.findFirstOrThrow()).status).toBe("posted");
+    expect([x.tweets.length, bsky.records.length, masto.statuses.length]).toEqual([1, 1, 1]);
+    expect(await requeueFailedPost(t.db, row.id, later(120_000), 48)).toBeNull();
   });
 });
