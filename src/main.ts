@@ -33,24 +33,29 @@ const extra = testHook("KEEP_DANCING_EXTRA_COMMANDS"); // fixture commands: test
 // Every process connects to the gateway, as if the lease's overlap window never closed (tests only).
 const gatewayLease = testHook("KEEP_DANCING_GATEWAY_LEASE") !== "off";
 let bot: Awaited<ReturnType<typeof startBot>> | undefined;
+// The signal handlers are in place before the bot starts: a SIGTERM during start-up (or in the moment after
+// "ready") is a clean stop too, never Node's default of dying on the spot.
+let stopping = false;
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+const starting = startBot(config, log, {
+  extraCommandDirs: extra ? [extra] : [],
+  gatewayLease,
+  onFatal: (reason, details) => {
+    log.fatal(details, reason);
+    // Stop what can be stopped quickly (the jobs give their leases back), but never linger.
+    setTimeout(() => die(EXIT_GATEWAY_REFUSED, undefined, "exiting"), 3_000).unref();
+    void Promise.resolve(bot?.stop()).finally(() =>
+      die(EXIT_GATEWAY_REFUSED, undefined, "exiting: the gateway is gone"),
+    );
+  },
+});
 try {
-  bot = await startBot(config, log, {
-    extraCommandDirs: extra ? [extra] : [],
-    gatewayLease,
-    onFatal: (reason, details) => {
-      log.fatal(details, reason);
-      // Stop what can be stopped quickly (the jobs give their leases back), but never linger.
-      setTimeout(() => die(EXIT_GATEWAY_REFUSED, undefined, "exiting"), 3_000).unref();
-      void Promise.resolve(bot?.stop()).finally(() =>
-        die(EXIT_GATEWAY_REFUSED, undefined, "exiting: the gateway is gone"),
-      );
-    },
-  });
+  bot = await starting;
 } catch (err) {
   die(EXIT_FAILURE, err, "could not start");
 }
 
-let stopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
@@ -62,7 +67,7 @@ async function shutdown(signal: string): Promise<void> {
     process.exit(0);
   }, SHUTDOWN_BOUND_MS).unref();
   try {
-    await bot?.stop();
+    await (bot ?? (await starting.catch(() => undefined)))?.stop();
   } catch (err) {
     log.error({ err }, "error during shutdown");
   }
@@ -70,5 +75,3 @@ async function shutdown(signal: string): Promise<void> {
   log.flush?.();
   process.exit(0);
 }
-process.on("SIGINT", () => void shutdown("SIGINT"));
-process.on("SIGTERM", () => void shutdown("SIGTERM"));
