@@ -178,7 +178,7 @@ export async function campaignNumbers(db: DbOrTx): Promise<CampaignNumbers> {
   return { campaign, metrics: await readMetrics(db) };
 }
 
-/** Pauses posting to X (milestones still queue, and go out after /campaign resume). */
+/** Pauses posting to every destination (milestones still queue, and go out after /campaign resume). */
 export async function pausePosting(db: DbOrTx, reason: "organizer" | "auth", now: Date): Promise<boolean> {
   const paused = await db.campaign.updateMany({
     where: { id: CAMPAIGN_ID, pausedReason: null },
@@ -187,8 +187,10 @@ export async function pausePosting(db: DbOrTx, reason: "organizer" | "auth", now
   return paused.count === 1;
 }
 
+/** Lifts the organizer's pause and every destination's hold (refused credentials, a 429's wait). */
 export async function resumePosting(db: DbOrTx): Promise<Campaign> {
   await requireCampaign(db);
+  await db.postingNetwork.deleteMany();
   return db.campaign.update({
     where: { id: CAMPAIGN_ID },
     data: { pausedReason: null, pausedAt: null, xRetryAt: null },

@@ -1,6 +1,6 @@
 // The tweet outbox table: rows written in the same transaction as the change that causes them (a milestone
 // crossed, a digest due), then posted by one scheduled job. See outbox.ts for the posting rules.
-import type { DbOrTx } from "../db/client.js";
+import type { Db, DbOrTx } from "../db/client.js";
 import type { CardData } from "./cardData.js";
 
 export interface QueuedTweet {
@@ -65,24 +65,26 @@ export async function markAttempt(db: DbOrTx, row: TweetRow, now: Date, retryHou
 /**
  * An organizer queues a failed post again (/campaign retry): one conditional update, so two organizers pressing
  * at once queue it once. It keeps its first attempt (the caps counted it) and gets a fresh TWEET_RETRY_HOURS;
- * "posting", not "pending", because an earlier attempt may have landed: X's duplicate answer then settles it.
+ * "posting", not "pending", because an earlier attempt may have landed: each network's check then settles it.
+ * Its failed deliveries (src/x/deliveries.ts) go back to "posting" with the same new deadline, in the same
+ * transaction; delivered ones stay delivered. The caller settles the row from its deliveries at once
+ * (src/x/deliveries.ts requeueFailedPost): a row with nothing left to send is posted straight away.
  */
-export async function requeueFailedTweet(
-  db: DbOrTx,
-  id: number,
-  now: Date,
-  retryHours: number,
-): Promise<TweetRow | null> {
-  const done = await db.tweetOutbox.updateMany({
-    where: { id, status: "failed" },
-    data: {
-      status: "posting",
-      notBefore: now,
-      giveUpAt: new Date(now.getTime() + retryHours * 3_600_000),
-      lastError: "queued again by an organizer",
-    },
+export async function requeueFailedTweet(db: Db, id: number, now: Date, retryHours: number): Promise<TweetRow | null> {
+  const giveUpAt = new Date(now.getTime() + retryHours * 3_600_000);
+  const lastError = "queued again by an organizer";
+  return db.$transaction(async (tx) => {
+    const done = await tx.tweetOutbox.updateMany({
+      where: { id, status: "failed" },
+      data: { status: "posting", notBefore: now, giveUpAt, lastError },
+    });
+    if (done.count !== 1) return null;
+    await tx.tweetDelivery.updateMany({
+      where: { outboxId: id, status: "failed" },
+      data: { status: "posting", notBefore: now, giveUpAt, lastError },
+    });
+    return tx.tweetOutbox.findUnique({ where: { id } });
   });
-  return done.count === 1 ? db.tweetOutbox.findUnique({ where: { id } }) : null;
 }
 
 /** Failed posts, newest first (the choices of /campaign retry). */
