@@ -97,6 +97,7 @@ describe("a member forgets themselves", () => {
     s1: 0,
     s2: 0,
     s3: 0,
+    s4: 0,
     mySet: 0,
     otherSet: 0,
     alone: 0,
@@ -150,6 +151,8 @@ describe("a member forgets themselves", () => {
     ids.s2 = (await shift(50, 1)).id;
     await claimShift(db, config, ids.s2, member(V2), NOW);
     expect((await joinWaitlist(db, config, ids.s2, member(ME), NOW)).status).toBe("waiting");
+    ids.s4 = (await shift(10, 2)).id; // within the drop cut-off, nobody waiting: its organizer is told
+    await claimShift(db, config, ids.s4, member(ME), NOW);
     ids.s3 = (await shift(-10 * 24, 2, before30)).id;
     await claimShift(db, config, ids.s3, member(ME), before30);
     await checkInSelf(db, ME, at(-10 * 24 - 0.25));
@@ -179,6 +182,14 @@ describe("a member forgets themselves", () => {
     await req(V3, "Backed"); // a vote of V3 on my request
     ids.theirs = (await req(V3, "Theirs")).request.id;
     await toggleVote(db, ME, ids.theirs, NOW); // my vote on V3's request
+    // In my own set, V3 asked to be told when their track plays; I played it (a DM to V3 with my DJ name).
+    const inMine = await requestTrack(
+      db,
+      limits,
+      { userId: V3, title: "For me", artist: "Someone", setId: ids.mySet, notify: true },
+      NOW,
+    );
+    await closeRequest(db, { userId: ME, organizer: false }, inMine.request.id, "played", NOW);
     ids.played = (await req(ME, "Played already")).request.id;
     await toggleVote(db, V3, ids.played, NOW);
     await closeRequest(db, { userId: DJ2, organizer: false }, ids.played, "played", NOW);
@@ -275,6 +286,14 @@ describe("a member forgets themselves", () => {
     const played = byId.get(ids.played)!;
     expect([played.status, played.votes, played.requestedBy]).toEqual(["played", 2, result.pseudonym]);
     expect([result.requestsRemoved, result.votesRemoved]).toEqual([1, 1]);
+  });
+
+  it("a shift freed within the drop cut-off with nobody waiting is told to its organizer", async () => {
+    const s4 = await t.db.shift.findUniqueOrThrow({ where: { id: ids.s4 } });
+    expect(s4.taken).toBe(0);
+    const told = await t.db.directMessage.findMany({ where: { dedupeKey: { startsWith: "shift-forgotten:" } } });
+    expect(told.map((d) => d.userId)).toEqual([ORG]);
+    expect(result.shiftsFreed).toBe(2);
   });
 
   it("DMs to them are gone; money rows keep their numbers", async () => {

@@ -21,13 +21,21 @@
 // member who comes back starts fresh: nothing carries their id any more.
 import crypto from "node:crypto";
 import type { Db, DbOrTx, Tx } from "../db/client.js";
-import { UserError } from "../errors.js";
+import { memberText, UserError } from "../errors.js";
 import { effectiveEnd } from "./events.js";
 import { releaseSets } from "./lineup.js";
 import { adjustMetric } from "./metrics.js";
 import { removeRsvp, type Promotion } from "./rsvps.js";
 import { TX_OPTIONS } from "./seats.js";
-import { lockVolunteer, promoteFromWaitlist, releaseInTx, type ShiftConfig } from "./shiftCore.js";
+import {
+  loadShift,
+  lockVolunteer,
+  promoteFromWaitlist,
+  releaseInTx,
+  shiftLine,
+  type ShiftConfig,
+} from "./shiftCore.js";
+import { queueDm } from "./directMessages.js";
 import { withdrawOffer } from "./djs.js";
 import { toggleVote } from "./trackRequests.js";
 
@@ -50,7 +58,8 @@ export interface MemberTable {
   key: string;
   /** Prisma's delegate name of the model. */
   model: string;
-  where(userId: string): Where;
+  /** `djNames`: the names they played under, as found in other members' DMs (marked member text). */
+  where(userId: string, djNames: readonly string[]): Where;
   /** Columns exported, when not all (another member's DM that mentions them: only that it exists). */
   select?: Record<string, true>;
 }
@@ -76,7 +85,10 @@ export const MEMBER_DATA: readonly MemberTable[] = [
   {
     key: "mentionsInOtherMembersDms",
     model: "directMessage",
-    where: (u) => ({ userId: { not: u }, content: { contains: mention(u) } }),
+    where: (u, names) => ({
+      userId: { not: u },
+      OR: [mention(u), ...names.map(memberText)].map((tag) => ({ content: { contains: tag } })),
+    }),
     select: { id: true, createdAt: true },
   },
   {
@@ -114,18 +126,26 @@ function delegate(db: DbOrTx, model: string): Delegate {
 export type MemberCounts = Record<string, number>;
 
 /** How many rows of each kind the bot keeps about the member. */
-export async function memberCounts(db: DbOrTx, userId: string): Promise<MemberCounts> {
+export async function memberCounts(db: DbOrTx, userId: string, names?: readonly string[]): Promise<MemberCounts> {
+  const djNames = names ?? (await memberDjNames(db, userId));
   const out: MemberCounts = {};
-  for (const t of MEMBER_DATA) out[t.key] = await delegate(db, t.model).count({ where: t.where(userId) });
+  for (const t of MEMBER_DATA) out[t.key] = await delegate(db, t.model).count({ where: t.where(userId, djNames) });
   return out;
+}
+
+/** The names the member offered to play under (what other members' DMs may call them). */
+export async function memberDjNames(db: DbOrTx, userId: string): Promise<string[]> {
+  const offers = await db.djOffer.findMany({ where: { userId }, select: { djName: true } });
+  return [...new Set(offers.map((o) => o.djName))];
 }
 
 /** Every row about the member, table by table: what /privacy export sends as JSON. */
 export async function exportMemberData(db: DbOrTx, userId: string, now: Date) {
+  const djNames = await memberDjNames(db, userId);
   const tables: Record<string, Record<string, unknown>[]> = {};
   for (const t of MEMBER_DATA) {
     tables[t.key] = await delegate(db, t.model).findMany({
-      where: t.where(userId),
+      where: t.where(userId, djNames),
       ...(t.select ? { select: t.select } : {}),
     });
   }
@@ -164,9 +184,10 @@ export interface ForgetResult {
 export async function forgetMember(db: Db, userId: string, config: ShiftConfig, now: Date): Promise<ForgetResult> {
   if (!userId || isPseudonym(userId)) throw new UserError("That member is already forgotten.", "not_found");
   const pseudonym = newPseudonym();
+  const djNames = await memberDjNames(db, userId);
   const result: ForgetResult = {
     pseudonym,
-    before: await memberCounts(db, userId),
+    before: await memberCounts(db, userId, djNames),
     left: 0,
     seatsFreed: 0,
     promoted: [],
@@ -183,9 +204,9 @@ export async function forgetMember(db: Db, userId: string, config: ShiftConfig, 
   await forgetShifts(db, userId, pseudonym, config, now, result);
   await forgetDj(db, userId, pseudonym, now, result);
   await forgetTracks(db, userId, pseudonym, now, result);
-  await forgetMessages(db, userId, result);
+  await forgetMessages(db, userId, djNames, result);
   await forgetOrganizerRows(db, userId, pseudonym, now);
-  const after = await memberCounts(db, userId);
+  const after = await memberCounts(db, userId, djNames);
   result.left = Object.values(after).reduce((a, b) => a + b, 0);
   return result;
 }
@@ -228,9 +249,25 @@ async function forgetShifts(
     await tx.shiftWaitlist.deleteMany({ where: { userId } });
     for (const a of held) {
       if (a.shift.startsAt <= now || a.checkedInAt) continue;
-      if (await releaseInTx(tx, a.shiftId, userId, now)) {
-        result.shiftsFreed++;
-        result.shiftPromoted.push(...(await promoteFromWaitlist(tx, a.shiftId, now, config)));
+      if (!(await releaseInTx(tx, a.shiftId, userId, now))) continue;
+      result.shiftsFreed++;
+      const promoted = await promoteFromWaitlist(tx, a.shiftId, now, config);
+      result.shiftPromoted.push(...promoted);
+      // Leaving ignores the drop cut-off (forgetting is a right), so the organizer who set the shift up is
+      // told when a slot opens this close to the start and nobody was waiting for it.
+      const cutoff = a.shift.startsAt.getTime() - config.SHIFT_DROP_CUTOFF_HOURS * 3600_000;
+      if (!promoted.length && now.getTime() > cutoff) {
+        const shift = await loadShift(tx, a.shiftId);
+        await queueDm(
+          tx,
+          {
+            dedupeKey: `shift-forgotten:${a.id}`,
+            userId: shift.createdBy,
+            content: `A volunteer left the ${shiftLine(shift)} shift (they asked the bot to forget them), so it has a free slot: ${shift.taken} of ${shift.capacity} taken.`,
+            priority: "first",
+          },
+          now,
+        );
       }
     }
     // Leaving a waitlist frees nothing, but a slot may be free already (promotions skip the ineligible).
@@ -325,13 +362,18 @@ async function freeOpenSlot(tx: Tx, setId: number, userId: string) {
   });
 }
 
-async function forgetMessages(db: Db, userId: string, result: ForgetResult) {
+async function forgetMessages(db: Db, userId: string, djNames: string[], result: ForgetResult) {
   await db.$transaction(async (tx) => {
     result.dmsDeleted = (await tx.directMessage.deleteMany({ where: { userId } })).count;
-    const tag = mention(userId);
-    await tx.$executeRaw`
-      UPDATE "DirectMessage" SET "content" = REPLACE("content", ${tag}, ${FORMER_MEMBER})
-      WHERE "content" LIKE ${`%${tag}%`}`;
+    // DMs to others that name them: a mention, or their DJ name (member text, so marked as such in the
+    // row: only those exact spans are replaced, never a word that happens to match).
+    for (const tag of [mention(userId), ...djNames.map(memberText)]) {
+      const rows = await tx.directMessage.findMany({ where: { content: { contains: tag } }, select: { id: true } });
+      for (const row of rows) {
+        await tx.$executeRaw`
+          UPDATE "DirectMessage" SET "content" = REPLACE("content", ${tag}, ${FORMER_MEMBER}) WHERE "id" = ${row.id}`;
+      }
+    }
     await tx.calendarFeed.deleteMany({ where: { userId } });
   }, TX_OPTIONS);
 }
