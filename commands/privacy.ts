@@ -91,8 +91,10 @@ async function stillInServer(interaction: Interaction, userId: string): Promise<
   try {
     await guild.members.fetch({ user: userId, force: true });
     return true;
-  } catch {
-    return false;
+  } catch (err) {
+    // Only Discord's "Unknown Member" means they left; anything else (Discord down) is no answer at all.
+    if ((err as { code?: unknown }).code === 10007) return false;
+    throw new UserError("Discord did not say whether that member is still in the server. Try again in a minute.");
   }
 }
 
