@@ -170,7 +170,8 @@ export interface ForgetResult {
   eventIds: number[];
   shiftsFreed: number;
   shiftPromoted: string[];
-  offer: { id: number; djName: string } | null;
+  /** Their DJ offer that was withdrawn (no name: the notice and the audit row must not carry it). */
+  offer: { id: number } | null;
   setsRemoved: { id: number; stage: string; startsAt: Date }[];
   requestsRemoved: number;
   votesRemoved: number;
@@ -291,7 +292,7 @@ async function forgetDj(db: Db, userId: string, pseudonym: string, now: Date, re
   if (active) {
     try {
       const { offer, sets } = await withdrawOffer(db, userId, active.id, now);
-      result.offer = { id: offer.id, djName: offer.djName };
+      result.offer = { id: offer.id };
       result.setsRemoved.push(...sets.map((s) => ({ id: s.id, stage: s.stage, startsAt: s.startsAt })));
     } catch (err) {
       if (!(err instanceof UserError)) throw err; // reviewed or withdrawn meanwhile
