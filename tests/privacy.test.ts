@@ -379,6 +379,16 @@ describe("retention", () => {
         now: NOW,
       });
       await claimShift(db, config, oldShift.id, member(V1), NOW);
+      const offer = await createOffer(
+        db,
+        DJ2,
+        { djName: "Lumen", genres: "disco", minutes: 60, links: "", note: "" },
+        NOW,
+      );
+      await reviewOffer(db, offer.id, "approve", ORG, NOW);
+      const oldSet = await placeSet(db, { offerId: offer.id, startsAt: at(30), endsAt: at(31) }, NOW);
+      const asked = await requestTrack(db, limits, { userId: X, title: "Old one", artist: "A", setId: oldSet.id }, NOW);
+      await toggleVote(db, Y, asked.request.id, NOW);
       await queueDm(db, { dedupeKey: "old-sent", userId: X, content: "old" }, NOW);
       await db.directMessage.update({ where: { dedupeKey: "old-sent" }, data: { status: "sent", sentAt: NOW } });
       await queueDm(db, { dedupeKey: "old-pending", userId: X, content: "still to send" }, NOW);
@@ -388,11 +398,16 @@ describe("retention", () => {
 
       // 180 days before the clock: the old event (a year ago) is past retention, the recent one is not.
       const first = await applyRetention(db, 180, clock);
-      expect(first).toEqual({ dmsDeleted: 1, answers: 2, assignments: 1, requests: 0 });
-      expect((await db.directMessage.findMany({ orderBy: { id: "asc" } })).map((d) => d.dedupeKey)).toEqual([
-        "old-pending",
-        "new-sent",
+      expect(first).toEqual({ dmsDeleted: 1, answers: 2, assignments: 1, requests: 1 });
+      const request = await db.trackRequest.findUniqueOrThrow({ where: { id: asked.request.id } });
+      expect([request.requestedBy.startsWith("former-"), request.votes]).toEqual([true, 2]);
+      const votes = await db.trackVote.findMany({ where: { requestId: asked.request.id } });
+      expect(votes.map((v) => v.userId).sort()).toEqual([
+        `former-r${asked.request.id}`,
+        `former-v${asked.request.id}-1`,
       ]);
+      const toX = await db.directMessage.findMany({ where: { userId: X }, orderBy: { id: "asc" } });
+      expect(toX.map((d) => d.dedupeKey)).toEqual(["old-pending", "new-sent"]);
       const oldRows = await db.rsvp.findMany({ where: { eventId: old.id } });
       expect(oldRows.every((row) => row.displayName === FORMER_MEMBER && row.userId.startsWith("former-"))).toBe(true);
       expect(oldRows.map((row) => row.guests)).toEqual([1, 1]);

@@ -3,11 +3,12 @@
 // - Answers, shift assignments (and offers, waitlists) and track requests (and votes) of events, shifts and
 //   sets that ended more than RETENTION_DAYS ago: the rows stay, so every count stays true (seats, slots,
 //   minutes, votes), but no longer name anyone: each gets a pseudonym of its own ("former-a<row id>"),
-//   and names become "a former member". Votes of old requests are deleted; the request keeps its total.
+//   and names become "a former member"; votes on old requests too.
 // Idempotent: a row renamed once is skipped; running it twice changes nothing the second time.
 import type { Db } from "../db/client.js";
 import { DEFAULT_LENGTH_HOURS } from "./events.js";
 import { FORMER_MEMBER } from "./privacy.js";
+import { TX_OPTIONS } from "./seats.js";
 
 const DAY_MS = 86_400_000;
 const DONE_DM = ["sent", "fallback", "failed", "dropped"];
@@ -62,15 +63,28 @@ export async function applyRetention(db: Db, days: number, now: Date): Promise<R
 
   const sets = await db.djSet.findMany({ where: { endsAt: { lt: cutoff } }, select: { id: true } });
   for (const set of sets) {
-    await db
-      .$transaction([
-        db.$executeRaw`
-        UPDATE "TrackRequest" SET "requestedBy" = 'former-r' || CAST("id" AS TEXT), "closedBy" = NULL
-        WHERE "setId" = ${set.id} AND "requestedBy" NOT LIKE 'former-%'`,
-        db.trackVote.deleteMany({ where: { request: { setId: set.id } } }),
-        db.trackRequesterSet.deleteMany({ where: { setId: set.id } }),
-      ])
-      .then(([requests]) => (result.requests += requests));
+    result.requests += await db.$transaction(async (tx) => {
+      const requests = await tx.trackRequest.findMany({
+        where: { setId: set.id, requestedBy: { not: { startsWith: "former-" } } },
+        include: { voters: { select: { userId: true } } },
+      });
+      for (const r of requests) {
+        const renamed = `former-r${r.id}`;
+        // Votes keep counting (the request's total, the campaign's votes), each under a pseudonym of its
+        // own; the requester's own vote under the request's, as before.
+        let n = 0;
+        for (const v of r.voters) {
+          const to = v.userId === r.requestedBy ? renamed : `former-v${r.id}-${++n}`;
+          await tx.trackVote.update({
+            where: { requestId_userId: { requestId: r.id, userId: v.userId } },
+            data: { userId: to },
+          });
+        }
+        await tx.trackRequest.update({ where: { id: r.id }, data: { requestedBy: renamed, closedBy: null } });
+      }
+      await tx.trackRequesterSet.deleteMany({ where: { setId: set.id } });
+      return requests.length;
+    }, TX_OPTIONS);
   }
   return result;
 }
