@@ -107,6 +107,8 @@ const schema = z
       .min(1, "must be a whole number of at least 1")
       .optional(),
     SHIFT_SUMMARY_CRON: cronExpression("0 9 * * *"),
+    /** Sent DMs older than this, and answers, shifts and requests of things that ended this long ago, are erased. */
+    RETENTION_DAYS: integer(1, 3650, 180),
     REQUEST_COOLDOWN_SECONDS: integer(0, 86_400, 120),
     MEMBER_RATE_LIMIT: integer(1, 1_000_000, 10),
     MEMBER_RATE_WINDOW_SECONDS: integer(1, 3_600, 10),

@@ -7,6 +7,7 @@ import { sendDueRsvpReminders } from "../services/rsvpReminders.js";
 import { postShiftSummary, sendDueShiftReminders } from "../services/shiftReminders.js";
 import { createTweetJobs } from "./tweets.js";
 import { createThanksJob } from "../discord/donationThanks.js";
+import { applyRetention } from "../services/privacyRetention.js";
 
 export interface Jobs {
   /** Sends the DM outbox now (called when rows were written, besides the schedule). */
@@ -40,6 +41,15 @@ export function startJobs(scheduler: Scheduler, ctx: BotContext, jobs: Jobs): vo
   scheduler.schedule("milestone-announce", "*/5 * * * * *", () => tweets.announce(), { leaseMs: 60_000 });
   // Claims on interaction ids (src/discord/claims.ts) are needed for minutes; forget those older than an hour.
   scheduler.schedule("interaction-claims-prune", "*/10 * * * *", (now) => pruneClaims(ctx.db, now));
+  // Privacy (README, "Privacy"): once a day, sent DMs and names on old answers, shifts and requests past RETENTION_DAYS.
+  scheduler.schedule(
+    "privacy-retention",
+    "0 17 4 * * *",
+    (now) => applyRetention(ctx.db, ctx.config.RETENTION_DAYS, now),
+    {
+      leaseMs: 10 * 60_000,
+    },
+  );
   // Donations: thank-you lines in DONATION_CHANNEL_ID, coalesced every few seconds.
   const thanks = createThanksJob({
     db: ctx.db,

@@ -11,6 +11,7 @@ import { campaignChapter } from "./tour/campaign.js";
 import { djChapter } from "./tour/dj.js";
 import { groundChapter } from "./tour/ground.js";
 import { pageChapter } from "./tour/page.js";
+import { privacyChapter } from "./tour/privacy.js";
 import { rsvpChapter } from "./tour/rsvp.js";
 import { shiftsChapter } from "./tour/shifts.js";
 import { DEMO_WEBHOOKS } from "./tour/donations.js";
@@ -21,7 +22,7 @@ import { startXEmulator } from "./x/index.js";
 
 // The story in order: the party is announced, people come, volunteers staff it, DJs fill the lineup, and the
 // money raised crosses its milestones, which go to X (as dry runs), Bluesky and Mastodon; the public page and the
-// calendars show it all.
+// calendars show it all; a member leaves and is forgotten.
 const CHAPTERS: ((tour: Tour) => Promise<void>)[] = [
   groundChapter,
   rsvpChapter,
@@ -29,6 +30,7 @@ const CHAPTERS: ((tour: Tour) => Promise<void>)[] = [
   djChapter,
   campaignChapter,
   pageChapter,
+  privacyChapter,
 ];
 const serve = process.argv.includes("--serve");
 

@@ -80,7 +80,8 @@ export async function markDm(
   now: Date,
   detail: { error?: string; messageId?: string } = {},
 ): Promise<void> {
-  await db.directMessage.update({
+  // updateMany: the row may be gone meanwhile (its member asked to be forgotten, /privacy forget); nothing to record then.
+  await db.directMessage.updateMany({
     where: { id },
     data: {
       status: outcome,
@@ -114,7 +115,7 @@ export async function retryDmLater(
   }
   const backoff = Math.min(DM_BACKOFF_MAX_MS, 5_000 * 2 ** Math.max(0, row.attempts - 1));
   const next = Math.max(now.getTime() + backoff, retryAt?.getTime() ?? 0);
-  await db.directMessage.update({
+  await db.directMessage.updateMany({
     where: { id: row.id },
     data: { status: "pending", notBefore: new Date(Math.min(next, giveUpAt)), lastError: error.slice(0, 500) },
   });
