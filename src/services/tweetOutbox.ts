@@ -1,6 +1,7 @@
 // The tweet outbox table: rows written in the same transaction as the change that causes them (a milestone
 // crossed, a digest due), then posted by one scheduled job. See outbox.ts for the posting rules.
-import type { DbOrTx } from "../db/client.js";
+import type { Db, DbOrTx } from "../db/client.js";
+import { recordAudit, type Actor } from "./audit.js";
 import type { CardData } from "./cardData.js";
 
 export interface QueuedTweet {
@@ -68,21 +69,33 @@ export async function markAttempt(db: DbOrTx, row: TweetRow, now: Date, retryHou
  * "posting", not "pending", because an earlier attempt may have landed: X's duplicate answer then settles it.
  */
 export async function requeueFailedTweet(
-  db: DbOrTx,
+  db: Db,
   id: number,
   now: Date,
   retryHours: number,
+  actor: Actor,
 ): Promise<TweetRow | null> {
-  const done = await db.tweetOutbox.updateMany({
-    where: { id, status: "failed" },
-    data: {
-      status: "posting",
-      notBefore: now,
-      giveUpAt: new Date(now.getTime() + retryHours * 3_600_000),
-      lastError: "queued again by an organizer",
-    },
+  return db.$transaction(async (tx) => {
+    const before = await tx.tweetOutbox.findUnique({ where: { id } });
+    const done = await tx.tweetOutbox.updateMany({
+      where: { id, status: "failed" },
+      data: {
+        status: "posting",
+        notBefore: now,
+        giveUpAt: new Date(now.getTime() + retryHours * 3_600_000),
+        lastError: "queued again by an organizer",
+      },
+    });
+    if (done.count !== 1) return null;
+    const row = await tx.tweetOutbox.findUniqueOrThrow({ where: { id } });
+    await recordAudit(tx, actor, now, {
+      kind: "post.retry",
+      subject: { type: "post", id: row.id, label: `${row.kind} post #${row.id}` },
+      before: { status: "failed", lastError: before?.lastError ?? null },
+      after: { status: "posting" },
+    });
+    return row;
   });
-  return done.count === 1 ? db.tweetOutbox.findUnique({ where: { id } }) : null;
 }
 
 /** Failed posts, newest first (the choices of /campaign retry). */
