@@ -131,7 +131,7 @@ export async function setRaisedTotal(
       kind: "money.raised",
       subject: { type: "campaign", id: campaign.id, label: campaign.name },
       before: { raisedCents: change.before },
-      after: { raisedCents: change.after, note: record.note },
+      after: { raisedCents: change.after, note: record.note ?? undefined },
     });
     return { beforeCents: change.before, afterCents: change.after };
   });
@@ -168,7 +168,7 @@ export async function addDonation(
       kind: "money.donation",
       subject: { type: "campaign", id: campaign.id, label: campaign.name },
       before: { raisedCents: change.before },
-      after: { raisedCents: change.after, amountCents, note: record.note },
+      after: { raisedCents: change.after, amountCents, note: record.note ?? undefined },
     });
     return { beforeCents: change.before, afterCents: change.after };
   });
