@@ -6,6 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { spawnBot } from "./botProcess.js";
 import { startDiscordEmulator } from "./discord/index.js";
+import { auditChapter } from "./tour/audit.js";
 import { campaignChapter } from "./tour/campaign.js";
 import { djChapter } from "./tour/dj.js";
 import { groundChapter } from "./tour/ground.js";
@@ -25,6 +26,7 @@ const CHAPTERS: ((tour: Tour) => Promise<void>)[] = [
   shiftsChapter,
   djChapter,
   campaignChapter,
+  auditChapter,
   pageChapter,
 ];
 const serve = process.argv.includes("--serve");
