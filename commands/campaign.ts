@@ -1,4 +1,4 @@
-// /campaign: the goal and money raised, the status card, milestones, and what goes to X.
+// /campaign: the goal and money raised, the status card, milestones, and what goes to X, Bluesky and Mastodon.
 // Thin handlers: parse, one service call, build the reply. The rules live in src/services and src/x.
 import {
   AttachmentBuilder,
@@ -50,20 +50,16 @@ import {
   sourcesView,
 } from "../src/discord/views/donations.js";
 import { inQuietHours, nextCronRuns } from "../src/x/schedule.js";
-import {
-  failedTweets,
-  nextWaitingTweet,
-  parseCard,
-  recentTweets,
-  requeueFailedTweet,
-} from "../src/services/tweetOutbox.js";
-import { MAX_CAMPAIGN_NAME, MAX_TEMPLATE, PLACEHOLDERS, weightedLength } from "../src/services/postText.js";
+import { failedTweets, nextWaitingTweet, parseCard, recentTweets } from "../src/services/tweetOutbox.js";
+import { historyLines, previewLines } from "../src/x/postViews.js";
+import { requeueFailedPost } from "../src/x/deliveries.js";
+import { MAX_CAMPAIGN_NAME, MAX_TEMPLATE, PLACEHOLDERS } from "../src/services/postText.js";
 
 const CARD_FILE = "progress-card.png";
 
 const data = new SlashCommandBuilder()
   .setName("campaign")
-  .setDescription("The campaign: money raised, milestones and posts to X")
+  .setDescription("The campaign: money raised, milestones and posts (X, Bluesky, Mastodon)")
   .addSubcommand((s) => s.setName("status").setDescription("Where the campaign stands, with its progress card"))
   .addSubcommand((s) =>
     s
@@ -184,16 +180,22 @@ const data = new SlashCommandBuilder()
           ),
       ),
   )
-  .addSubcommand((s) => s.setName("preview").setDescription("Organizers: the next post to X, text and card"))
-  .addSubcommand((s) => s.setName("pause").setDescription("Organizers: hold all posting to X (milestones still queue)"))
-  .addSubcommand((s) => s.setName("resume").setDescription("Organizers: post to X again"))
   .addSubcommand((s) =>
-    s.setName("history").setDescription("Organizers: posts to X, posted, waiting and failed, with their ids"),
+    s.setName("preview").setDescription("Organizers: the next post, its text and length per network, and card"),
+  )
+  .addSubcommand((s) =>
+    s.setName("pause").setDescription("Organizers: hold all posting, every network (milestones still queue)"),
+  )
+  .addSubcommand((s) => s.setName("resume").setDescription("Organizers: post again, and lift each network's hold"))
+  .addSubcommand((s) =>
+    s
+      .setName("history")
+      .setDescription("Organizers: posts and each network's delivery: posted (link), waiting, failed"),
   )
   .addSubcommand((s) =>
     s
       .setName("retry")
-      .setDescription("Organizers: queue a failed post to X again")
+      .setDescription("Organizers: queue a failed post again (on each network where it failed)")
       .addStringOption((o) =>
         o
           .setName("post")
@@ -356,6 +358,8 @@ async function addMilestoneFromOptions(interaction: ChatInputCommandInteraction,
       userId: interaction.user.id,
       allowLinks: ctx.config.TWEET_ALLOW_LINKS,
       currency: campaign.currency,
+      // Checked against every configured destination (Mastodon's limit is the instance's, read once).
+      limits: interaction.options.getString("template") ? await ctx.publishers.textLimits() : {},
     },
     ctx.now(),
     auditActor(interaction),
@@ -411,62 +415,55 @@ async function preview(ctx: BotContext, interaction: RepliableInteraction): Prom
     return withCard(embed, cardData(campaign, metrics), interaction);
   }
   const holds = [
-    campaign.pausedReason
-      ? `paused (${campaign.pausedReason === "auth" ? "X refused the credentials" : "by an organizer"}); /campaign resume`
-      : "",
+    campaign.pausedReason ? "paused by an organizer; /campaign resume" : "",
     inQuietHours(now, ctx.config.TWEET_QUIET_HOURS, ctx.config.CAMPAIGN_TIMEZONE)
       ? `quiet hours (${ctx.config.TWEET_QUIET_HOURS})`
       : "",
     row.notBefore > now ? `retrying ${discordTime(row.notBefore, "R")}` : "",
   ].filter(Boolean);
+  const { destinations, byNetwork } = ctx.publishers;
+  const perNetwork = await previewLines(
+    ctx.db,
+    row.text,
+    destinations,
+    !byNetwork.x,
+    await ctx.publishers.textLimits(),
+    now,
+  );
   const embed = new EmbedBuilder()
     .setColor(COLORS.campaign)
     .setTitle(`Next post (${row.kind})`)
     .setDescription(row.text)
     .addFields(
-      { name: "Length", value: `${weightedLength(row.text)}/280 weighted characters`, inline: true },
+      { name: "Goes to, with the card and its alt text", value: perNetwork.join("\n") },
       { name: "Next run", value: tick ? discordTime(tick, "R") : "not scheduled", inline: true },
-      {
-        name: "Goes to",
-        value: ctx.config.twitter ? "X, with the card" : "the announce channel only: a dry run (no X credentials)",
-        inline: true,
-      },
     );
   if (holds.length) embed.addFields({ name: "Held", value: holds.join("\n") });
   return withCard(embed, parseCard(row), interaction);
 }
 
-/** /campaign retry: a failed post back in the queue, once (src/x/store.ts requeueFailedTweet). */
+/** /campaign retry: a failed post back in the queue on each network where it failed, once (src/x/deliveries.ts requeueFailedPost). */
 async function retry(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<Response> {
   const raw = interaction.options.getString("post", true);
   const id = /^\d{1,15}$/.test(raw) ? Number(raw) : NaN;
   if (!Number.isSafeInteger(id)) throw new UserError("Pick a failed post from the list as you type.");
-  const row = await requeueFailedTweet(ctx.db, id, ctx.now(), ctx.config.TWEET_RETRY_HOURS, auditActor(interaction));
+  const row = await requeueFailedPost(ctx.db, id, ctx.now(), ctx.config.TWEET_RETRY_HOURS, auditActor(interaction));
   if (!row)
     throw new UserError(
       "That post is not waiting for a retry: it was queued again already, or it is not a failed post. /campaign history shows where it stands.",
       "conflict",
     );
   return {
-    content: `Queued again: "${row.text.slice(0, 200)}". It goes out at the next posting run, and is retried for up to ${ctx.config.TWEET_RETRY_HOURS} hours if X is unwell.`,
+    content: `Queued again: "${row.text.slice(0, 200)}". It goes out at the next posting run, and is retried for up to ${ctx.config.TWEET_RETRY_HOURS} hours if a network is unwell.`,
   };
 }
 
 async function history(ctx: BotContext): Promise<Response> {
-  const rows = await recentTweets(ctx.db, 15);
-  const when = (d: Date | null) => (d ? discordTime(d, "f") : "");
-  const state = (r: (typeof rows)[number]) =>
-    r.status === "posted"
-      ? r.dryRun
-        ? `dry run ${when(r.postedAt)}`
-        : `posted ${when(r.postedAt)} · ${r.tweetId ? `id ${r.tweetId}` : "X already had it (id not returned)"}`
-      : r.status === "failed"
-        ? `failed: ${(r.lastError ?? "").slice(0, 120)}`
-        : `waiting${r.attempts ? ` (${r.attempts} attempts; ${(r.lastError ?? "").slice(0, 80)})` : ""}`;
-  const lines = rows.map((r) => `**${r.kind}** · ${state(r)}\n> ${r.text.slice(0, 140)}`);
+  const rows = await recentTweets(ctx.db, 10);
+  const lines = await historyLines(ctx.db, rows);
   const embed = new EmbedBuilder()
     .setColor(COLORS.campaign)
-    .setTitle("Posts to X, newest first")
+    .setTitle("Posts, newest first, with each network's delivery")
     .setDescription(
       lines.join("\n").slice(0, 4000) ||
         "Nothing yet: posts appear here when a milestone is reached or a digest is due.",
@@ -496,10 +493,22 @@ const campaign: CommandModule = {
     },
     { usage: "/campaign sources | donations", summary: "money per source; the latest donations", organizer: true },
     { usage: "/campaign milestone add|list|remove", summary: "the numbers posted when reached", organizer: true },
-    { usage: "/campaign preview", summary: "the next post to X, with its card", organizer: true },
-    { usage: "/campaign pause | resume", summary: "hold or restart posting to X", organizer: true },
-    { usage: "/campaign history", summary: "posts to X: posted, waiting, failed", organizer: true },
-    { usage: "/campaign retry post", summary: "queue a failed post to X again", organizer: true },
+    {
+      usage: "/campaign preview",
+      summary: "the next post, its length on each network, with its card",
+      organizer: true,
+    },
+    { usage: "/campaign pause | resume", summary: "hold or restart posting (every network)", organizer: true },
+    {
+      usage: "/campaign history",
+      summary: "posts and each network's delivery: posted, waiting, failed",
+      organizer: true,
+    },
+    {
+      usage: "/campaign retry post",
+      summary: "queue a failed post again, on each network where it failed",
+      organizer: true,
+    },
   ],
   async execute(interaction, ctx) {
     const sub = interaction.options.getSubcommand();
@@ -527,13 +536,14 @@ const campaign: CommandModule = {
         await requireCampaign(ctx.db);
         return {
           content: (await pausePosting(ctx.db, auditActor(interaction), ctx.now()))
-            ? "Posting to X is paused. Milestones still queue; `/campaign resume` sends them."
-            : "Posting to X was already paused. `/campaign resume` restarts it.",
+            ? "Posting is paused on every network. Milestones still queue; `/campaign resume` sends them."
+            : "Posting was already paused. `/campaign resume` restarts it.",
         };
       case "resume":
         await resumePosting(ctx.db, ctx.now(), auditActor(interaction));
         return {
-          content: "Posting to X resumes at the next scheduled run. `/campaign preview` shows what goes first.",
+          content:
+            "Posting resumes at the next scheduled run, on every configured network (a network paused for refused credentials is tried again too). `/campaign preview` shows what goes first.",
         };
       case "history":
         return history(ctx);

@@ -23,6 +23,7 @@ import { createBotMetrics } from "./http/metrics.js";
 import type { Logger } from "./log.js";
 // Registers the milestone check that every counter change runs (see src/services/metrics.ts).
 import "./services/milestones.js";
+import { createPublishers } from "./x/publisher.js";
 
 export interface BotOptions {
   /** More command folders (tests load fixture commands this way). */
@@ -70,6 +71,7 @@ export async function startBot(config: Config, log: Logger, options: BotOptions 
     client,
     commands,
     refreshLater: coalescer.refreshLater,
+    publishers: createPublishers(config),
     wakeDmQueue: () =>
       void scheduler
         .runOnce(DM_QUEUE_JOB.name, (now) => flushDms(now), DM_QUEUE_JOB)

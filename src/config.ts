@@ -81,6 +81,22 @@ const schema = z
     TWITTER_ACCESS_SECRET: z.string().min(1).optional(),
     TWITTER_API_URL: httpUrl.optional(),
 
+    BLUESKY_IDENTIFIER: z
+      .string()
+      .regex(
+        /^(@?[a-zA-Z0-9.-]+\.[a-zA-Z]{2,}|did:[a-z]+:[a-zA-Z0-9._:%-]+)$/,
+        "must be the account's handle (such as keepdancing.bsky.social) or its DID",
+      )
+      .transform((h) => h.replace(/^@/, ""))
+      .optional(),
+    BLUESKY_APP_PASSWORD: z.string().min(1).optional(),
+    BLUESKY_SERVICE: httpUrl.optional(),
+    MASTODON_URL: httpUrl.optional(),
+    MASTODON_ACCESS_TOKEN: z
+      .string()
+      .regex(/^[^\s"']+$/, "must be the token alone, without spaces or quotes")
+      .optional(),
+
     RSVP_MAX_GUESTS: integer(0, 50, 5),
     RSVP_REMINDER_HOURS: hourList("24,1"),
     SHIFT_DROP_CUTOFF_HOURS: integer(0, 720, 24),
@@ -175,6 +191,22 @@ const schema = z
         });
       }
     }
+    // A destination is all its variables or none: half of one is a mistake to name, not a silent dry run.
+    const sets: [string, (keyof typeof env)[], (keyof typeof env)[]][] = [
+      ["Bluesky", ["BLUESKY_IDENTIFIER", "BLUESKY_APP_PASSWORD"], ["BLUESKY_SERVICE"]],
+      ["Mastodon", ["MASTODON_URL", "MASTODON_ACCESS_TOKEN"], []],
+    ];
+    for (const [network, required, optional] of sets) {
+      const given = [...required, ...optional].filter((k) => env[k] !== undefined);
+      if (given.length === 0) continue;
+      for (const k of required.filter((k) => env[k] === undefined)) {
+        ctx.addIssue({
+          code: "custom",
+          path: [k],
+          message: `is missing: posting to ${network} needs ${required.join(" and ")} (${given.join(", ")} ${given.length === 1 ? "is" : "are"} set); set them all, or none to leave ${network} out`,
+        });
+      }
+    }
   });
 
 /** `scheme://user:password@host` becomes `scheme://user:***@host`, whatever the scheme (even a mistyped one). */
@@ -190,7 +222,13 @@ export const CONFIG_KEYS = Object.keys(schema.shape) as (keyof Env)[];
 export interface Config extends Env {
   /** The four X credentials, or null: then every post is a dry run. */
   twitter: { appKey: string; appSecret: string; accessToken: string; accessSecret: string } | null;
+  /** Bluesky's account and app password, or null: then nothing goes to Bluesky. */
+  bluesky: { service: string; identifier: string; password: string } | null;
+  /** The Mastodon instance and access token, or null: then nothing goes to Mastodon. */
+  mastodon: { url: string; accessToken: string } | null;
 }
+
+export const DEFAULT_BLUESKY_SERVICE = "https://bsky.social";
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -234,7 +272,19 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
           accessSecret: env.TWITTER_ACCESS_SECRET,
         }
       : null;
-  return { ...env, twitter };
+  const bluesky =
+    env.BLUESKY_IDENTIFIER && env.BLUESKY_APP_PASSWORD
+      ? {
+          service: env.BLUESKY_SERVICE ?? DEFAULT_BLUESKY_SERVICE,
+          identifier: env.BLUESKY_IDENTIFIER,
+          password: env.BLUESKY_APP_PASSWORD,
+        }
+      : null;
+  const mastodon =
+    env.MASTODON_URL && env.MASTODON_ACCESS_TOKEN
+      ? { url: env.MASTODON_URL, accessToken: env.MASTODON_ACCESS_TOKEN }
+      : null;
+  return { ...env, twitter, bluesky, mastodon };
 }
 
 /**

@@ -12,12 +12,20 @@ const SECRET_KEYS = [
   "TWITTER_API_SECRET",
   "TWITTER_ACCESS_TOKEN",
   "TWITTER_ACCESS_SECRET",
+  "BLUESKY_APP_PASSWORD",
+  "MASTODON_ACCESS_TOKEN",
   "STRIPE_WEBHOOK_SECRET",
   "KOFI_VERIFICATION_TOKEN",
   "DONATION_WEBHOOK_SECRET",
   "token",
   "authorization",
   "twitter",
+  "bluesky",
+  "mastodon",
+  "password",
+  "accessToken",
+  "accessJwt",
+  "refreshJwt",
 ];
 
 const redactPaths = SECRET_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]).concat([

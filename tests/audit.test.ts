@@ -39,7 +39,7 @@ import { answerRsvp, removeRsvp } from "../src/services/rsvps.js";
 import { checkInMember, markNoShow } from "../src/services/shiftCheckins.js";
 import type { ShiftConfig } from "../src/services/shiftCore.js";
 import { addShift, editShift, removeShift } from "../src/services/shifts.js";
-import { markFailed, queueTweet, requeueFailedTweet } from "../src/services/tweetOutbox.js";
+import { queueTweet, requeueFailedTweet } from "../src/services/tweetOutbox.js";
 import { claimShift } from "../src/services/volunteers.js";
 import { auditLine } from "../src/discord/views/audit.js";
 import { freshDb, type TestDb } from "./support/db.js";
@@ -178,7 +178,7 @@ describe("every organizer action writes one row, in its own transaction", () => 
     const tweet = (await db.tweetOutbox.findFirstOrThrow({ where: { dedupeKey: "audit:1" } })).id;
     expect(await requeueFailedTweet(db, tweet, NOW, 24, ADA)).toBeNull(); // not failed: no action, no row
     expect(await count()).toBe(before + 1);
-    await markFailed(db, tweet, "X said no");
+    await db.tweetOutbox.update({ where: { id: tweet }, data: { status: "failed", lastError: "X said no" } });
     await one("post.retry", () => requeueFailedTweet(db, tweet, NOW, 24, ADA));
     expect(await newest()).toMatchObject({ subjectType: "post", subjectId: String(tweet) });
   });

@@ -96,7 +96,7 @@ describe("/campaign end to end", () => {
     });
     expect(choices.some((c) => c.name === "8 sets (lineup full)")).toBe(true);
     expect(String(embed(await campaign(ava, "preview")).title)).toBe("Nothing is waiting to be posted");
-    expect(String(embed(await campaign(ava, "history")).description)).toMatch(/\*\*milestone\*\* · dry run/);
+    expect(String(embed(await campaign(ava, "history")).description)).toMatch(/\*\*milestone\*\* · .*\nX: dry run/);
   });
 
   it("/campaign retry: organizers pick a failed post and queue it again, once; forged or repeated picks change nothing", async () => {

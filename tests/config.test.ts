@@ -122,6 +122,38 @@ describe("configuration", () => {
     expect(all.twitter).toEqual({ appKey: "a", appSecret: "b", accessToken: "c", accessSecret: "d" });
   });
 
+  it("wants Bluesky and Mastodon whole or not at all, naming the missing variable", () => {
+    expect(problems({ ...BASE, BLUESKY_IDENTIFIER: "keepdancing.bsky.social" }).map((p) => p.split(" ")[0])).toEqual([
+      "BLUESKY_APP_PASSWORD",
+    ]);
+    expect(problems({ ...BASE, BLUESKY_SERVICE: "https://pds.example.com" }).map((p) => p.split(" ")[0])).toEqual([
+      "BLUESKY_IDENTIFIER",
+      "BLUESKY_APP_PASSWORD",
+    ]);
+    const mastodon = problems({ ...BASE, MASTODON_ACCESS_TOKEN: "tok-secret" });
+    expect(mastodon.map((p) => p.split(" ")[0])).toEqual(["MASTODON_URL"]);
+    expect(mastodon.join("\n")).not.toContain("tok-secret");
+    expect(problems({ ...BASE, BLUESKY_IDENTIFIER: "not a handle", BLUESKY_APP_PASSWORD: "a" })[0]).toMatch(
+      /^BLUESKY_IDENTIFIER \(got "not a handle"\) must be the account's handle/,
+    );
+
+    const none = loadConfig(BASE);
+    expect([none.bluesky, none.mastodon]).toEqual([null, null]);
+    const both = loadConfig({
+      ...BASE,
+      BLUESKY_IDENTIFIER: "@keepdancing.bsky.social",
+      BLUESKY_APP_PASSWORD: "abcd-efgh-ijkl-mnop",
+      MASTODON_URL: "https://mastodon.social/",
+      MASTODON_ACCESS_TOKEN: "t",
+    });
+    expect(both.bluesky).toEqual({
+      service: "https://bsky.social",
+      identifier: "keepdancing.bsky.social",
+      password: "abcd-efgh-ijkl-mnop",
+    });
+    expect(both.mastodon).toEqual({ url: "https://mastodon.social", accessToken: "t" });
+  });
+
   it("reports several problems at once", () => {
     const found = problems({ CAMPAIGN_TIMEZONE: "Nowhere", LOG_LEVEL: "x" });
     expect(found.map((p) => p.split(" ")[0]).sort()).toEqual([

@@ -26,6 +26,8 @@ describe.skipIf(testPostgresUrl())("npm run demo", () => {
       "Thank you, **Dana**, for $250!",
       "just passed 150% of the goal",
       "The dry-run post, as it would appear on X",
+      "On Bluesky (at://did:plc:",
+      "On Mastodon (status ",
       "The card of that post is saved to",
       "Audit trail, newest first",
       "Your private calendar",

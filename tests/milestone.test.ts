@@ -281,7 +281,7 @@ describe("a milestone whose number falls back before it goes out", () => {
     milestone: async (p: AnnouncedPost) => void shown.push(`milestone:${p.text}`),
     dryRun: async (p: AnnouncedPost) => void shown.push(`dry:${p.text}`),
   };
-  const deps = () => ({ db: t.db, config, log, publisher: null, announcer });
+  const deps = () => ({ db: t.db, config, log, publishers: {}, announcer });
   const at = (ms: number) => new Date(NOW.getTime() + ms);
 
   it("guests pushed RSVPs over 100 and then declined: held, not posted nor announced, until 100 are going again", async () => {
@@ -293,8 +293,13 @@ describe("a milestone whose number falls back before it goes out", () => {
     expect(await announceMilestones({ db: t.db, log, announcer })).toBe(0);
     expect(await flushTweets(deps(), at(1_000))).toEqual({ posted: 0, dryRuns: 0, retrying: 0, failed: 0 });
     expect(shown).toEqual([]);
-    const held = await t.db.tweetOutbox.findUniqueOrThrow({ where: { id: row!.id } });
-    expect(held).toMatchObject({ status: "pending", attempts: 0 });
+    expect(await t.db.tweetOutbox.findUniqueOrThrow({ where: { id: row!.id } })).toMatchObject({
+      status: "pending",
+      attempts: 0,
+    });
+    // Held on its delivery (each network's; X's here, a dry run without credentials).
+    const held = await t.db.tweetDelivery.findFirstOrThrow({ where: { outboxId: row!.id } });
+    expect(held).toMatchObject({ network: "x", status: "pending", attempts: 0 });
     expect(held.lastError).toMatch(/held: rsvps_going is 30, back under 100/);
 
     await adjustMetric(t.db, "rsvps_going", 75, NOW); // 105: reached again

@@ -7,7 +7,7 @@ import { startXEmulator, type XEmulator } from "../src/sandbox/x/index.js";
 import { resumePosting, setupCampaign } from "../src/services/campaign.js";
 import { announceMilestones } from "../src/x/announce.js";
 import { flushTweets, type AnnouncedPost, type OutboxConfig, type OutboxDeps } from "../src/x/outbox.js";
-import { createPublisher } from "../src/x/publisher.js";
+import { createXPublisher } from "../src/x/publisher.js";
 import { failedTweets, queueTweet, requeueFailedTweet } from "../src/services/tweetOutbox.js";
 import { freshDb, type TestDb } from "./support/db.js";
 import { organizer } from "./support/audit.js";
@@ -58,8 +58,17 @@ function announcerLog() {
 }
 
 function deps(overrides: Partial<OutboxDeps> = {}): OutboxDeps {
-  const publisher = createPublisher({ twitter: x.credentials, TWITTER_API_URL: x.apiUrl }, 400);
-  return { db: t.db, config, log, publisher, announcer: null, random: () => 0.5, perTick: 5, ...overrides };
+  const publisher = createXPublisher({ twitter: x.credentials, TWITTER_API_URL: x.apiUrl }, 400)!;
+  return {
+    db: t.db,
+    config,
+    log,
+    publishers: { x: publisher },
+    announcer: null,
+    random: () => 0.5,
+    perTick: 5,
+    ...overrides,
+  };
 }
 
 let seq = 0;
@@ -88,6 +97,8 @@ const later = (d: Date, ms: number) => new Date(d.getTime() + ms);
 
 beforeEach(async () => {
   x.reset();
+  await t.db.tweetDelivery.deleteMany();
+  await t.db.postingNetwork.deleteMany();
   await t.db.tweetOutbox.deleteMany();
   await t.db.directMessage.deleteMany();
   await t.db.campaign.deleteMany();
@@ -112,7 +123,7 @@ describe("posting", () => {
   it("without credentials, records a dry run and shows it in the announce channel with the card", async () => {
     await queue();
     const seen = announcerLog();
-    expect(await flushTweets(deps({ publisher: null, announcer: seen.announcer }), NOON)).toMatchObject({ dryRuns: 1 });
+    expect(await flushTweets(deps({ publishers: {}, announcer: seen.announcer }), NOON)).toMatchObject({ dryRuns: 1 });
     expect(seen.calls).toHaveLength(1);
     expect(seen.calls[0]!.kind).toBe("dry");
     expect(seen.calls[0]!.post.png.subarray(1, 4).toString()).toBe("PNG");
@@ -137,7 +148,7 @@ describe("faults", () => {
     await queue(2, now);
     x.fail({ status: 429, resetInSeconds: 600 });
     expect(await flushTweets(deps(), now)).toMatchObject({ posted: 0, held: "rate_limited" });
-    const campaign = await t.db.campaign.findFirstOrThrow();
+    const campaign = { xRetryAt: (await t.db.postingNetwork.findUniqueOrThrow({ where: { network: "x" } })).retryAt };
     expect(campaign.xRetryAt!.getTime()).toBeGreaterThan(now.getTime() + 590_000);
     const before = tweetPosts().length;
     expect(await flushTweets(deps(), later(now, 300_000))).toMatchObject({ held: "rate_limited" });
@@ -264,7 +275,12 @@ describe("faults", () => {
       where: { id: row!.id },
       data: { status: "posting", attempts: 1, firstAttemptAt: NOON },
     });
-    await deps().publisher!.post(row!.text, { png: await renderCard(card), alt: "A progress card." });
+    await deps().publishers.x!.post(
+      row!.text,
+      { png: await renderCard(card), alt: "A progress card." },
+      { id: 0, dedupeKey: row!.dedupeKey, recordKey: null, firstAttemptAt: null },
+      NOON,
+    );
     expect(x.tweets).toHaveLength(1);
     expect(await flushTweets(deps(), NOON)).toMatchObject({ posted: 1 });
     expect(x.tweets).toHaveLength(1);

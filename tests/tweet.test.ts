@@ -109,3 +109,22 @@ describe("amounts", () => {
     expect(formatMoney(100_000, "EUR")).toBe("€1,000");
   });
 });
+
+describe("templates against every configured destination", () => {
+  const link = `https://example.com/${"a".repeat(200)}`;
+  const template = `{campaign} passed {milestone}! {hashtag} ${link}`;
+
+  it("a link counts 23 on X but in full on Bluesky: fits X, refused for Bluesky", () => {
+    expect(() => validateTemplate(template, true)).not.toThrow();
+    expect(() => validateTemplate(template, true, { bluesky: 300 })).toThrow(
+      /fits X but can reach \d+ graphemes; Bluesky allows 300/,
+    );
+    expect(() => validateTemplate(template, true, { mastodon: 500 })).not.toThrow(); // Mastodon counts a link as 23
+  });
+
+  it("holds Mastodon to the instance's max_characters, counted in graphemes", () => {
+    const t = `{milestone}! ${"e\u0301".repeat(120)}`; // 120 graphemes, 240 code points: X weighs them 240
+    expect(() => validateTemplate(t, false, { mastodon: 500 })).not.toThrow();
+    expect(() => validateTemplate(t, false, { mastodon: 100 })).toThrow(/characters; Mastodon allows 100/);
+  });
+});

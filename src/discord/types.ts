@@ -14,6 +14,7 @@ import type {
 import type { Config } from "../config.js";
 import type { Db } from "../db/client.js";
 import type { Logger } from "../log.js";
+import type { Publishers } from "../x/publisher.js";
 
 /** Everything a handler may use. Deliberately small: the rules live in src/services. */
 export interface BotContext {
@@ -31,6 +32,8 @@ export interface BotContext {
   refreshLater(key: string, render: () => Promise<void>): void;
   /** Tells the DM queue that rows were written, so they go out now rather than at the next tick. */
   wakeDmQueue(): void;
+  /** The configured destinations' publishers (X, Bluesky, Mastodon), made once per process. */
+  publishers: Publishers;
 }
 
 /** What a handler answers. `ephemeral` defaults to true: most answers concern only the member who asked. */

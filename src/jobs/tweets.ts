@@ -4,7 +4,6 @@ import { createDiscordAnnouncer } from "../discord/notices.js";
 import { announceMilestones } from "../x/announce.js";
 import { queueDigest } from "../x/digest.js";
 import { flushTweets, type OutboxDeps } from "../x/outbox.js";
-import { createPublisher } from "../x/publisher.js";
 import { testHook } from "../testHooks.js";
 
 export function createTweetJobs(ctx: BotContext) {
@@ -13,12 +12,13 @@ export function createTweetJobs(ctx: BotContext) {
     db: ctx.db,
     config: ctx.config,
     log: ctx.log,
-    publisher: createPublisher(ctx.config),
+    publishers: ctx.publishers.byNetwork,
     announcer,
     wakeDms: () => ctx.wakeDmQueue(),
     crashAt: testHook("KEEP_DANCING_CRASH_AT"), // test hook (tests only: src/testHooks.ts); see OutboxDeps.crashAt
   };
-  if (!deps.publisher) ctx.log.info("no X credentials: posts to X are dry runs, shown in the announce channel");
+  if (!deps.publishers.x) ctx.log.info("no X credentials: posts to X are dry runs, shown in the announce channel");
+  ctx.log.info({ destinations: ctx.publishers.destinations }, "posting to");
   return {
     /** TWEET_CRON: what is pending, within quiet hours, caps and backoff. */
     flush: (now: Date) => flushTweets(deps, now),

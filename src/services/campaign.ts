@@ -206,8 +206,8 @@ export async function campaignNumbers(db: DbOrTx): Promise<CampaignNumbers> {
 }
 
 /**
- * Pauses posting to X (milestones still queue, and go out after /campaign resume). `by` is the organizer who
- * paused (written to the audit trail), or "auth" when the outbox pauses itself because X refused the credentials.
+ * Pauses posting to every destination (milestones still queue, and go out after /campaign resume). `by` is the organizer who
+ * paused (written to the audit trail), or "auth" when the outbox pauses itself because a network refused the credentials.
  */
 export async function pausePosting(db: Db, by: Actor | "auth", now: Date): Promise<boolean> {
   return db.$transaction(async (tx) => {
@@ -230,6 +230,7 @@ export async function pausePosting(db: Db, by: Actor | "auth", now: Date): Promi
 export async function resumePosting(db: Db, now: Date, actor: Actor): Promise<Campaign> {
   return db.$transaction(async (tx) => {
     const before = await requireCampaign(tx);
+    await tx.postingNetwork.deleteMany();
     const campaign = await tx.campaign.update({
       where: { id: CAMPAIGN_ID },
       data: { pausedReason: null, pausedAt: null, xRetryAt: null },

@@ -10,6 +10,7 @@ import { defaultTemplate, renderTemplate, validateTemplate, type TemplateValues 
 import { formatCount, formatMoney, MAX_CENTS, percentOf, requireAmount } from "./amounts.js";
 import { METRICS, metricUnit, type MetricName } from "./metricNames.js";
 import { readMetrics, watchMetrics, type MetricChange } from "./metrics.js";
+import type { TextLimits } from "./networkText.js";
 
 export const DEFAULT_MONEY_PERCENTS = [25, 50, 75, 100, 150, 200];
 export const DEFAULT_COUNT_MILESTONES: Partial<Record<MetricName, number[]>> = {
@@ -237,6 +238,8 @@ export interface AddMilestoneInput {
   userId: string;
   allowLinks: boolean;
   currency: string;
+  /** The length limits of the configured destinations besides X (Bluesky, Mastodon). */
+  limits?: TextLimits;
 }
 
 /** An organizer's milestone. Refused when already reached, when it exists, or when its template could make a bad post. */
@@ -245,7 +248,7 @@ export async function addMilestone(db: Db, input: AddMilestoneInput, now: Date, 
     throw new UserError(`Pick a metric from the list: ${Object.keys(METRICS).join(", ")}.`);
   const metric = input.metric as MetricName;
   const template = input.template?.trim() || null;
-  if (template) validateTemplate(template, input.allowLinks);
+  if (template) validateTemplate(template, input.allowLinks, input.limits);
   if (!Number.isSafeInteger(input.threshold) || input.threshold <= 0 || input.threshold > MAX_CENTS) {
     throw new UserError("The threshold must be a whole number above zero, such as 500.");
   }

@@ -5,8 +5,9 @@ import twitterText from "twitter-text";
 import { UserError } from "../errors.js";
 import { formatCount, formatMoney, MAX_CENTS } from "./amounts.js";
 import { METRICS, type MetricName } from "./metricNames.js";
+import { lengthProblem, MAX_TWEET_WEIGHT, type TextLimits } from "./networkText.js";
 
-export const MAX_TWEET_WEIGHT = 280;
+export { MAX_TWEET_WEIGHT };
 export const MAX_CAMPAIGN_NAME = 50;
 export const MAX_HASHTAG = 30;
 export const MAX_TEMPLATE = 280;
@@ -94,9 +95,9 @@ export function worstCaseValues(): TemplateValues {
 /**
  * Refuses a template that could ever make a bad post: unknown placeholders, no milestone number (two posts
  * could then share a text, and X refuses the second as a duplicate), mentions, links (unless allowed), or
- * over 280 weighted characters with the largest values.
+ * over 280 weighted characters with the largest values, or over the limit of another configured destination.
  */
-export function validateTemplate(template: string, allowLinks: boolean): void {
+export function validateTemplate(template: string, allowLinks: boolean, limits: TextLimits = {}): void {
   const text = template.trim();
   if (!text) throw new UserError("The template is empty. Example: We passed {milestone}! {hashtag}");
   if (text.length > MAX_TEMPLATE)
@@ -122,6 +123,13 @@ export function validateTemplate(template: string, allowLinks: boolean): void {
       over
         ? `That template can reach ${weightedLength(worst)} weighted characters with the largest values (a 50-character name in CJK, the largest amounts); X allows ${MAX_TWEET_WEIGHT}. Emoji and CJK characters count 2. Shorten it by ${weightedLength(worst) - MAX_TWEET_WEIGHT}.`
         : `That template cannot be used: ${problem}.`,
+    );
+  }
+  // The same text goes to every configured destination: it must fit each of them too.
+  const other = lengthProblem(worst, limits);
+  if (other) {
+    throw new UserError(
+      `That template fits X but can reach ${other.message} with the largest values (a 50-character name, the largest amounts; a link counts in full on Bluesky). Shorten it by ${other.length - other.max}.`,
     );
   }
 }

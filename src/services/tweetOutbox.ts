@@ -28,15 +28,7 @@ export async function queueTweet(db: DbOrTx, tweet: QueuedTweet, now: Date): Pro
   return inserted === 1;
 }
 
-export type TweetRow = NonNullable<Awaited<ReturnType<typeof nextDueTweet>>>;
-
-/** The next post due. "posting" rows are due again: their attempt was cut off (a crash), and X's duplicate check settles whether it landed. */
-export function nextDueTweet(db: DbOrTx, now: Date) {
-  return db.tweetOutbox.findFirst({
-    where: { status: { in: ["pending", "posting"] }, notBefore: { lte: now } },
-    orderBy: { id: "asc" },
-  });
-}
+export type TweetRow = NonNullable<Awaited<ReturnType<typeof nextWaitingTweet>>>;
 
 /** The next post waiting, due or not (for /campaign preview). */
 export function nextWaitingTweet(db: DbOrTx) {
@@ -44,29 +36,12 @@ export function nextWaitingTweet(db: DbOrTx) {
 }
 
 /**
- * Marks an attempt before calling X, in one conditional statement (the row must still be as we read it).
- * The attempt counts against the caps from then on: once X has the request, it may have been paid for.
- */
-export async function markAttempt(db: DbOrTx, row: TweetRow, now: Date, retryHours: number): Promise<boolean> {
-  const claimed = await db.tweetOutbox.updateMany({
-    where: { id: row.id, attempts: row.attempts, status: { in: ["pending", "posting"] } },
-    data: {
-      status: "posting",
-      attempts: row.attempts + 1,
-      firstAttemptAt: row.firstAttemptAt ?? now,
-      lastAttemptAt: now,
-      // Transient failures are retried until then (the first attempt sets it; /campaign retry sets it anew).
-      giveUpAt: row.giveUpAt ?? new Date(now.getTime() + retryHours * 3_600_000),
-    },
-  });
-  if (claimed.count === 1) row.giveUpAt ??= new Date(now.getTime() + retryHours * 3_600_000);
-  return claimed.count === 1;
-}
-
-/**
  * An organizer queues a failed post again (/campaign retry): one conditional update, so two organizers pressing
  * at once queue it once. It keeps its first attempt (the caps counted it) and gets a fresh TWEET_RETRY_HOURS;
- * "posting", not "pending", because an earlier attempt may have landed: X's duplicate answer then settles it.
+ * "posting", not "pending", because an earlier attempt may have landed: each network's check then settles it.
+ * Its failed deliveries (src/x/deliveries.ts) go back to "posting" with the same new deadline, in the same
+ * transaction; delivered ones stay delivered. The caller settles the row from its deliveries at once
+ * (src/x/deliveries.ts requeueFailedPost): a row with nothing left to send is posted straight away.
  */
 export async function requeueFailedTweet(
   db: Db,
@@ -75,18 +50,19 @@ export async function requeueFailedTweet(
   retryHours: number,
   actor: Actor,
 ): Promise<TweetRow | null> {
+  const giveUpAt = new Date(now.getTime() + retryHours * 3_600_000);
+  const lastError = "queued again by an organizer";
   return db.$transaction(async (tx) => {
     const before = await tx.tweetOutbox.findUnique({ where: { id } });
     const done = await tx.tweetOutbox.updateMany({
       where: { id, status: "failed" },
-      data: {
-        status: "posting",
-        notBefore: now,
-        giveUpAt: new Date(now.getTime() + retryHours * 3_600_000),
-        lastError: "queued again by an organizer",
-      },
+      data: { status: "posting", notBefore: now, giveUpAt, lastError },
     });
     if (done.count !== 1) return null;
+    await tx.tweetDelivery.updateMany({
+      where: { outboxId: id, status: "failed" },
+      data: { status: "posting", notBefore: now, giveUpAt, lastError },
+    });
     const row = await tx.tweetOutbox.findUniqueOrThrow({ where: { id } });
     await recordAudit(tx, actor, now, {
       kind: "post.retry",
@@ -101,47 +77,6 @@ export async function requeueFailedTweet(
 /** Failed posts, newest first (the choices of /campaign retry). */
 export function failedTweets(db: DbOrTx, take = 25) {
   return db.tweetOutbox.findMany({ where: { status: "failed" }, orderBy: { id: "desc" }, take });
-}
-
-export async function markPosted(
-  db: DbOrTx,
-  id: number,
-  now: Date,
-  outcome: { tweetId: string | null; dryRun: boolean; note?: string },
-): Promise<void> {
-  await db.tweetOutbox.update({
-    where: { id },
-    data: {
-      status: "posted",
-      postedAt: now,
-      tweetId: outcome.tweetId,
-      dryRun: outcome.dryRun,
-      lastError: outcome.note ?? null,
-    },
-  });
-}
-
-/** Back in the queue until `notBefore`; `uncertain` keeps it "posting" (the request may have reached X). */
-export async function retryTweetAt(
-  db: DbOrTx,
-  id: number,
-  notBefore: Date,
-  error: string,
-  uncertain: boolean,
-): Promise<void> {
-  await db.tweetOutbox.update({
-    where: { id },
-    data: { status: uncertain ? "posting" : "pending", notBefore, lastError: error },
-  });
-}
-
-export async function markFailed(db: DbOrTx, id: number, error: string): Promise<void> {
-  await db.tweetOutbox.update({ where: { id }, data: { status: "failed", lastError: error } });
-}
-
-/** Attempts started in [from, now]: what the daily and monthly caps count (an indexed count of a small table). */
-export function attemptsSince(db: DbOrTx, from: Date): Promise<number> {
-  return db.tweetOutbox.count({ where: { firstAttemptAt: { gte: from } } });
 }
 
 /**

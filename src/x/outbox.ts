@@ -1,38 +1,50 @@
-// Posts the tweet outbox on a schedule, within limits and cost, exactly once.
+// Posts the outbox on a schedule to every destination (X, Bluesky, Mastodon), within limits and cost, exactly
+// once per network.
 //
-// The sequence for one row: mark the attempt (a conditional update) -> render the card -> post -> record the
-// id. A crash before the post leaves the row "posting": it is simply posted on the next run. A crash after X
-// accepted it but before the id was recorded also leaves it "posting": the next attempt gets X's 403
-// "duplicate content", which counts as posted. So a post is never lost and never shown twice.
+// Each outbox row gets one delivery per destination (src/x/deliveries.ts); each network works through its own
+// deliveries, so X being rate-limited or down never holds Bluesky back. The sequence for one delivery: mark the
+// attempt (a conditional update) -> render the card -> post -> record the id. A crash before the post leaves it
+// "posting": it is simply posted on the next run. A crash after the network accepted it but before the id was
+// recorded also leaves it "posting", and the next attempt finds out it landed, each network its own way: X
+// answers "duplicate content"; Bluesky answers "Record already exists" for the record key chosen before the first
+// attempt; Mastodon returns the same status for the same Idempotency-Key within the hour it keeps keys, and past
+// that hour the publisher looks for the text among the account's latest statuses. So a post is never lost and
+// never shown twice on any network.
 //
-// Limits: nothing while paused (by an organizer, or by X refusing the credentials), during quiet hours, or
-// before a 429's reset; the daily and monthly caps count attempts (an attempt may have been paid for) and
-// what waits is held, organizers told once. 5xx and time-outs retry with exponential backoff and jitter (at
-// most an hour apart) until TWEET_RETRY_HOURS after the first attempt: X down for a day loses nothing. Then the
-// post fails, the organizer is told, and /campaign retry can queue it again (exactly once still: X's duplicate
-// answer settles an earlier attempt that landed).
+// Limits: nothing while paused by an organizer or during quiet hours (all networks); a network's 429 holds that
+// network until its reset, and refused credentials pause that network only (organizers told once, /campaign
+// resume lifts it). The daily and monthly caps count X attempts only, where posts cost. 5xx and time-outs retry
+// with exponential backoff and jitter (at most an hour apart) until TWEET_RETRY_HOURS after the delivery's first
+// attempt: a network down for a day loses nothing. Then the delivery fails, the organizer is told, and /campaign
+// retry can queue the post again (exactly once still: each network's check above settles an earlier attempt
+// that landed).
 import fs from "node:fs";
 import type { Config } from "../config.js";
 import type { Db } from "../db/client.js";
 import type { Logger } from "../log.js";
 import { renderCard } from "../card/card.js";
-import { getCampaign, pausePosting, type Campaign } from "../services/campaign.js";
+import { getCampaign, type Campaign } from "../services/campaign.js";
 import { queueDm } from "../services/directMessages.js";
-import { classifyXError, describeXError } from "./client.js";
-import type { Publisher } from "./publisher.js";
 import { capWindows, inQuietHours } from "./schedule.js";
 import {
-  attemptsSince,
-  HOLD_RECHECK_MS,
-  markAttempt,
-  markFailed,
-  markPosted,
-  milestoneShortfall,
-  nextDueTweet,
-  parseCard,
-  retryTweetAt,
-  type TweetRow,
-} from "../services/tweetOutbox.js";
+  fanOut,
+  holdNetworkUntil,
+  markDeliveryAttempt,
+  markDeliveryFailed,
+  markDeliveryPosted,
+  networkHold,
+  nextDueDelivery,
+  pauseNetworkForAuth,
+  retryDeliveryAt,
+  settleOutboxRow,
+  settleStaleRows,
+  xAttemptsSince,
+  type DeliveryRow,
+} from "./deliveries.js";
+import { lengthOn } from "../services/networkText.js";
+import { BLUESKY_MAX_GRAPHEMES } from "../services/networkText.js";
+import { NETWORK_NAMES, type Network, type NetworkPublisher } from "./networks.js";
+import { HOLD_RECHECK_MS, milestoneShortfall, parseCard } from "../services/tweetOutbox.js";
 import { tweetProblem } from "../services/postText.js";
 
 const BACKOFF_BASE_MS = 60_000;
@@ -68,18 +80,19 @@ export interface OutboxDeps {
   db: Db;
   config: OutboxConfig;
   log: Logger;
-  /** null without X credentials: every post is then a dry run. */
-  publisher: Publisher | null;
+  /** The configured destinations' publishers. Without X's, posts to X are dry runs (shown in Discord). */
+  publishers: Partial<Record<Network, NetworkPublisher>>;
   announcer: Announcer | null;
   /** Called after organizer notices were queued as DMs. */
   wakeDms?: () => void;
-  /** For the backoff's jitter; Math.random by default. */
+  /** For the backoff's jitter and record keys; Math.random by default. */
   random?: () => number;
-  /** Posts per run at most: followers see a steady trickle, not a burst. */
+  /** Posts per network per run at most: followers see a steady trickle, not a burst. */
   perTick?: number;
   /**
-   * TEST HOOK (env KEEP_DANCING_CRASH_AT, honoured only when NODE_ENV=test: src/testHooks.ts): "before-post" or "after-post" kills the process
-   * with SIGKILL at that point of a row's first attempt, so end-to-end tests prove exactly-once across crashes.
+   * TEST HOOK, read only here (env KEEP_DANCING_CRASH_AT): "before-post" or "after-post" kills the process with
+   * SIGKILL at that point of a delivery's first attempt, on any network; "after-post:bluesky" (or x, mastodon)
+   * only on that network. End-to-end tests prove exactly-once across crashes with it.
    */
   crashAt?: string;
 }
@@ -92,68 +105,122 @@ export interface FlushResult {
   dryRuns: number;
   retrying: number;
   failed: number;
+  /** The first destination's hold (X's when X is one): what /campaign preview and the X-only tests read. */
   held?: HeldReason;
+  /** Each held destination and why. */
+  heldBy?: Partial<Record<Network, HeldReason>>;
+}
+
+/** Where posts go: X always (a dry run, shown in Discord, without its credentials), Bluesky and Mastodon when configured. */
+export function destinationsOf(publishers: OutboxDeps["publishers"]): Network[] {
+  return (["x", "bluesky", "mastodon"] as const).filter((n) => n === "x" || publishers[n]);
 }
 
 export async function flushTweets(deps: OutboxDeps, now: Date): Promise<FlushResult> {
   const result: FlushResult = { posted: 0, dryRuns: 0, retrying: 0, failed: 0 };
   const campaign = await getCampaign(deps.db);
   if (!campaign) return { ...result, held: "no_campaign" };
-  if (campaign.pausedReason) return { ...result, held: campaign.pausedReason === "auth" ? "auth" : "paused" };
-  if (campaign.xRetryAt && campaign.xRetryAt > now) return { ...result, held: "rate_limited" };
+  if (campaign.pausedReason) return { ...result, held: "paused" };
   if (inQuietHours(now, deps.config.TWEET_QUIET_HOURS, deps.config.CAMPAIGN_TIMEZONE))
     return { ...result, held: "quiet_hours" };
 
-  for (let n = 0; n < (deps.perTick ?? 2); n++) {
-    const row = await nextDueTweet(deps.db, now);
-    if (!row) break;
-    // A milestone whose metric fell back under waits until it is reached again. Only before the first
-    // attempt: once an attempt started, X may have it, and the retry's duplicate check must settle that.
-    if (row.attempts === 0) {
-      const short = await milestoneShortfall(deps.db, row);
-      if (short) {
-        await retryTweetAt(
-          deps.db,
-          row.id,
-          new Date(now.getTime() + HOLD_RECHECK_MS),
-          `held: ${short.metric} is ${short.value}, back under ${short.threshold}; posted once it is reached again`,
-          false,
-        );
-        deps.log.info({ tweet: row.id, ...short }, "milestone held: its metric fell back under the threshold");
-        n--; // a held row is not a post: look at the next one
-        continue;
-      }
-    }
-    // A row already attempted was counted when it was first tried: retrying it spends nothing new on the cap.
-    if (!row.firstAttemptAt) {
-      const held = await capReached(deps, campaign, now);
-      if (held) return { ...result, held };
-    }
-    if (!(await markAttempt(deps.db, row, now, deps.config.TWEET_RETRY_HOURS))) break; // another run took it
-    crashHook(deps, row, "before-post");
-    const outcome = await attempt(deps, campaign, row, now);
-    if (outcome === "posted") result.posted++;
-    else if (outcome === "dry-run") result.dryRuns++;
-    else if (outcome === "failed") result.failed++;
-    else {
-      result.retrying += outcome === "retry" ? 1 : 0;
-      // X is unwell, rate-limited or refusing us: stop this run.
-      return outcome === "retry" ? result : { ...result, held: outcome };
+  const destinations = destinationsOf(deps.publishers);
+  await fanOut(deps.db, destinations, now, deps.random);
+  await settleStaleRows(deps.db, now);
+  for (const network of destinations) {
+    const held = await flushNetwork(deps, campaign, network, now, result);
+    if (held) {
+      result.heldBy = { ...result.heldBy, [network]: held };
+      result.held ??= held;
     }
   }
   return result;
 }
 
+/** One network's due deliveries, oldest first; returns why the network is held, if it is. */
+async function flushNetwork(
+  deps: OutboxDeps,
+  campaign: Campaign,
+  network: Network,
+  now: Date,
+  result: FlushResult,
+): Promise<HeldReason | null> {
+  const hold = await networkHold(deps.db, network, now);
+  if (hold) return hold.reason;
+  const publisher = deps.publishers[network] ?? null;
+  for (let n = 0; n < (deps.perTick ?? 2); n++) {
+    const delivery = await nextDueDelivery(deps.db, network, now);
+    if (!delivery) break;
+    // A milestone whose metric fell back under waits, on every network, until it is reached again. Only before
+    // this delivery's first attempt: once one started, the network may have it, and the retry settles that.
+    if (delivery.attempts === 0) {
+      const short = await milestoneShortfall(deps.db, delivery.outbox);
+      if (short) {
+        const why = `held: ${short.metric} is ${short.value}, back under ${short.threshold}; posted once it is reached again`;
+        await retryDeliveryAt(deps.db, delivery.id, new Date(now.getTime() + HOLD_RECHECK_MS), why, false);
+        deps.log.info(
+          { tweet: delivery.outboxId, network, ...short },
+          "milestone held: its metric fell back under the threshold",
+        );
+        n--; // a held delivery is not a post: look at the next one
+        continue;
+      }
+    }
+    // X posts cost: its caps count first attempts (a retry spends nothing new on the cap).
+    if (network === "x" && !delivery.firstAttemptAt) {
+      const held = await capReached(deps, campaign, now);
+      if (held) return held;
+    }
+    if (
+      !(await markDeliveryAttempt(
+        deps.db,
+        delivery,
+        now,
+        new Date(now.getTime() + deps.config.TWEET_RETRY_HOURS * 3_600_000),
+      ))
+    )
+      break; // another run took it
+    await settleOutboxRow(deps.db, delivery.outboxId, now); // the row shows the attempt before the call
+    crashHook(deps, delivery, "before-post");
+    const outcome = await attempt(deps, campaign, delivery, publisher, now);
+    await settleOutboxRow(deps.db, delivery.outboxId, now);
+    if (outcome === "posted") result.posted++;
+    else if (outcome === "dry-run") result.dryRuns++;
+    else if (outcome === "failed") result.failed++;
+    else if (outcome === "retry") {
+      result.retrying++;
+      return null; // the network is unwell: its next delivery waits for the next run
+    } else return outcome;
+  }
+  return null;
+}
+
 type Outcome = "posted" | "dry-run" | "failed" | "retry" | "rate_limited" | "auth";
 
-async function attempt(deps: OutboxDeps, campaign: Campaign, row: TweetRow, now: Date): Promise<Outcome> {
+/** Why a text cannot go to a network, checked before spending a call. */
+function textProblem(network: Network, text: string, allowLinks: boolean): string | null {
+  if (network === "x") return tweetProblem(text, allowLinks);
+  if (network === "bluesky" && lengthOn("bluesky", text) > BLUESKY_MAX_GRAPHEMES)
+    return `the post is ${lengthOn("bluesky", text)} graphemes; Bluesky allows ${BLUESKY_MAX_GRAPHEMES}`;
+  return null; // Mastodon's limit is the instance's: it answers 422 when over it
+}
+
+async function attempt(
+  deps: OutboxDeps,
+  campaign: Campaign,
+  d: DeliveryRow,
+  publisher: NetworkPublisher | null,
+  now: Date,
+): Promise<Outcome> {
   const { db, log } = deps;
-  const problem = tweetProblem(row.text, deps.config.TWEET_ALLOW_LINKS);
-  if (problem) return fail(deps, campaign, row, `cannot be posted: ${problem}`, now);
+  const row = d.outbox;
+  const name = NETWORK_NAMES[d.network as Network];
+  const problem = textProblem(d.network as Network, row.text, deps.config.TWEET_ALLOW_LINKS);
+  if (problem) return fail(deps, campaign, d, `cannot be posted: ${problem}`, now);
   const card = parseCard(row);
   const png = await renderCard(card);
 
-  if (!deps.publisher) {
+  if (!publisher) {
     try {
       await deps.announcer?.dryRun({
         key: `dry:${row.id}`,
@@ -164,87 +231,117 @@ async function attempt(deps: OutboxDeps, campaign: Campaign, row: TweetRow, now:
       });
     } catch (err) {
       log.warn({ err, tweet: row.id }, "could not show a dry-run post in Discord; will retry");
-      await retryTweetAt(
+      await retryDeliveryAt(
         db,
-        row.id,
-        backoff(deps, row.attempts + 1, now),
+        d.id,
+        backoff(deps, d.attempts + 1, now),
         "could not show the dry run in Discord",
         true,
       );
       return "retry";
     }
-    await markPosted(db, row.id, now, { tweetId: null, dryRun: true, note: "dry run: no X credentials" });
-    log.info({ tweet: row.id, kind: row.kind, text: row.text }, "dry run: would post to X");
+    await markDeliveryPosted(db, d.id, now, {
+      postId: null,
+      postUrl: null,
+      dryRun: true,
+      note: "dry run: no X credentials",
+    });
+    log.info({ tweet: row.id, kind: row.kind, text: row.text }, "dry run: would post");
     return "dry-run";
   }
 
   try {
-    const { id } = await deps.publisher.post(row.text, { png, alt: row.altText });
-    crashHook(deps, row, "after-post");
-    await markPosted(db, row.id, now, { tweetId: id, dryRun: false });
-    log.info({ tweet: row.id, tweetId: id, kind: row.kind }, "posted to X");
+    const posted = await publisher.post(
+      row.text,
+      { png, alt: row.altText },
+      { id: d.id, dedupeKey: row.dedupeKey, recordKey: d.recordKey, firstAttemptAt: d.firstAttemptAt },
+      now,
+    );
+    crashHook(deps, d, "after-post");
+    await markDeliveryPosted(db, d.id, now, {
+      postId: posted.id,
+      postUrl: posted.url,
+      dryRun: false,
+      note: posted.note,
+    });
+    log.info(
+      { tweet: row.id, network: d.network, postId: posted.id, kind: row.kind, note: posted.note },
+      `posted to ${name}`,
+    );
     return "posted";
   } catch (err) {
-    const kind = classifyXError(err);
-    const why = describeXError(err);
+    const kind = publisher.classify(err, now);
+    const why = publisher.describe(err);
     switch (kind.kind) {
       case "duplicate":
         // X already has this exact text: an earlier attempt landed before we could record it.
-        await markPosted(db, row.id, now, {
-          tweetId: null,
+        await markDeliveryPosted(db, d.id, now, {
+          postId: null,
+          postUrl: null,
           dryRun: false,
-          note: "X already had this post (duplicate content): counted as posted",
+          note: `${name} already had this post (duplicate content): counted as posted`,
         });
-        log.info({ tweet: row.id }, "X says duplicate: counted as posted");
+        log.info({ tweet: row.id, network: d.network }, "duplicate: counted as posted");
         return "posted";
       case "rate_limited":
-        await db.campaign.update({ where: { id: campaign.id }, data: { xRetryAt: kind.resetAt } });
-        await retryTweetAt(db, row.id, kind.resetAt, why, false);
-        log.warn({ tweet: row.id, until: kind.resetAt }, "X rate limit: waiting until its reset");
+        await holdNetworkUntil(db, d.network as Network, kind.resetAt);
+        await retryDeliveryAt(db, d.id, kind.resetAt, why, false);
+        log.warn(
+          { tweet: row.id, network: d.network, until: kind.resetAt },
+          `${name} rate limit: waiting until its reset`,
+        );
         return "rate_limited";
       case "auth":
-        await retryTweetAt(db, row.id, now, why, false);
-        if (await pausePosting(db, "auth", now)) {
+        await retryDeliveryAt(db, d.id, now, why, false);
+        if (await pauseNetworkForAuth(db, d.network as Network, why, now)) {
           await notify(
             deps,
             campaign,
-            `auth:${now.toISOString()}`,
-            `Posting to X is paused: X refused the bot's credentials (${why}). Check the four TWITTER_* settings, restart the bot, then run /campaign resume. Nothing is lost: posts wait in the queue.`,
+            `auth:${d.network}:${now.toISOString()}`,
+            `Posting to ${name} is paused: ${name} refused the bot's credentials (${why}). ${credentialHint(d.network as Network)}, restart the bot, then run /campaign resume. Nothing is lost: posts wait in the queue, and the other networks keep posting.`,
             now,
           );
         }
-        log.error({ tweet: row.id, why }, "X refused the credentials: posting paused");
+        log.error({ tweet: row.id, network: d.network, why }, `${name} refused the credentials: posting there paused`);
         return "auth";
       case "transient": {
-        // The deadline markAttempt set (TWEET_RETRY_HOURS after the first attempt, or after /campaign retry).
-        const giveUpAt = row.giveUpAt ?? new Date(now.getTime() + deps.config.TWEET_RETRY_HOURS * 3_600_000);
+        // The deadline markDeliveryAttempt set (TWEET_RETRY_HOURS after the first attempt, or after /campaign retry).
+        const giveUpAt = d.giveUpAt ?? new Date(now.getTime() + deps.config.TWEET_RETRY_HOURS * 3_600_000);
         if (now >= giveUpAt)
           return fail(
             deps,
             campaign,
-            row,
-            `gave up after ${row.attempts + 1} attempts over ${deps.config.TWEET_RETRY_HOURS} h: ${why}`,
+            d,
+            `gave up after ${d.attempts + 1} attempts over ${deps.config.TWEET_RETRY_HOURS} h: ${why}`,
             now,
           );
-        // Still "posting": a time-out may have landed, and the retry's duplicate answer would tell.
-        await retryTweetAt(db, row.id, backoff(deps, row.attempts + 1, now), why, true);
-        log.warn({ tweet: row.id, attempts: row.attempts + 1, why }, "X failed; will retry");
+        // Still "posting": a time-out may have landed, and the retry settles it (see the top of this file).
+        await retryDeliveryAt(db, d.id, backoff(deps, d.attempts + 1, now), why, true);
+        log.warn({ tweet: row.id, network: d.network, attempts: d.attempts + 1, why }, `${name} failed; will retry`);
         return "retry";
       }
       case "rejected":
-        return fail(deps, campaign, row, `X refused it: ${why}`, now);
+        return fail(deps, campaign, d, `${name} refused it: ${why}`, now);
     }
   }
 }
 
-async function fail(deps: OutboxDeps, campaign: Campaign, row: TweetRow, why: string, now: Date): Promise<"failed"> {
-  await markFailed(deps.db, row.id, why);
-  deps.log.error({ tweet: row.id, why }, "post failed");
+function credentialHint(network: Network): string {
+  if (network === "x") return "Check the four TWITTER_* settings";
+  if (network === "bluesky")
+    return "Check BLUESKY_IDENTIFIER and BLUESKY_APP_PASSWORD (an app password may have been revoked)";
+  return "Check MASTODON_URL and MASTODON_ACCESS_TOKEN (the application may have been removed)";
+}
+
+async function fail(deps: OutboxDeps, campaign: Campaign, d: DeliveryRow, why: string, now: Date): Promise<"failed"> {
+  await markDeliveryFailed(deps.db, d.id, why);
+  deps.log.error({ tweet: d.outboxId, network: d.network, why }, "post failed");
+  const key = d.network === "x" ? `failed:${d.outboxId}` : `failed:${d.network}:${d.outboxId}`;
   await notify(
     deps,
     campaign,
-    `failed:${row.id}`,
-    `A post to X failed and will not be retried (${why.slice(0, 300)}). Its text: "${row.text}". /campaign retry queues it again; /campaign history lists posts.`,
+    key,
+    `A post to ${NETWORK_NAMES[d.network as Network]} failed and will not be retried (${why.slice(0, 300)}). Its text: "${d.outbox.text}". /campaign retry queues it again; /campaign history lists posts.`,
     now,
   );
   return "failed";
@@ -260,24 +357,24 @@ export function backoff(deps: Pick<OutboxDeps, "random">, attempts: number, now:
 async function capReached(deps: OutboxDeps, campaign: Campaign, now: Date): Promise<HeldReason | null> {
   const { config } = deps;
   const windows = capWindows(now, config.CAMPAIGN_TIMEZONE);
-  const today = await attemptsSince(deps.db, windows.day);
+  const today = await xAttemptsSince(deps.db, windows.day);
   if (today >= config.TWEET_DAILY_CAP) {
     await notify(
       deps,
       campaign,
       `cap-day:${windows.dayKey}`,
-      `Posting to X is held for today: the daily cap of ${config.TWEET_DAILY_CAP} posts (TWEET_DAILY_CAP) is reached. Waiting posts go out tomorrow; /campaign history lists them.`,
+      `Posting to X is held for today: the daily cap of ${config.TWEET_DAILY_CAP} posts (TWEET_DAILY_CAP) is reached. Waiting posts go out tomorrow; /campaign history lists them. Bluesky and Mastodon, which cost nothing per post, keep posting.`,
       now,
     );
     return "daily_cap";
   }
-  const month = await attemptsSince(deps.db, windows.month);
+  const month = await xAttemptsSince(deps.db, windows.month);
   if (month >= config.TWEET_MONTHLY_CAP) {
     await notify(
       deps,
       campaign,
       `cap-month:${windows.monthKey}`,
-      `Posting to X is held for this month: the monthly cap of ${config.TWEET_MONTHLY_CAP} posts (TWEET_MONTHLY_CAP) is reached. Waiting posts go out next month; /campaign history lists them.`,
+      `Posting to X is held for this month: the monthly cap of ${config.TWEET_MONTHLY_CAP} posts (TWEET_MONTHLY_CAP) is reached. Waiting posts go out next month; /campaign history lists them. Bluesky and Mastodon keep posting.`,
       now,
     );
     return "monthly_cap";
@@ -303,8 +400,8 @@ async function notify(deps: OutboxDeps, campaign: Campaign, key: string, content
   }
 }
 
-function crashHook(deps: OutboxDeps, row: TweetRow, point: "before-post" | "after-post"): void {
-  if (deps.crashAt !== point || row.attempts !== 0) return;
-  fs.writeSync(2, `KEEP_DANCING_CRASH_AT=${point}: killing the process (test hook)\n`);
+function crashHook(deps: OutboxDeps, d: DeliveryRow, point: "before-post" | "after-post"): void {
+  if ((deps.crashAt !== point && deps.crashAt !== `${point}:${d.network}`) || d.attempts !== 0) return;
+  fs.writeSync(2, `KEEP_DANCING_CRASH_AT=${deps.crashAt}: killing the process (test hook)\n`);
   process.kill(process.pid, "SIGKILL");
 }

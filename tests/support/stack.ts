@@ -1,10 +1,12 @@
-// The end-to-end stack: the Discord and X emulators, and the real bot process on a fresh database: a SQLite
+// The end-to-end stack: the Discord, X, Bluesky and Mastodon emulators, and the real bot process on a fresh database: a SQLite
 // file, or a schema of its own on TEST_DATABASE_URL (PostgreSQL), dropped by close().
 import fs from "node:fs";
 import path from "node:path";
 import { createDb, type Db } from "../../src/db/client.js";
 import { spawnBot, type BotProcess } from "../../src/sandbox/botProcess.js";
 import { startDiscordEmulator, type DiscordEmulator } from "../../src/sandbox/discord/index.js";
+import { startBlueskyEmulator, type BlueskyEmulator } from "../../src/sandbox/bluesky/index.js";
+import { startMastodonEmulator, type MastodonEmulator } from "../../src/sandbox/mastodon/index.js";
 import { startXEmulator, type XEmulator } from "../../src/sandbox/x/index.js";
 import { dropDatabase, tempDir, uniqueDatabaseUrl } from "./db.js";
 
@@ -13,6 +15,10 @@ export interface StackOptions {
   env?: Record<string, string> | ((guild: DiscordEmulator["guild"]) => Record<string, string>);
   /** Give the bot the X emulator's credentials (default: none, so posts are dry runs). */
   withX?: boolean;
+  /** Give the bot the Bluesky emulator's account (default: none). */
+  withBluesky?: boolean;
+  /** Give the bot the Mastodon emulator's token (default: none). */
+  withMastodon?: boolean;
   /** Load the fixture commands of tests/fixtures/commands (a slow one, a failing one). */
   fixtures?: boolean;
 }
@@ -20,6 +26,8 @@ export interface StackOptions {
 export interface Stack {
   discord: DiscordEmulator;
   x: XEmulator;
+  bluesky: BlueskyEmulator;
+  mastodon: MastodonEmulator;
   /** A Prisma client on the bot's database, for assertions. */
   db: Db;
   dbUrl: string;
@@ -35,6 +43,8 @@ export interface Stack {
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const discord = await startDiscordEmulator({ port: 0 });
   const x = await startXEmulator({ port: 0 });
+  const bluesky = await startBlueskyEmulator({ port: 0 });
+  const mastodon = await startMastodonEmulator({ port: 0, processingMs: 300 });
   const dir = tempDir("keep-dancing-e2e-");
   const dbUrl = uniqueDatabaseUrl(dir, "bot.db");
   const env: Record<string, string> = {
@@ -60,6 +70,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
           TWITTER_ACCESS_SECRET: x.credentials.accessSecret,
         }
       : {}),
+    ...(options.withBluesky
+      ? {
+          BLUESKY_SERVICE: bluesky.serviceUrl,
+          BLUESKY_IDENTIFIER: bluesky.account.handle,
+          BLUESKY_APP_PASSWORD: bluesky.account.password,
+        }
+      : {}),
+    ...(options.withMastodon ? { MASTODON_URL: mastodon.url, MASTODON_ACCESS_TOKEN: mastodon.accessToken } : {}),
     ...(options.fixtures ? { KEEP_DANCING_EXTRA_COMMANDS: path.resolve("tests/fixtures/commands") } : {}),
     ...(typeof options.env === "function" ? options.env(discord.guild) : options.env),
   };
@@ -74,6 +92,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const stack: Stack = {
     discord,
     x,
+    bluesky,
+    mastodon,
     db: undefined as unknown as Db,
     dbUrl,
     bot: await startBot(),
@@ -90,6 +110,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await dropDatabase(dbUrl).catch(() => undefined);
       await discord.close();
       await x.close();
+      await bluesky.close();
+      await mastodon.close();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

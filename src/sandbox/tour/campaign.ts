@@ -4,7 +4,7 @@ import type { StoredMessage } from "../discord/index.js";
 import { donationsArrive } from "./donations.js";
 import type { Tour } from "./types.js";
 
-/** Money comes in; milestones are crossed (one passed over), announced with the card, and mirrored to X as dry runs. */
+/** Money comes in; milestones are crossed (one passed over), announced with the card, posted to Bluesky and Mastodon, and to X as dry runs. */
 export async function campaignChapter(tour: Tour): Promise<void> {
   const { ava, ben } = tour.cast;
   const announce = tour.discord.guild.channels.announce;
@@ -37,9 +37,9 @@ export async function campaignChapter(tour: Tour): Promise<void> {
   });
   await tour.command(ben, "campaign", {}, { subcommand: "status" });
 
-  tour.chapter("What goes to X");
+  tour.chapter("What goes to X, Bluesky and Mastodon");
   tour.narrate(
-    "There are no X credentials here, so every post is a dry run: recorded, logged, and shown to organizers in the announce channel.",
+    "There are no X credentials here, so posts to X are dry runs: recorded, logged, and shown to organizers in the announce channel. Bluesky and Mastodon are configured (their local emulators): each post goes there once, with the card and its alt text.",
   );
   const preview = await tour.command(ava, "campaign", {}, { subcommand: "preview" });
   let dryRun: StoredMessage | undefined;
@@ -57,6 +57,22 @@ export async function campaignChapter(tour: Tour): Promise<void> {
     tour.narrate(
       "The next TWEET_CRON run (every 15 minutes by default) will post it; /campaign preview above shows it.",
     );
+  }
+  try {
+    const onBluesky = await tour.waitFor(
+      () => tour.bluesky.records.find((r) => String(r.value.text).includes("150%")),
+      20_000,
+    );
+    const onMastodon = await tour.waitFor(() => tour.mastodon.statuses.find((s) => s.text.includes("150%")), 20_000);
+    const facets = (onBluesky.value.facets as { features: { tag?: string }[] }[] | undefined) ?? [];
+    tour.narrate(
+      `On Bluesky (${onBluesky.uri}): "${String(onBluesky.value.text)}", the hashtag a facet (${facets.flatMap((f) => f.features.map((x) => `#${x.tag}`)).join(", ") || "none"}).`,
+    );
+    tour.narrate(
+      `On Mastodon (status ${onMastodon.id}): "${onMastodon.text}", with ${onMastodon.mediaIds.length} image and its description.`,
+    );
+  } catch {
+    tour.narrate("Bluesky and Mastodon get it at the next TWEET_CRON run.");
   }
   await tour.command(ava, "campaign", {}, { subcommand: "history" });
   const card = (dryRun?.attachments ?? preview.attachments).find((a) => a.name.endsWith(".png"));

@@ -2,6 +2,8 @@
 // printed as a short conversation.
 import type { BotProcess } from "../botProcess.js";
 import type { DiscordEmulator, Member, OptionValue } from "../discord/index.js";
+import type { BlueskyEmulator } from "../bluesky/index.js";
+import type { MastodonEmulator } from "../mastodon/index.js";
 import type { XEmulator } from "../x/index.js";
 import { componentLabel, renderResult, renderStored, type NameOf } from "./render.js";
 import type { Cast, Tour } from "./types.js";
@@ -13,6 +15,8 @@ const RESET = process.stdout.isTTY ? "\x1b[0m" : "";
 export function createTour(deps: {
   discord: DiscordEmulator;
   x: XEmulator;
+  bluesky: BlueskyEmulator;
+  mastodon: MastodonEmulator;
   bot: BotProcess;
   timezone: string;
   outDir: string;

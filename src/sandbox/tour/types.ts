@@ -9,6 +9,8 @@ import type {
   OptionValue,
   StoredMessage,
 } from "../discord/index.js";
+import type { BlueskyEmulator } from "../bluesky/index.js";
+import type { MastodonEmulator } from "../mastodon/index.js";
 import type { XEmulator } from "../x/index.js";
 
 export interface Cast {
@@ -31,6 +33,8 @@ export interface Cast {
 export interface Tour {
   discord: DiscordEmulator;
   x: XEmulator;
+  bluesky: BlueskyEmulator;
+  mastodon: MastodonEmulator;
   bot: BotProcess;
   timezone: string;
   cast: Cast;
