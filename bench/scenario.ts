@@ -19,6 +19,8 @@ export interface Scenario {
 
 const DAY = 86_400_000;
 export const SEEDED_REQUESTS = 5;
+/** The organizer who sets the scenario up, as the audit trail records them. */
+const organizer = (id = "100000000000000001") => ({ id, name: "Bench organizer" });
 const iso = (ms: number) => new Date(Math.floor(ms / 60_000) * 60_000).toISOString();
 
 export async function seedScenario(
@@ -31,24 +33,30 @@ export async function seedScenario(
     db,
     { name: "A dance party for the dancing man", goalCents: 2_000_000, userId: organizerId },
     now,
+    organizer(organizerId),
   );
   const event = await createEvent(
     db,
     { name: "The dance party", starts: iso(now.getTime() + 30 * DAY), capacity: 100_000, createdBy: organizerId, now },
     { timeZone: "UTC", reminderHours: [24, 1] },
+    organizer(organizerId),
   );
   const perShift = Math.floor(MAX_CAPACITY * 0.8);
   const shiftIds: number[] = [];
   for (let i = 0; i < Math.ceil(memberIds.length / perShift); i++) {
     const startsAt = new Date(now.getTime() + 10 * DAY + i * 3_600_000);
-    const shift = await addShift(db, {
-      roleName: "Door",
-      startsAt,
-      endsAt: new Date(startsAt.getTime() + 3_600_000),
-      capacity: MAX_CAPACITY,
-      createdBy: organizerId,
-      now,
-    });
+    const shift = await addShift(
+      db,
+      {
+        roleName: "Door",
+        startsAt,
+        endsAt: new Date(startsAt.getTime() + 3_600_000),
+        capacity: MAX_CAPACITY,
+        createdBy: organizerId,
+        now,
+      },
+      organizer(organizerId),
+    );
     shiftIds.push(shift.id);
   }
   const offer = await createOffer(
@@ -57,11 +65,12 @@ export async function seedScenario(
     { djName: "DJ Bench", genres: "disco", minutes: 240, links: "", note: "" },
     now,
   );
-  await reviewOffer(db, offer.id, "approve", organizerId, now);
+  await reviewOffer(db, offer.id, "approve", now, organizer(organizerId));
   const set = await placeSet(
     db,
     { offerId: offer.id, startsAt: new Date(now.getTime() - 600_000), endsAt: new Date(now.getTime() + 6 * 3_600_000) },
     now,
+    organizer(organizerId),
   );
   const limits = { REQUEST_COOLDOWN_SECONDS: 0, REQUEST_MAX_OPEN_PER_SET: 100, REQUEST_BLOCKED_WORDS: [] };
   const requestIds: number[] = [];

@@ -11,6 +11,7 @@ import { isCardCached, renderCardCached } from "../src/card/card.js";
 import { cardData, type CardData } from "../src/services/cardData.js";
 import { deferOnce } from "../src/discord/defer.js";
 import { NO_LONGER_ACTIVE, UserError } from "../src/errors.js";
+import { auditActor } from "../src/discord/members.js";
 import { isOrganizer, requireOrganizer } from "../src/discord/permissions.js";
 import type { BotContext, CommandModule, Response } from "../src/discord/types.js";
 import { COLORS } from "../src/discord/views/palette.js";
@@ -265,6 +266,7 @@ async function setup(interaction: ChatInputCommandInteraction, ctx: BotContext):
       userId: interaction.user.id,
     },
     ctx.now(),
+    auditActor(interaction),
   );
   const goal = formatMoney(campaign.goalCents, campaign.currency);
   return {
@@ -285,14 +287,14 @@ async function recordMoney(
       ? await setRaisedTotal(
           ctx.db,
           requireAmount(interaction.options.getString("total", true), "the total", { allowZero: true }),
-          interaction.user.id,
+          auditActor(interaction),
           note,
           ctx.now(),
         )
       : await addDonation(
           ctx.db,
           requireAmount(interaction.options.getString("amount", true), "a donation"),
-          interaction.user.id,
+          auditActor(interaction),
           note,
           ctx.now(),
         );
@@ -360,6 +362,7 @@ async function addMilestoneFromOptions(interaction: ChatInputCommandInteraction,
       limits: interaction.options.getString("template") ? await ctx.publishers.textLimits() : {},
     },
     ctx.now(),
+    auditActor(interaction),
   );
   return {
     content: `Milestone added: ${milestoneSummary(added, campaign.currency)}${added.template ? `, with your template (fits X's 280 with the largest values)` : ""}.`,
@@ -444,7 +447,7 @@ async function retry(interaction: ChatInputCommandInteraction, ctx: BotContext):
   const raw = interaction.options.getString("post", true);
   const id = /^\d{1,15}$/.test(raw) ? Number(raw) : NaN;
   if (!Number.isSafeInteger(id)) throw new UserError("Pick a failed post from the list as you type.");
-  const row = await requeueFailedPost(ctx.db, id, ctx.now(), ctx.config.TWEET_RETRY_HOURS);
+  const row = await requeueFailedPost(ctx.db, id, ctx.now(), ctx.config.TWEET_RETRY_HOURS, auditActor(interaction));
   if (!row)
     throw new UserError(
       "That post is not waiting for a retry: it was queued again already, or it is not a failed post. /campaign history shows where it stands.",
@@ -517,8 +520,8 @@ const campaign: CommandModule = {
       if (sub === "list") return list(ctx);
       const id = parseId(interaction.options.getString("milestone", true));
       if (id === null) throw new UserError("Pick a milestone from the list as you type.");
-      const removed = await removeMilestone(ctx.db, id);
       const { currency } = await requireCampaign(ctx.db);
+      const removed = await removeMilestone(ctx.db, id, ctx.now(), auditActor(interaction), currency);
       return { content: `Removed the milestone: ${milestoneSummary(removed, currency)}.` };
     }
     switch (sub) {
@@ -532,12 +535,12 @@ const campaign: CommandModule = {
       case "pause":
         await requireCampaign(ctx.db);
         return {
-          content: (await pausePosting(ctx.db, "organizer", ctx.now()))
+          content: (await pausePosting(ctx.db, auditActor(interaction), ctx.now()))
             ? "Posting is paused on every network. Milestones still queue; `/campaign resume` sends them."
             : "Posting was already paused. `/campaign resume` restarts it.",
         };
       case "resume":
-        await resumePosting(ctx.db);
+        await resumePosting(ctx.db, ctx.now(), auditActor(interaction));
         return {
           content:
             "Posting resumes at the next scheduled run, on every configured network (a network paused for refused credentials is tried again too). `/campaign preview` shows what goes first.",
@@ -564,7 +567,7 @@ const campaign: CommandModule = {
       if (!Number.isSafeInteger(importId) || (id.action !== "confirm" && id.action !== "cancel"))
         return { content: NO_LONGER_ACTIVE };
       if (id.action === "cancel") {
-        const cancelled = await cancelImport(ctx.db, importId);
+        const cancelled = await cancelImport(ctx.db, importId, ctx.now(), auditActor(interaction));
         return {
           kind: "update",
           message: {
@@ -577,7 +580,7 @@ const campaign: CommandModule = {
         };
       }
       await deferOnce(interaction);
-      const result = await confirmImport(ctx.db, importId, ctx.now());
+      const result = await confirmImport(ctx.db, importId, ctx.now(), auditActor(interaction));
       const { currency } = await requireCampaign(ctx.db);
       return { kind: "update", message: { content: importResultText(result, currency), embeds: [], components: [] } };
     },

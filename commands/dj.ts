@@ -5,6 +5,7 @@ import { notifyOrganizers, postReview, refreshReviewPost } from "../src/discord/
 import { UserError, NO_LONGER_ACTIVE } from "../src/errors.js";
 import { idArg, pageArg } from "../src/discord/ids.js";
 import { parseId } from "../src/services/ids.js";
+import { auditActor } from "../src/discord/members.js";
 import { isOrganizer, requireOrganizer } from "../src/discord/permissions.js";
 import { claimPublicPost } from "../src/discord/publicPosts.js";
 import type { AutocompleteChoice, BotContext, CommandModule, Response } from "../src/discord/types.js";
@@ -249,6 +250,7 @@ async function placeInLineup(interaction: ChatInputCommandInteraction, ctx: BotC
       ...slot,
     },
     now,
+    auditActor(interaction),
   );
   ctx.wakeDmQueue();
   return {
@@ -357,7 +359,7 @@ const dj: CommandModule = {
       requireOrganizer(interaction, ctx.config);
       if (id.action !== "approve" && id.action !== "decline") return { content: NO_LONGER_ACTIVE };
       const offerId = idArg(id.args[0], "offer");
-      const offer = await reviewOffer(ctx.db, offerId, id.action, interaction.user.id, ctx.now());
+      const offer = await reviewOffer(ctx.db, offerId, id.action, ctx.now(), auditActor(interaction));
       ctx.wakeDmQueue();
       // Reviewed from /dj review: the channel post shows the decision too.
       if (offer.reviewMessageId !== interaction.message.id) refreshReviewPost(ctx, offer.id);

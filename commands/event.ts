@@ -11,6 +11,7 @@ import {
 } from "discord.js";
 import { UserError } from "../src/errors.js";
 import { pageArg } from "../src/discord/ids.js";
+import { auditActor } from "../src/discord/members.js";
 import { requireOrganizer } from "../src/discord/permissions.js";
 import { refreshAnnouncement } from "../src/discord/notices.js";
 import { eventOption } from "../src/discord/options.js";
@@ -262,6 +263,7 @@ const eventCommand: CommandModule = {
           now,
         },
         settings,
+        auditActor(interaction),
       );
       const synced = await syncDiscordEvent(ctx, interaction, event, "create");
       return {
@@ -284,6 +286,7 @@ const eventCommand: CommandModule = {
           now,
         },
         settings,
+        auditActor(interaction),
       );
       refreshAnnouncement(ctx, event.id);
       ctx.wakeDmQueue();
@@ -300,12 +303,17 @@ const eventCommand: CommandModule = {
       };
     }
     if (sub === "cancel") {
-      const r = await cancelEvent(ctx.db, event.id, {
-        reason: o.getString("reason"),
-        now,
-        fallbackChannelId: ctx.config.ANNOUNCE_CHANNEL_ID ?? null,
-        timeZone: ctx.config.CAMPAIGN_TIMEZONE,
-      });
+      const r = await cancelEvent(
+        ctx.db,
+        event.id,
+        {
+          reason: o.getString("reason"),
+          now,
+          fallbackChannelId: ctx.config.ANNOUNCE_CHANNEL_ID ?? null,
+          timeZone: ctx.config.CAMPAIGN_TIMEZONE,
+        },
+        auditActor(interaction),
+      );
       refreshAnnouncement(ctx, event.id);
       ctx.wakeDmQueue();
       const synced = await syncDiscordEvent(ctx, interaction, r.event, "delete");

@@ -7,6 +7,7 @@ import { SlashCommandBuilder } from "discord.js";
 import { deferOnce } from "../src/discord/defer.js";
 import { notifyOrganizers, refreshAnnouncement, refreshReviewPost } from "../src/discord/notices.js";
 import { isOrganizer, requireOrganizer } from "../src/discord/permissions.js";
+import { auditActor } from "../src/discord/members.js";
 import type { BotContext, CommandModule, Response } from "../src/discord/types.js";
 import { showMemberText } from "../src/discord/views/text.js";
 import { ForgedInput, UserError } from "../src/errors.js";
@@ -191,9 +192,8 @@ const privacy: CommandModule = {
       const self = targetId === interaction.user.id;
       if (!self) await checkOnBehalf(interaction, ctx, targetId);
       await deferOnce(interaction);
-      const result = await forgetMember(ctx.db, targetId, ctx.config, ctx.now());
-      // Audit trail (issue 20, branch `audit`): an organizer's forget on behalf is recorded here from
-      // `result.before` (rows per kind) with the organizer as actor and result.pseudonym as the subject.
+      // On someone's behalf, the organizer's forget is a row of the audit trail (naming a former member only).
+      const result = await forgetMember(ctx.db, targetId, ctx.config, ctx.now(), self ? null : auditActor(interaction));
       await tellAfterForget(ctx, result);
       return { kind: "update", message: { content: forgetDone(self, targetId, result), components: [] } };
     },

@@ -1,7 +1,7 @@
 // /rsvp: answer an event (going with guests, maybe, can't go), see yours, reminders on or off; organizers
 // list, export and remove answers. The announcement's buttons call the same service as the commands.
 import { EmbedBuilder, SlashCommandBuilder, type Interaction } from "discord.js";
-import { memberDisplayName } from "../src/discord/members.js";
+import { auditActor, memberDisplayName } from "../src/discord/members.js";
 import { refreshAnnouncement } from "../src/discord/notices.js";
 import { eventOption } from "../src/discord/options.js";
 import { ForgedInput } from "../src/errors.js";
@@ -249,7 +249,7 @@ const rsvp: CommandModule = {
       }
       case "remove": {
         const userId = interaction.options.getString("member", true);
-        const r = await removeRsvp(ctx.db, { eventId: event.id, userId, now });
+        const r = await removeRsvp(ctx.db, { eventId: event.id, userId, now }, auditActor(interaction));
         refreshAnnouncement(ctx, event.id);
         if (r.promoted.length) ctx.wakeDmQueue();
         const moved = r.promoted.length

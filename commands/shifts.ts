@@ -4,6 +4,7 @@ import { text } from "node:stream/consumers";
 import { DateTime } from "luxon";
 import { EmbedBuilder, SlashCommandBuilder, type SlashCommandStringOption } from "discord.js";
 import { UserError } from "../src/errors.js";
+import { auditActor } from "../src/discord/members.js";
 import { isOrganizer, ORGANIZER_PERMISSIONS, requireOrganizer } from "../src/discord/permissions.js";
 import type { BotContext, CommandModule } from "../src/discord/types.js";
 import { COLORS } from "../src/discord/views/palette.js";
@@ -203,16 +204,20 @@ const shifts: CommandModule = {
       case "add": {
         const startsAt = requireWhen(interaction.options.getString("starts", true), "the start", tz, now);
         const endsAt = readEnd(interaction.options.getString("ends", true), startsAt, ctx);
-        const shift = await addShift(ctx.db, {
-          roleName: interaction.options.getString("role", true),
-          startsAt,
-          endsAt,
-          capacity: interaction.options.getInteger("capacity", true),
-          description: interaction.options.getString("description"),
-          requiresRoleId: interaction.options.getRole("requires")?.id ?? null,
-          createdBy: interaction.user.id,
-          now,
-        });
+        const shift = await addShift(
+          ctx.db,
+          {
+            roleName: interaction.options.getString("role", true),
+            startsAt,
+            endsAt,
+            capacity: interaction.options.getInteger("capacity", true),
+            description: interaction.options.getString("description"),
+            requiresRoleId: interaction.options.getRole("requires")?.id ?? null,
+            createdBy: interaction.user.id,
+            now,
+          },
+          auditActor(interaction),
+        );
         return {
           content:
             `Added ${shiftLine(shift)} (${hours(shiftMinutes(shift))}), ${shift.capacity} ${shift.capacity === 1 ? "slot" : "slots"}` +
@@ -229,16 +234,21 @@ const shifts: CommandModule = {
         const requires = interaction.options.getBoolean("anyone")
           ? null
           : (interaction.options.getRole("requires")?.id ?? undefined);
-        const result = await editShift(ctx.db, ctx.config, {
-          shiftId,
-          roleName: interaction.options.getString("role"),
-          startsAt,
-          endsAt: endsText ? readEnd(endsText, current, ctx) : null,
-          capacity: interaction.options.getInteger("capacity"),
-          description: interaction.options.getString("description"),
-          requiresRoleId: requires,
-          now,
-        });
+        const result = await editShift(
+          ctx.db,
+          ctx.config,
+          {
+            shiftId,
+            roleName: interaction.options.getString("role"),
+            startsAt,
+            endsAt: endsText ? readEnd(endsText, current, ctx) : null,
+            capacity: interaction.options.getInteger("capacity"),
+            description: interaction.options.getString("description"),
+            requiresRoleId: requires,
+            now,
+          },
+          auditActor(interaction),
+        );
         ctx.wakeDmQueue();
         const warn = result.conflicts.length
           ? `\n⚠️ The new times overlap other shifts these volunteers hold (they were told by DM):\n${result.conflicts.map((c) => `- <@${c.userId}> (${c.userName}): ${shiftLine(c.other)}`).join("\n")}`
@@ -259,6 +269,7 @@ const shifts: CommandModule = {
           ctx.db,
           parseShiftId(interaction.options.getString("shift", true)),
           now,
+          auditActor(interaction),
         );
         ctx.wakeDmQueue();
         return {
@@ -280,8 +291,8 @@ const shifts: CommandModule = {
           ctx.db,
           parseShiftId(interaction.options.getString("shift", true)),
           member.id,
-          interaction.user.id,
           now,
+          auditActor(interaction),
         );
         return { content: `Checked in <@${member.id}> to ${shiftLine(shift)} (${hours(minutes)}).` };
       }
@@ -292,6 +303,7 @@ const shifts: CommandModule = {
           parseShiftId(interaction.options.getString("shift", true)),
           member.id,
           now,
+          auditActor(interaction),
         );
         return {
           content: `Recorded <@${member.id}> as a no-show for ${shiftLine(shift)}.${minutesTakenBack ? ` Their check-in (${hours(minutesTakenBack)}) was taken back.` : ""}`,

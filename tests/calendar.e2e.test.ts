@@ -8,6 +8,7 @@ import type { InteractionResult, Member } from "../src/sandbox/discord/index.js"
 import { createEvent } from "../src/services/events.js";
 import { httpUrl } from "./support/http.js";
 import { startStack, type Stack } from "./support/stack.js";
+import { organizer } from "./support/audit.js";
 
 let stack: Stack;
 let base: string;
@@ -92,11 +93,13 @@ beforeAll(async () => {
       now: new Date(),
     },
     settings,
+    organizer(),
   );
   await createEvent(
     stack.db,
     { name: "Party B", starts: "in 12 days at 8pm", createdBy: ava.id, now: new Date() },
     settings,
+    organizer(),
   );
   [partyA, partyB] = (await stack.db.event.findMany({ orderBy: { id: "asc" } })).map((e) => e.id) as [number, number];
   await run(ben, "rsvp", "going", { event: String(partyA) });

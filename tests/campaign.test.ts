@@ -12,6 +12,7 @@ import {
 import { adjustMetric } from "../src/services/metrics.js";
 import { queueDigest } from "../src/x/digest.js";
 import { freshDb, testPostgresUrl, type TestDb } from "./support/db.js";
+import { organizer } from "./support/audit.js";
 
 let t: TestDb;
 beforeAll(async () => {
@@ -32,12 +33,14 @@ beforeEach(async () => {
 describe("setup", () => {
   it("keeps one campaign: a second setup changes it", async () => {
     expect(
-      (await setupCampaign(t.db, { name: "A dance party", goalCents: 2_000_000, userId: ORGANIZER }, NOW)).created,
+      (await setupCampaign(t.db, { name: "A dance party", goalCents: 2_000_000, userId: ORGANIZER }, NOW, organizer()))
+        .created,
     ).toBe(true);
     const again = await setupCampaign(
       t.db,
       { name: "A bigger dance party", goalCents: 3_000_000, currency: "eur", hashtag: "#KeepDancing", userId: OTHER },
       NOW,
+      organizer(),
     );
     expect(again.created).toBe(false);
     expect(again.campaign).toMatchObject({
@@ -52,40 +55,41 @@ describe("setup", () => {
       t.db,
       { name: "A bigger dance party", goalCents: 3_000_000, hashtag: "", userId: OTHER },
       NOW,
+      organizer(),
     );
     expect(cleared.campaign).toMatchObject({ hashtag: null, currency: "EUR" });
   });
 
   it("refuses what cannot go into a post", async () => {
-    await expect(setupCampaign(t.db, { name: "Party", goalCents: 0, userId: ORGANIZER }, NOW)).rejects.toThrow(
-      /more than zero/,
-    );
     await expect(
-      setupCampaign(t.db, { name: "Party", goalCents: 100, currency: "XYZ", userId: ORGANIZER }, NOW),
+      setupCampaign(t.db, { name: "Party", goalCents: 0, userId: ORGANIZER }, NOW, organizer()),
+    ).rejects.toThrow(/more than zero/);
+    await expect(
+      setupCampaign(t.db, { name: "Party", goalCents: 100, currency: "XYZ", userId: ORGANIZER }, NOW, organizer()),
     ).rejects.toThrow(/currency code/);
     await expect(
-      setupCampaign(t.db, { name: "Party", goalCents: 100, hashtag: "two words", userId: ORGANIZER }, NOW),
+      setupCampaign(t.db, { name: "Party", goalCents: 100, hashtag: "two words", userId: ORGANIZER }, NOW, organizer()),
     ).rejects.toThrow(/hashtag/);
     await expect(
-      setupCampaign(t.db, { name: "see dance.party", goalCents: 100, userId: ORGANIZER }, NOW),
+      setupCampaign(t.db, { name: "see dance.party", goalCents: 100, userId: ORGANIZER }, NOW, organizer()),
     ).rejects.toThrow(/link/);
   });
 
   it("needs a campaign before money is recorded", async () => {
-    await expect(addDonation(t.db, 100, ORGANIZER, null, NOW)).rejects.toThrow(/no campaign yet/);
+    await expect(addDonation(t.db, 100, organizer(ORGANIZER), null, NOW)).rejects.toThrow(/no campaign yet/);
   });
 });
 
 describe("money", () => {
   beforeEach(async () => {
-    await setupCampaign(t.db, { name: "A dance party", goalCents: 2_000_000, userId: ORGANIZER }, NOW);
+    await setupCampaign(t.db, { name: "A dance party", goalCents: 2_000_000, userId: ORGANIZER }, NOW, organizer());
   });
 
   it("keeps every change with who made it, when, and the totals before and after", async () => {
     const when = new Date("2026-11-20T10:00:00Z");
-    await addDonation(t.db, 25_000, ORGANIZER, "  cash at the bake sale  ", when);
-    await setRaisedTotal(t.db, 1_000_000, OTHER, "fundraising page", when);
-    await setRaisedTotal(t.db, 900_000, OTHER, null, when);
+    await addDonation(t.db, 25_000, organizer(ORGANIZER), "  cash at the bake sale  ", when);
+    await setRaisedTotal(t.db, 1_000_000, organizer(OTHER), "fundraising page", when);
+    await setRaisedTotal(t.db, 900_000, organizer(OTHER), null, when);
     const history = await amountHistory(t.db);
     expect(history.map((h) => [h.kind, h.amountCents, h.beforeCents, h.afterCents, h.userId, h.note])).toEqual([
       ["total", 900_000, 1_000_000, 900_000, OTHER, null],
@@ -96,16 +100,16 @@ describe("money", () => {
   });
 
   it("refuses a donation past the largest total, leaving nothing behind", async () => {
-    await setRaisedTotal(t.db, 2_147_000_000, ORGANIZER, null, NOW);
-    await expect(addDonation(t.db, 1_000_000, ORGANIZER, null, NOW)).rejects.toThrow(/21,474,836.47/);
+    await setRaisedTotal(t.db, 2_147_000_000, organizer(ORGANIZER), null, NOW);
+    await expect(addDonation(t.db, 1_000_000, organizer(ORGANIZER), null, NOW)).rejects.toThrow(/21,474,836.47/);
     expect(await t.db.campaignAmountChange.count()).toBe(1);
     expect((await t.db.metric.findUniqueOrThrow({ where: { name: "raised_cents" } })).value).toBe(2_147_000_000);
   });
 
   it("pauses and resumes posting", async () => {
-    expect(await pausePosting(t.db, "organizer", NOW)).toBe(true);
-    expect(await pausePosting(t.db, "organizer", NOW)).toBe(false);
-    expect((await resumePosting(t.db)).pausedReason).toBeNull();
+    expect(await pausePosting(t.db, organizer(), NOW)).toBe(true);
+    expect(await pausePosting(t.db, organizer(), NOW)).toBe(false);
+    expect((await resumePosting(t.db, NOW, organizer())).pausedReason).toBeNull();
   });
 });
 
@@ -115,13 +119,14 @@ describe("digest", () => {
       t.db,
       { name: "A dance party", goalCents: 2_000_000, hashtag: "KeepDancing", userId: ORGANIZER },
       NOW,
+      organizer(),
     );
   });
 
   it("posts a status only when the numbers moved since the last one, dated in the campaign's zone", async () => {
     const day1 = new Date("2026-11-29T02:00:00Z"); // Nov 28, 18:00 in Los Angeles
     expect(await queueDigest(t.db, "America/Los_Angeles", day1)).toBe(false); // nothing to say yet
-    await addDonation(t.db, 300_000, ORGANIZER, null, NOW);
+    await addDonation(t.db, 300_000, organizer(ORGANIZER), null, NOW);
     await t.db.$transaction((tx) => adjustMetric(tx, "rsvps_going", 42, NOW));
     expect(await queueDigest(t.db, "America/Los_Angeles", day1)).toBe(true);
     expect(await queueDigest(t.db, "America/Los_Angeles", day1)).toBe(false); // same tick, same key

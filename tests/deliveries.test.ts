@@ -14,6 +14,7 @@ import { queueTweet } from "../src/services/tweetOutbox.js";
 import { isTid } from "../src/x/tid.js";
 import { requeueFailedPost } from "../src/x/deliveries.js";
 import { freshDb, type TestDb } from "./support/db.js";
+import { organizer } from "./support/audit.js";
 
 let t: TestDb;
 let x: XEmulator;
@@ -114,7 +115,7 @@ beforeEach(async () => {
   await t.db.tweetOutbox.deleteMany();
   await t.db.directMessage.deleteMany();
   await t.db.campaign.deleteMany();
-  await setupCampaign(t.db, { name: "A dance party", goalCents: 2_000_000, userId: ORGANIZER }, NOON);
+  await setupCampaign(t.db, { name: "A dance party", goalCents: 2_000_000, userId: ORGANIZER }, NOON, organizer());
 });
 
 describe("deliveries per destination", () => {
@@ -143,7 +144,7 @@ describe("deliveries per destination", () => {
       /Posting to Bluesky is paused.*BLUESKY_APP_PASSWORD.*the other networks keep posting/,
     );
     expect((await t.db.tweetOutbox.findMany()).map((r) => r.status)).toEqual(["pending", "pending"]);
-    await resumePosting(t.db);
+    await resumePosting(t.db, later(1_000_000), organizer());
     expect(await flushTweets(deps(), later(1_800_000))).toMatchObject({ posted: 2 });
     expect(bsky.records).toHaveLength(2);
     expect((await t.db.tweetOutbox.findMany()).map((r) => r.status)).toEqual(["posted", "posted"]);
@@ -207,8 +208,8 @@ describe("deliveries per destination", () => {
     bsky.reset();
     const back = later(2 * 3_600_000);
     const [a, b] = await Promise.all([
-      requeueFailedPost(t.db, row.id, back, 1),
-      requeueFailedPost(t.db, row.id, back, 1),
+      requeueFailedPost(t.db, row.id, back, 1, organizer()),
+      requeueFailedPost(t.db, row.id, back, 1, organizer()),
     ]);
     expect([a, b].filter(Boolean)).toHaveLength(1);
     const [again] = await deliveries("bluesky");
@@ -225,9 +226,9 @@ describe("deliveries per destination", () => {
     expect(await flushTweets(deps(), NOON)).toMatchObject({ posted: 3 });
     const row = await t.db.tweetOutbox.findFirstOrThrow();
     await t.db.tweetOutbox.update({ where: { id: row.id }, data: { status: "failed" } });
-    expect(await requeueFailedPost(t.db, row.id, later(60_000), 48)).not.toBeNull();
+    expect(await requeueFailedPost(t.db, row.id, later(60_000), 48, organizer())).not.toBeNull();
     expect((await t.db.tweetOutbox.findFirstOrThrow()).status).toBe("posted");
     expect([x.tweets.length, bsky.records.length, masto.statuses.length]).toEqual([1, 1, 1]);
-    expect(await requeueFailedPost(t.db, row.id, later(120_000), 48)).toBeNull();
+    expect(await requeueFailedPost(t.db, row.id, later(120_000), 48, organizer())).toBeNull();
   });
 });

@@ -16,7 +16,8 @@ describe.skipIf(testPostgresUrl())("npm run demo", () => {
     const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
     expect(out, out.slice(-3_000)).toContain("The tour is over.");
     expect(code).toBe(0);
-    // The story's beats, in order: the party, the waitlist, the shifts, the DJ, the milestones and what goes to X.
+    // The story's beats, in order: the party, the waitlist, the shifts, the DJ, the milestones and what goes to X,
+    // the organizers' audit trail.
     const beats = [
       "Created **A dance party for the dancing man**",
       "so you are on the **waitlist**",
@@ -28,6 +29,7 @@ describe.skipIf(testPostgresUrl())("npm run demo", () => {
       "On Bluesky (at://did:plc:",
       "On Mastodon (status ",
       "The card of that post is saved to",
+      "Audit trail, newest first",
       "Your private calendar",
     ];
     const at = beats.map((b) => out.indexOf(b));

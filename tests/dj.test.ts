@@ -12,6 +12,7 @@ import {
 import { currentOrNextSet, lineup, lineupCounts, parseSlot, placeSet, withdrawSet } from "../src/services/lineup.js";
 import { readMetrics } from "../src/services/metrics.js";
 import { freshDb, type TestDb } from "./support/db.js";
+import { organizer } from "./support/audit.js";
 
 let t: TestDb;
 beforeAll(async () => {
@@ -32,7 +33,7 @@ const form = (djName: string, extra: Partial<Parameters<typeof validateOffer>[0]
 
 async function approvedDj(userId: string, name: string) {
   const offer = await createOffer(t.db, userId, form(name), NOW);
-  await reviewOffer(t.db, offer.id, "approve", "org", NOW);
+  await reviewOffer(t.db, offer.id, "approve", NOW, organizer("org"));
   return offer;
 }
 
@@ -69,8 +70,8 @@ describe("offer states", () => {
     expect((await pendingOffers(t.db)).map((o) => o.id)).toContain(offer.id);
 
     const [a, b] = await Promise.allSettled([
-      reviewOffer(t.db, offer.id, "approve", "org-1", NOW),
-      reviewOffer(t.db, offer.id, "decline", "org-2", NOW),
+      reviewOffer(t.db, offer.id, "approve", NOW, organizer("org-1")),
+      reviewOffer(t.db, offer.id, "decline", NOW, organizer("org-2")),
     ]);
     const outcomes = [a, b].map((r) => r.status);
     expect(outcomes.sort()).toEqual(["fulfilled", "rejected"]);
@@ -94,7 +95,7 @@ describe("offer states", () => {
 
   it("a declined DJ is told and may offer again", async () => {
     const offer = await createOffer(t.db, "u-decl", form("Declined"), NOW);
-    await reviewOffer(t.db, offer.id, "decline", "org", NOW);
+    await reviewOffer(t.db, offer.id, "decline", NOW, organizer("org"));
     const dm = await t.db.directMessage.findUnique({ where: { dedupeKey: `dj-offer:${offer.id}:declined` } });
     expect(dm?.content).toMatch(/could not take your set/);
     const again = await createOffer(t.db, "u-decl", form("Declined Again"), NOW);
@@ -108,6 +109,7 @@ describe("offer states", () => {
       t.db,
       { offerId: offer.id, startsAt: at("2026-12-10T20:00:00Z"), endsAt: at("2026-12-10T21:00:00Z"), stage: "Side" },
       NOW,
+      organizer(),
     );
     const mid = await readMetrics(t.db);
     expect(mid.djs_approved - before.djs_approved).toBe(1);
@@ -122,7 +124,7 @@ describe("offer states", () => {
     expect(after.lineup_sets).toBe(before.lineup_sets);
     expect(after.lineup_minutes).toBe(before.lineup_minutes);
     await expect(withdrawOffer(t.db, "u-wd", offer.id, NOW)).rejects.toThrow(/already withdrawn/);
-    await expect(reviewOffer(t.db, offer.id, "approve", "org", NOW)).rejects.toThrow(/withdrawn by the DJ/);
+    await expect(reviewOffer(t.db, offer.id, "approve", NOW, organizer("org"))).rejects.toThrow(/withdrawn by the DJ/);
   });
 });
 
@@ -134,6 +136,7 @@ describe("lineup", () => {
         t.db,
         { offerId: offer.id, startsAt: at("2026-12-05T20:00:00Z"), endsAt: at("2026-12-05T21:00:00Z") },
         NOW,
+        organizer(),
       ),
     ).rejects.toThrow(/not approved/);
   });
@@ -146,21 +149,21 @@ describe("lineup", () => {
       endsAt: at(`2026-12-05T${e}:00Z`),
       stage,
     });
-    await placeSet(t.db, { offerId: a.id, ...slot("20:00", "21:30") }, NOW);
-    await expect(placeSet(t.db, { offerId: b.id, ...slot("21:00", "22:00") }, NOW)).rejects.toThrow(
+    await placeSet(t.db, { offerId: a.id, ...slot("20:00", "21:30") }, NOW, organizer());
+    await expect(placeSet(t.db, { offerId: b.id, ...slot("21:00", "22:00") }, NOW, organizer())).rejects.toThrow(
       /overlaps Alpha on Main stage/,
     );
-    await expect(placeSet(t.db, { offerId: b.id, ...slot("19:00", "23:00", "main STAGE") }, NOW)).rejects.toThrow(
-      /overlaps Alpha/,
-    );
+    await expect(
+      placeSet(t.db, { offerId: b.id, ...slot("19:00", "23:00", "main STAGE") }, NOW, organizer()),
+    ).rejects.toThrow(/overlaps Alpha/);
     // Back to back is fine.
-    await placeSet(t.db, { offerId: b.id, ...slot("21:30", "23:00") }, NOW);
+    await placeSet(t.db, { offerId: b.id, ...slot("21:30", "23:00") }, NOW, organizer());
     // Same time, another stage: fine for another DJ, not for Alpha.
     const c = await approvedDj("u-c", "Charlie");
-    await placeSet(t.db, { offerId: c.id, ...slot("20:00", "21:00", "Garden") }, NOW);
-    await expect(placeSet(t.db, { offerId: a.id, ...slot("21:00", "22:00", "Roof") }, NOW)).rejects.toThrow(
-      /Alpha already plays on Main stage/,
-    );
+    await placeSet(t.db, { offerId: c.id, ...slot("20:00", "21:00", "Garden") }, NOW, organizer());
+    await expect(
+      placeSet(t.db, { offerId: a.id, ...slot("21:00", "22:00", "Roof") }, NOW, organizer()),
+    ).rejects.toThrow(/Alpha already plays on Main stage/);
   });
 
   it("lets only one of two overlapping placements in when they arrive at once", async () => {
@@ -168,8 +171,8 @@ describe("lineup", () => {
     const e = await approvedDj("u-e", "Echo");
     const slot = { startsAt: at("2026-12-06T20:00:00Z"), endsAt: at("2026-12-06T22:00:00Z"), stage: "Race" };
     const results = await Promise.allSettled([
-      placeSet(t.db, { offerId: d.id, ...slot }, NOW),
-      placeSet(t.db, { offerId: e.id, ...slot }, NOW),
+      placeSet(t.db, { offerId: d.id, ...slot }, NOW, organizer()),
+      placeSet(t.db, { offerId: e.id, ...slot }, NOW, organizer()),
     ]);
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
     expect((await t.db.djStage.findUniqueOrThrow({ where: { name: "Race" } })).sets).toBe(1);
@@ -178,7 +181,7 @@ describe("lineup", () => {
   it("refuses slots that end before they start, run too long or are over", async () => {
     const f = await approvedDj("u-f", "Foxtrot");
     const place = (s: string, e: string) =>
-      placeSet(t.db, { offerId: f.id, startsAt: at(s), endsAt: at(e), stage: "Checks" }, NOW);
+      placeSet(t.db, { offerId: f.id, startsAt: at(s), endsAt: at(e), stage: "Checks" }, NOW, organizer());
     await expect(place("2026-12-07T22:00:00Z", "2026-12-07T21:00:00Z")).rejects.toThrow(/end after it starts/);
     await expect(place("2026-12-07T08:00:00Z", "2026-12-07T21:00:00Z")).rejects.toThrow(/at most 12 hours/);
     await expect(place("2026-11-07T20:00:00Z", "2026-11-07T21:00:00Z")).rejects.toThrow(/already ended/);
@@ -191,6 +194,7 @@ describe("lineup", () => {
       t.db,
       { offerId: g.id, startsAt: at("2026-12-08T20:00:00Z"), endsAt: at("2026-12-08T21:45:00Z") },
       NOW,
+      organizer(),
     );
     const after = await readMetrics(t.db);
     expect(after.lineup_sets - before.lineup_sets).toBe(1);

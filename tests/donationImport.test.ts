@@ -9,6 +9,7 @@ import { cancelImport, confirmImport, previewImport } from "../src/services/dona
 import { ledgerTotal } from "../src/services/donations.js";
 import { readMetrics } from "../src/services/metrics.js";
 import { freshDb, type TestDb } from "./support/db.js";
+import { organizer } from "./support/audit.js";
 
 const NOW = new Date("2026-11-29T12:00:00Z");
 const fixture = (name: string) => fs.readFileSync(`tests/fixtures/imports/${name}`, "utf8");
@@ -102,7 +103,7 @@ describe("importing", () => {
     ] as const) {
       await (t.db[table] as { deleteMany(): Promise<unknown> }).deleteMany();
     }
-    await setupCampaign(t.db, { name: "A dance party", goalCents: 2_000_000, userId: "1" }, NOW);
+    await setupCampaign(t.db, { name: "A dance party", goalCents: 2_000_000, userId: "1" }, NOW, organizer());
   });
 
   const raised = async () => (await readMetrics(t.db)).raised_cents;
@@ -119,13 +120,13 @@ describe("importing", () => {
       otherCurrencies: ["EUR"],
     });
     expect(await raised()).toBe(0); // a preview changes nothing
-    const result = await confirmImport(t.db, preview.importId, NOW);
+    const result = await confirmImport(t.db, preview.importId, NOW, organizer());
     expect(result).toMatchObject({ added: 4, alreadyImported: 0, addedCents: 132_500, totalCents: 132_500 });
-    await expect(confirmImport(t.db, preview.importId, NOW)).rejects.toThrow(/already confirmed/);
+    await expect(confirmImport(t.db, preview.importId, NOW, organizer())).rejects.toThrow(/already confirmed/);
 
     const again = await previewImport(t.db, { text, fileName: "gofundme.csv", userId: "1", timeZone: "UTC" }, NOW);
     expect(again).toMatchObject({ newRows: 0, alreadyImported: 4, newCents: 0 });
-    expect(await confirmImport(t.db, again.importId, NOW)).toMatchObject({
+    expect(await confirmImport(t.db, again.importId, NOW, organizer())).toMatchObject({
       added: 0,
       alreadyImported: 4,
       addedCents: 0,
@@ -145,8 +146,8 @@ describe("importing", () => {
       NOW,
     );
     const results = await Promise.allSettled([
-      confirmImport(t.db, preview.importId, NOW),
-      confirmImport(t.db, preview.importId, NOW),
+      confirmImport(t.db, preview.importId, NOW, organizer()),
+      confirmImport(t.db, preview.importId, NOW, organizer()),
     ]);
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
     expect(await raised()).toBe(37_000);
@@ -155,7 +156,7 @@ describe("importing", () => {
   it("a crossing fires its milestone once; a cancelled or stale preview writes nothing", async () => {
     const big = "date,name,amount,currency,id\n2026-11-01,Gala,12000,USD,g1\n";
     const p = await previewImport(t.db, { text: big, fileName: "gala.csv", userId: "1", timeZone: "UTC" }, NOW);
-    await confirmImport(t.db, p.importId, NOW);
+    await confirmImport(t.db, p.importId, NOW, organizer());
     expect((await t.db.tweetOutbox.findMany()).map((r) => r.text)).toEqual([expect.stringMatching(/50% of the goal/)]);
     const c = await previewImport(
       t.db,
@@ -167,8 +168,8 @@ describe("importing", () => {
       },
       NOW,
     );
-    expect(await cancelImport(t.db, c.importId)).toBe(true);
-    await expect(confirmImport(t.db, c.importId, NOW)).rejects.toThrow(/already confirmed or cancelled/);
+    expect(await cancelImport(t.db, c.importId, NOW, organizer())).toBe(true);
+    await expect(confirmImport(t.db, c.importId, NOW, organizer())).rejects.toThrow(/already confirmed or cancelled/);
     const s = await previewImport(
       t.db,
       {
@@ -179,7 +180,7 @@ describe("importing", () => {
       },
       NOW,
     );
-    await expect(confirmImport(t.db, s.importId, new Date(NOW.getTime() + 2 * 3_600_000))).rejects.toThrow(
+    await expect(confirmImport(t.db, s.importId, new Date(NOW.getTime() + 2 * 3_600_000), organizer())).rejects.toThrow(
       /more than an hour old/,
     );
     expect(await raised()).toBe(1_200_000);

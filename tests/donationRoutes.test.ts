@@ -17,6 +17,7 @@ import {
   type SignedRequest,
 } from "../src/sandbox/donations.js";
 import { freshDb, type TestDb } from "./support/db.js";
+import { organizer } from "./support/audit.js";
 
 const NOW = new Date("2026-11-29T12:00:00Z");
 const STRIPE_SECRET = "whsec_routes_test";
@@ -68,7 +69,7 @@ describe("donation webhooks on Fastify", () => {
     const r = await post(kofiRequest({ messageId: "early", amount: "5.00" }, KOFI_TOKEN, NOW));
     expect(r.statusCode).toBe(503);
     expect(await t.db.donation.count()).toBe(0);
-    await setupCampaign(t.db, { name: "A dance party", goalCents: 2_000_000, userId: "1" }, NOW);
+    await setupCampaign(t.db, { name: "A dance party", goalCents: 2_000_000, userId: "1" }, NOW, organizer());
   });
 
   it("counts each source once; a repeat is 200 and changes nothing", async () => {

@@ -26,6 +26,7 @@ import {
   stripeRequest,
 } from "../src/sandbox/donations.js";
 import { freshDb, testPostgresUrl, type TestDb } from "./support/db.js";
+import { organizer } from "./support/audit.js";
 
 let t: TestDb;
 beforeAll(async () => {
@@ -75,7 +76,7 @@ describe("without a campaign", () => {
 
 describe("deliveries", () => {
   beforeEach(async () => {
-    await setupCampaign(t.db, { name: "A dance party", goalCents: 2_000_000, userId: ORGANIZER }, NOW);
+    await setupCampaign(t.db, { name: "A dance party", goalCents: 2_000_000, userId: ORGANIZER }, NOW, organizer());
   });
 
   it("one row and one move of the total per delivery; a replay changes nothing", async () => {
@@ -169,10 +170,10 @@ describe("deliveries", () => {
 
   it("/campaign raised and /campaign donation write the ledger too: its counted rows add up to the total", async () => {
     await recordDonation(t.db, donation({ sourceId: "w" }), NOW);
-    await addDonation(t.db, 10_000, ORGANIZER, "cash", NOW);
-    await setRaisedTotal(t.db, 50_000, ORGANIZER, "from the page", NOW);
-    await setRaisedTotal(t.db, 40_000, ORGANIZER, null, NOW);
-    await setRaisedTotal(t.db, 40_000, ORGANIZER, null, NOW); // no change: no row
+    await addDonation(t.db, 10_000, organizer(ORGANIZER), "cash", NOW);
+    await setRaisedTotal(t.db, 50_000, organizer(ORGANIZER), "from the page", NOW);
+    await setRaisedTotal(t.db, 40_000, organizer(ORGANIZER), null, NOW);
+    await setRaisedTotal(t.db, 40_000, organizer(ORGANIZER), null, NOW); // no change: no row
     expect(await raised()).toBe(40_000);
     expect(await ledgerTotal(t.db)).toBe(40_000);
     const rows = await latestDonations(t.db);
@@ -188,7 +189,12 @@ describe("deliveries", () => {
 
 describe("the migration", () => {
   it("turns the total kept before the ledger into its opening row, in the campaign's currency", async () => {
-    await setupCampaign(t.db, { name: "A dance party", goalCents: 2_000_000, currency: "EUR", userId: ORGANIZER }, NOW);
+    await setupCampaign(
+      t.db,
+      { name: "A dance party", goalCents: 2_000_000, currency: "EUR", userId: ORGANIZER },
+      NOW,
+      organizer(),
+    );
     await t.db.metric.create({ data: { name: "raised_cents", value: 1_234_500, updatedAt: NOW } });
     // The data statement of the migration, as each database runs it.
     const folder = testPostgresUrl() ? "prisma/postgres/migrations" : "prisma/migrations";
@@ -205,7 +211,7 @@ describe("the migration", () => {
 
 describe("a burst from the three sources", () => {
   it("200 deliveries, a third of them repeated, 32 at a time: the exact sum, each milestone once", async () => {
-    await setupCampaign(t.db, { name: "A dance party", goalCents: 2_000_000, userId: ORGANIZER }, NOW);
+    await setupCampaign(t.db, { name: "A dance party", goalCents: 2_000_000, userId: ORGANIZER }, NOW, organizer());
     const requests: {
       kind: "stripe" | "kofi" | "webhook";
       body: string;
@@ -277,7 +283,7 @@ describe("a burst from the three sources", () => {
   }, 120_000); // 200 transactions on a loaded machine: room, not a timing
 
   it("group commit: 200 submitted at once, a third repeated, each caller told its own outcome, the exact sum", async () => {
-    await setupCampaign(t.db, { name: "A dance party", goalCents: 2_000_000, userId: ORGANIZER }, NOW);
+    await setupCampaign(t.db, { name: "A dance party", goalCents: 2_000_000, userId: ORGANIZER }, NOW, organizer());
     const batcher = createDonationBatcher(t.db, { maxBatch: 50 });
     const inputs = Array.from({ length: 200 }, (_, i) =>
       donation({

@@ -10,6 +10,7 @@ import { readMetrics } from "../src/services/metrics.js";
 import { sendDueRsvpReminders } from "../src/services/rsvpReminders.js";
 import { answerRsvp, setReminders } from "../src/services/rsvps.js";
 import { freshDb, type TestDb } from "./support/db.js";
+import { organizer } from "./support/audit.js";
 
 const NOW = new Date("2026-11-29T12:00:00Z"); // a Sunday
 const TZ = "America/Los_Angeles";
@@ -24,7 +25,12 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const make = (input: Partial<Parameters<typeof createEvent>[1]> = {}) =>
-  createEvent(db, { name: "Dance party", starts: "2026-12-05 20:00", createdBy: "1000", now: NOW, ...input }, SETTINGS);
+  createEvent(
+    db,
+    { name: "Dance party", starts: "2026-12-05 20:00", createdBy: "1000", now: NOW, ...input },
+    SETTINGS,
+    organizer(),
+  );
 const going = (eventId: number, userId: string, guests = 0, now = NOW) =>
   answerRsvp(db, { eventId, userId, displayName: userId, answer: "going", guests, now, maxGuests: 5 });
 
@@ -61,12 +67,12 @@ describe("editing", () => {
     const e = await make({ capacity: 5 });
     await going(e.id, "1", 2);
     await going(e.id, "2", 1);
-    const r = await editEvent(db, e.id, { capacity: 2, now: NOW }, SETTINGS);
+    const r = await editEvent(db, e.id, { capacity: 2, now: NOW }, SETTINGS, organizer());
     expect(r.overCapacity).toBe(3);
     expect((await going(e.id, "3")).status).toBe("waitlisted");
     expect((await db.rsvp.findFirstOrThrow({ where: { eventId: e.id, userId: "1" } })).status).toBe("going");
     // A larger capacity promotes at once.
-    const up = await editEvent(db, e.id, { capacity: 6, now: NOW }, SETTINGS);
+    const up = await editEvent(db, e.id, { capacity: 6, now: NOW }, SETTINGS, organizer());
     expect(up.promoted.map((p) => p.userId)).toEqual(["3"]);
     expect(up.event).toMatchObject({ seatsTaken: 6, waitlisted: 0 });
   });
@@ -74,7 +80,7 @@ describe("editing", () => {
   it("a moved start tells those who answered, and refuses nonsense", async () => {
     const e = await make();
     await going(e.id, "1");
-    const r = await editEvent(db, e.id, { starts: "2026-12-06 21:00", now: NOW }, SETTINGS);
+    const r = await editEvent(db, e.id, { starts: "2026-12-06 21:00", now: NOW }, SETTINGS, organizer());
     expect(r.changed).toEqual(["start"]);
     expect(await db.directMessage.count({ where: { dedupeKey: { startsWith: `event-moved:${e.id}:` } } })).toBe(0); // not in the organizer's transaction
     await expandFanouts(db, NOW);
@@ -82,8 +88,8 @@ describe("editing", () => {
       where: { dedupeKey: { startsWith: `event-moved:${e.id}:` } },
     });
     expect(dm.content).toContain("has moved");
-    await expect(editEvent(db, e.id, { now: NOW }, SETTINGS)).rejects.toThrow(/Nothing to change/);
-    await expect(editEvent(db, e.id, { ends: "2026-12-01 10:00", now: NOW }, SETTINGS)).rejects.toThrow(
+    await expect(editEvent(db, e.id, { now: NOW }, SETTINGS, organizer())).rejects.toThrow(/Nothing to change/);
+    await expect(editEvent(db, e.id, { ends: "2026-12-01 10:00", now: NOW }, SETTINGS, organizer())).rejects.toThrow(
       /not after the start/,
     );
   });
@@ -96,12 +102,17 @@ describe("cancelling", () => {
     await going(e.id, "2");
     await answerRsvp(db, { eventId: e.id, userId: "3", displayName: "3", answer: "maybe", now: NOW, maxGuests: 5 });
     const before = await readMetrics(db);
-    const r = await cancelEvent(db, e.id, {
-      reason: "the stadium flooded",
-      now: NOW,
-      fallbackChannelId: "555555555555555555",
-      timeZone: TZ,
-    });
+    const r = await cancelEvent(
+      db,
+      e.id,
+      {
+        reason: "the stadium flooded",
+        now: NOW,
+        fallbackChannelId: "555555555555555555",
+        timeZone: TZ,
+      },
+      organizer(),
+    );
     expect(r.notified).toBe(3);
     await expandFanouts(db, NOW);
     const dms = await db.directMessage.findMany({ where: { dedupeKey: { startsWith: `event-cancelled:${e.id}:` } } });
@@ -114,8 +125,8 @@ describe("cancelling", () => {
     expect(before.rsvps_waitlisted - after.rsvps_waitlisted).toBe(1);
     expect(before.rsvps_maybe - after.rsvps_maybe).toBe(1);
     await expect(going(e.id, "4")).rejects.toThrow(/cancelled/);
-    await expect(cancelEvent(db, e.id, { now: NOW, timeZone: TZ })).rejects.toThrow(/already cancelled/);
-    await expect(editEvent(db, e.id, { name: "again", now: NOW }, SETTINGS)).rejects.toThrow(/cancelled/);
+    await expect(cancelEvent(db, e.id, { now: NOW, timeZone: TZ }, organizer())).rejects.toThrow(/already cancelled/);
+    await expect(editEvent(db, e.id, { name: "again", now: NOW }, SETTINGS, organizer())).rejects.toThrow(/cancelled/);
   });
 
   it("a cancellation that tells hundreds writes one row in the organizer's transaction; the DM job expands it in batches, each member once", async () => {
@@ -134,7 +145,7 @@ describe("cancelling", () => {
       })),
     });
     const dmsBefore = await db.directMessage.count();
-    const r = await cancelEvent(db, e.id, { now: NOW, timeZone: TZ });
+    const r = await cancelEvent(db, e.id, { now: NOW, timeZone: TZ }, organizer());
     expect(r.notified).toBe(members.length);
     expect(await db.directMessage.count()).toBe(dmsBefore); // nothing per member inside the cancellation
     expect(await db.dmFanout.count({ where: { dedupeKey: `event-cancelled:${e.id}`, status: "pending" } })).toBe(1);
@@ -213,7 +224,13 @@ describe("the calendar file", () => {
     expect(ics.split("\r\n").every((line) => Buffer.byteLength(line) <= 75)).toBe(true);
     expect(ics.replace(/\r\n /g, "")).toContain(`DESCRIPTION:${"é".repeat(60)}`);
     expect(ics.replace(/\r\n/g, "")).not.toContain("\n");
-    const edited = await editEvent(db, e.id, { name: "Renamed", now: new Date(NOW.getTime() + 60_000) }, SETTINGS);
+    const edited = await editEvent(
+      db,
+      e.id,
+      { name: "Renamed", now: new Date(NOW.getTime() + 60_000) },
+      SETTINGS,
+      organizer(),
+    );
     const again = eventIcs(edited.event, NOW);
     expect(again).toContain(`UID:${eventUid(e.id)}`);
     expect(Number(again.match(/SEQUENCE:(\d+)/)![1])).toBeGreaterThan(Number(ics.match(/SEQUENCE:(\d+)/)![1]));
@@ -231,16 +248,17 @@ describe("the calendar file", () => {
     expect(sequence(eventIcs(e, NOW))).toBe(0);
     // Edits stamped with times that run backwards, as two clocks that disagree would: the count still grows.
     const at = (minutes: number) => new Date(NOW.getTime() + minutes * 60_000);
-    const renamed = await editEvent(db, e.id, { name: "Warm-up party", now: at(5) }, SETTINGS);
-    const moved = await editEvent(db, e.id, { starts: "2026-12-05 21:00", now: at(1) }, SETTINGS);
-    const bigger = await editEvent(db, e.id, { capacity: 20, now: at(2) }, SETTINGS); // not on a calendar
+    const renamed = await editEvent(db, e.id, { name: "Warm-up party", now: at(5) }, SETTINGS, organizer());
+    const moved = await editEvent(db, e.id, { starts: "2026-12-05 21:00", now: at(1) }, SETTINGS, organizer());
+    const bigger = await editEvent(db, e.id, { capacity: 20, now: at(2) }, SETTINGS, organizer()); // not on a calendar
     const placed = await editEvent(
       db,
       e.id,
       { location: "The stadium", description: "Bring friends", now: at(3) },
       SETTINGS,
+      organizer(),
     );
-    const cancelled = await cancelEvent(db, e.id, { now: at(4), timeZone: TZ });
+    const cancelled = await cancelEvent(db, e.id, { now: at(4), timeZone: TZ }, organizer());
     const files = [renamed, moved, bigger, placed, cancelled].map((r) => eventIcs(r.event, NOW));
     expect(files.map(sequence)).toEqual([1, 2, 2, 3, 4]);
     // Re-adding a file replaces the entry with the same UID when its SEQUENCE is higher (RFC 5545 3.8.7.4).

@@ -14,6 +14,7 @@ import { createLogger } from "../src/log.js";
 import { announceMilestones } from "../src/x/announce.js";
 import { flushTweets, type AnnouncedPost, type OutboxConfig } from "../src/x/outbox.js";
 import { freshDb, type TestDb } from "./support/db.js";
+import { organizer } from "./support/audit.js";
 
 let t: TestDb;
 beforeAll(async () => {
@@ -44,6 +45,7 @@ describe("milestone crossings", () => {
       t.db,
       { name: "A dance party for the dancing man", goalCents: 2_000_000, hashtag: "KeepDancing", userId: ORGANIZER },
       NOW,
+      organizer(),
     );
   });
 
@@ -57,9 +59,9 @@ describe("milestone crossings", () => {
   });
 
   it("writes one outbox row when a donation crosses a milestone, in the same transaction", async () => {
-    await addDonation(t.db, 400_000, ORGANIZER, null, NOW);
+    await addDonation(t.db, 400_000, organizer(ORGANIZER), null, NOW);
     expect(await outbox()).toHaveLength(0);
-    const change = await addDonation(t.db, 150_000, ORGANIZER, "bake sale", NOW);
+    const change = await addDonation(t.db, 150_000, organizer(ORGANIZER), "bake sale", NOW);
     expect(change).toEqual({ beforeCents: 400_000, afterCents: 550_000 });
     const rows = await outbox();
     expect(rows).toHaveLength(1);
@@ -81,8 +83,8 @@ describe("milestone crossings", () => {
   });
 
   it("posts once for the highest of several crossed at once and marks the others passed over", async () => {
-    await setRaisedTotal(t.db, 800_000, ORGANIZER, null, NOW); // 40 %: crosses 25 %
-    await setRaisedTotal(t.db, 2_400_000, ORGANIZER, null, NOW); // 120 %: crosses 50, 75, 100
+    await setRaisedTotal(t.db, 800_000, organizer(ORGANIZER), null, NOW); // 40 %: crosses 25 %
+    await setRaisedTotal(t.db, 2_400_000, organizer(ORGANIZER), null, NOW); // 120 %: crosses 50, 75, 100
     const rows = await outbox();
     expect(rows.map((r) => JSON.parse(r.card).headline)).toEqual([
       "Milestone: 25% of the goal",
@@ -99,9 +101,9 @@ describe("milestone crossings", () => {
     await t.db.$transaction((tx) => adjustMetric(tx, "rsvps_going", -3, NOW));
     await t.db.$transaction((tx) => adjustMetric(tx, "rsvps_going", 3, NOW));
     expect(await outbox()).toHaveLength(1);
-    await setRaisedTotal(t.db, 1_000_000, ORGANIZER, null, NOW);
-    await setRaisedTotal(t.db, 900_000, ORGANIZER, "correction", NOW);
-    await setRaisedTotal(t.db, 1_000_000, ORGANIZER, null, NOW);
+    await setRaisedTotal(t.db, 1_000_000, organizer(ORGANIZER), null, NOW);
+    await setRaisedTotal(t.db, 900_000, organizer(ORGANIZER), "correction", NOW);
+    await setRaisedTotal(t.db, 1_000_000, organizer(ORGANIZER), null, NOW);
     expect(await outbox()).toHaveLength(2);
   });
 
@@ -139,7 +141,7 @@ describe("milestone crossings", () => {
   });
 
   it("posts each milestone exactly once under concurrent changes", async () => {
-    await Promise.all(Array.from({ length: 40 }, () => addDonation(t.db, 100_000, ORGANIZER, null, NOW)));
+    await Promise.all(Array.from({ length: 40 }, () => addDonation(t.db, 100_000, organizer(ORGANIZER), null, NOW)));
     expect((await readMetrics(t.db)).raised_cents).toBe(4_000_000);
     const rows = await outbox();
     const ids = rows.map((r) => r.milestoneId);
@@ -157,11 +159,12 @@ describe("milestone crossings", () => {
   });
 
   it("moves the open percent milestones with a new goal; those now below the total are passed, not posted", async () => {
-    await setRaisedTotal(t.db, 1_200_000, ORGANIZER, null, NOW); // 60 % of 20,000: 25 and 50 reached/passed
+    await setRaisedTotal(t.db, 1_200_000, organizer(ORGANIZER), null, NOW); // 60 % of 20,000: 25 and 50 reached/passed
     await setupCampaign(
       t.db,
       { name: "A dance party for the dancing man", goalCents: 1_500_000, userId: ORGANIZER },
       NOW,
+      organizer(),
     ); // now 80 %
     const money = await t.db.milestone.findMany({ where: { metric: "raised_cents" }, orderBy: { threshold: "asc" } });
     expect(money.map((m) => [m.percent, m.threshold, m.status])).toEqual([
@@ -209,12 +212,13 @@ describe("organizer milestones", () => {
       t.db,
       { name: "A dance party for the dancing man", goalCents: 2_000_000, userId: ORGANIZER },
       NOW,
+      organizer(),
     );
   });
   const input = { userId: ORGANIZER, allowLinks: false, currency: "USD" };
 
   it("a full lineup is a lineup_sets milestone at the planned number of sets", async () => {
-    await addMilestone(t.db, { ...input, metric: "lineup_sets", threshold: 8 }, NOW);
+    await addMilestone(t.db, { ...input, metric: "lineup_sets", threshold: 8 }, NOW, organizer());
     await t.db.$transaction((tx) => adjustMetric(tx, "lineup_sets", 7, NOW));
     expect(await outbox()).toHaveLength(0);
     await t.db.$transaction((tx) => adjustMetric(tx, "lineup_sets", 1, NOW));
@@ -227,25 +231,28 @@ describe("organizer milestones", () => {
       t.db,
       { ...input, metric: "volunteers", threshold: 5, template: "{milestone} helpers! {volunteers} now 🎉" },
       NOW,
+      organizer(),
     );
-    await expect(addMilestone(t.db, { ...input, metric: "volunteers", threshold: 5 }, NOW)).rejects.toThrow(
-      /already a milestone/,
-    );
+    await expect(
+      addMilestone(t.db, { ...input, metric: "volunteers", threshold: 5 }, NOW, organizer()),
+    ).rejects.toThrow(/already a milestone/);
     await t.db.$transaction((tx) => adjustMetric(tx, "volunteers", 6, NOW));
     expect((await outbox())[0]!.text).toBe("5 helpers! 6 now 🎉");
-    await expect(addMilestone(t.db, { ...input, metric: "volunteers", threshold: 6 }, NOW)).rejects.toThrow(
-      /already at 6/,
+    await expect(
+      addMilestone(t.db, { ...input, metric: "volunteers", threshold: 6 }, NOW, organizer()),
+    ).rejects.toThrow(/already at 6/);
+    await expect(addMilestone(t.db, { ...input, metric: "nope", threshold: 6 }, NOW, organizer())).rejects.toThrow(
+      /Pick a metric/,
     );
-    await expect(addMilestone(t.db, { ...input, metric: "nope", threshold: 6 }, NOW)).rejects.toThrow(/Pick a metric/);
   });
 
   it("removes open milestones only", async () => {
-    const m = await addMilestone(t.db, { ...input, metric: "track_votes", threshold: 50 }, NOW);
-    await removeMilestone(t.db, m.id);
+    const m = await addMilestone(t.db, { ...input, metric: "track_votes", threshold: 50 }, NOW, organizer());
+    await removeMilestone(t.db, m.id, NOW, organizer(), "USD");
     const reached = await milestone("volunteers", 10);
     await t.db.$transaction((tx) => adjustMetric(tx, "volunteers", 10, NOW));
-    await expect(removeMilestone(t.db, reached.id)).rejects.toThrow(/already reached/);
-    await expect(removeMilestone(t.db, m.id)).rejects.toThrow(/no longer exists/);
+    await expect(removeMilestone(t.db, reached.id, NOW, organizer(), "USD")).rejects.toThrow(/already reached/);
+    await expect(removeMilestone(t.db, m.id, NOW, organizer(), "USD")).rejects.toThrow(/no longer exists/);
   });
 });
 
@@ -256,6 +263,7 @@ describe("a milestone whose number falls back before it goes out", () => {
       t.db,
       { name: "A dance party for the dancing man", goalCents: 2_000_000, userId: ORGANIZER },
       NOW,
+      organizer(),
     );
   });
   const log = createLogger({ level: "silent", format: "json" });
@@ -303,10 +311,10 @@ describe("a milestone whose number falls back before it goes out", () => {
 
   it("a refund that takes the total back under holds a money milestone too", async () => {
     shown.length = 0;
-    await setRaisedTotal(t.db, 1_100_000, ORGANIZER, null, NOW); // crosses 50 %
-    await setRaisedTotal(t.db, 900_000, ORGANIZER, "refund", NOW);
+    await setRaisedTotal(t.db, 1_100_000, organizer(ORGANIZER), null, NOW); // crosses 50 %
+    await setRaisedTotal(t.db, 900_000, organizer(ORGANIZER), "refund", NOW);
     expect((await flushTweets(deps(), at(1_000))).dryRuns).toBe(0);
-    await setRaisedTotal(t.db, 1_000_000, ORGANIZER, null, NOW);
+    await setRaisedTotal(t.db, 1_000_000, organizer(ORGANIZER), null, NOW);
     expect((await flushTweets(deps(), at(2 * 60_000))).dryRuns).toBe(1);
   });
 });

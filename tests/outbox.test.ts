@@ -10,6 +10,7 @@ import { flushTweets, type AnnouncedPost, type OutboxConfig, type OutboxDeps } f
 import { createXPublisher } from "../src/x/publisher.js";
 import { failedTweets, queueTweet, requeueFailedTweet } from "../src/services/tweetOutbox.js";
 import { freshDb, type TestDb } from "./support/db.js";
+import { organizer } from "./support/audit.js";
 
 let t: TestDb;
 let x: XEmulator;
@@ -101,7 +102,7 @@ beforeEach(async () => {
   await t.db.tweetOutbox.deleteMany();
   await t.db.directMessage.deleteMany();
   await t.db.campaign.deleteMany();
-  await setupCampaign(t.db, { name: "A dance party", goalCents: 2_000_000, userId: ORGANIZER }, NOON);
+  await setupCampaign(t.db, { name: "A dance party", goalCents: 2_000_000, userId: ORGANIZER }, NOON, organizer());
 });
 
 describe("posting", () => {
@@ -215,15 +216,15 @@ describe("faults", () => {
     // X is back; two organizers press retry at once: queued once.
     const back = later(NOON, 61 * 3_600_000);
     const [a, b] = await Promise.all([
-      requeueFailedTweet(t.db, row!.id, back, 48),
-      requeueFailedTweet(t.db, row!.id, back, 48),
+      requeueFailedTweet(t.db, row!.id, back, 48, organizer()),
+      requeueFailedTweet(t.db, row!.id, back, 48, organizer()),
     ]);
     expect([a, b].filter(Boolean)).toHaveLength(1);
     xClock = back.getTime();
     expect(await flushTweets(deps(), back)).toMatchObject({ posted: 1 });
     expect(await flushTweets(deps(), later(back, 900_000))).toMatchObject({ posted: 0 });
     expect(x.tweets).toHaveLength(1);
-    expect(await requeueFailedTweet(t.db, row!.id, later(back, 1_800_000), 48)).toBeNull(); // posted: nothing to retry
+    expect(await requeueFailedTweet(t.db, row!.id, later(back, 1_800_000), 48, organizer())).toBeNull(); // posted: nothing to retry
     expect(end.getTime()).toBeGreaterThan(NOON.getTime());
   }, 90_000);
 
@@ -234,7 +235,7 @@ describe("faults", () => {
     expect(x.tweets).toHaveLength(1);
     const [row] = await rows();
     await t.db.tweetOutbox.update({ where: { id: row!.id }, data: { status: "failed" } }); // as if it had run out of time
-    expect(await requeueFailedTweet(t.db, row!.id, later(NOON, 3_600_000), 48)).not.toBeNull();
+    expect(await requeueFailedTweet(t.db, row!.id, later(NOON, 3_600_000), 48, organizer())).not.toBeNull();
     expect(await flushTweets(deps(), later(NOON, 3_600_000))).toMatchObject({ posted: 1 });
     expect(x.tweets).toHaveLength(1);
   });
@@ -305,7 +306,7 @@ describe("faults", () => {
       expect(x.requests.length).toBe(sent);
       expect(await notices()).toHaveLength(1);
       expect((await rows()).map((r) => r.status)).toEqual(["pending", "pending", "pending"]);
-      await resumePosting(t.db);
+      await resumePosting(t.db, later(NOON, 3_600_000), organizer());
       expect(await flushTweets(deps(), later(NOON, 4_000_000))).toMatchObject({ posted: 3 });
       expect(x.tweets).toHaveLength(3);
     },

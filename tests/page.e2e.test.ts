@@ -13,6 +13,7 @@ import type { InteractionResult, Member } from "../src/sandbox/discord/index.js"
 import { createEvent } from "../src/services/events.js";
 import { httpUrl } from "./support/http.js";
 import { startStack, type Stack } from "./support/stack.js";
+import { organizer } from "./support/audit.js";
 
 const require = createRequire(import.meta.url);
 const AXE_SOURCE = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
@@ -85,6 +86,7 @@ beforeAll(async () => {
       now: new Date(),
     },
     SETTINGS,
+    organizer(),
   );
   await run(q, "rsvp", "going");
   await run(z, "rsvp", "going");

@@ -32,6 +32,7 @@ beforeAll(async () => {
     stack.db,
     { name: "Warm-up", starts: "in 10 days at 8pm", capacity: 1, createdBy: ava.id, now: new Date() },
     { timeZone: "UTC", reminderHours: [24, 1] },
+    { id: ava.id, name: "ava" },
   );
   eventId = event.id;
   const rsvp = (m: Member) =>
@@ -126,5 +127,12 @@ describe("/privacy", () => {
     const done = await stack.discord.clickButton(ava, ask, `privacy:forget:${eve.id}`);
     expect(text(done)).toMatch(/is forgotten/);
     expect(await rowsNaming(stack.db, [eve.id, "Evangeline Stormlight"])).toEqual([]);
+    // The organizer's forget on someone's behalf is in the audit trail, naming a former member, not them.
+    const trail = await stack.db.auditEntry.findMany({ where: { kind: "member.forget" } });
+    expect(trail).toHaveLength(1);
+    expect(trail[0]).toMatchObject({ actorId: ava.id, subjectLabel: "a former member", memberId: null });
+    expect(JSON.parse(trail[0]!.before!)).toMatchObject({ answers: 1 });
+    // A member's own forget is theirs, not an organizer action: it leaves no row.
+    expect(await stack.db.auditEntry.count({ where: { actorId: chloe.id } })).toBe(0);
   });
 });

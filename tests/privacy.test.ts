@@ -45,6 +45,8 @@ const settings = { timeZone: "UTC", reminderHours: [24, 1] };
 
 const ME = "300000000000000001";
 const MY_NAME = "Zephyrine Quill";
+/** Who did an organizer's action, for the audit trail. */
+const actor = (userId: string, name = "Organizer Oona") => ({ id: userId, name });
 const id = (n: number) => `40000000000000${String(n).padStart(4, "0")}`;
 const [X, W1, W2, Y, V1, V2, V3, DJ2, ORG] = [1, 2, 3, 4, 5, 6, 7, 8, 9].map(id) as [
   string,
@@ -111,11 +113,21 @@ describe("a member forgets themselves", () => {
 
   beforeAll(async () => {
     const db = t.db;
-    await setupCampaign(db, { name: "A dance party for the dancing man", goalCents: 2_000_000, userId: ME }, NOW);
-    await addDonation(db, 5_000, ME, "cash at the door", NOW);
+    await setupCampaign(
+      db,
+      { name: "A dance party for the dancing man", goalCents: 2_000_000, userId: ME },
+      NOW,
+      actor(ME, MY_NAME),
+    );
+    await addDonation(db, 5_000, actor(ME, MY_NAME), "cash at the door", NOW);
     // Event "full": 3 seats. I go with a guest (2), X goes (1): full. W1 (with a guest) then W2 wait.
     ids.full = (
-      await createEvent(db, { name: "Full", starts: iso(at(72)), capacity: 3, createdBy: ORG, now: NOW }, settings)
+      await createEvent(
+        db,
+        { name: "Full", starts: iso(at(72)), capacity: 3, createdBy: ORG, now: NOW },
+        settings,
+        actor(ORG),
+      )
     ).id;
     await answer(ids.full, ME, "going", 1);
     await answer(ids.full, X, "going");
@@ -123,12 +135,24 @@ describe("a member forgets themselves", () => {
     expect((await answer(ids.full, W2, "going")).status).toBe("waitlisted");
     // Event "small": 1 seat, Y holds it, I wait.
     ids.small = (
-      await createEvent(db, { name: "Small", starts: iso(at(96)), capacity: 1, createdBy: ORG, now: NOW }, settings)
+      await createEvent(
+        db,
+        { name: "Small", starts: iso(at(96)), capacity: 1, createdBy: ORG, now: NOW },
+        settings,
+        actor(ORG),
+      )
     ).id;
     await answer(ids.small, Y, "going");
     expect((await answer(ids.small, ME, "going")).status).toBe("waitlisted");
     // An event I created, and said maybe to.
-    ids.mine = (await createEvent(db, { name: "Mine", starts: iso(at(120)), createdBy: ME, now: NOW }, settings)).id;
+    ids.mine = (
+      await createEvent(
+        db,
+        { name: "Mine", starts: iso(at(120)), createdBy: ME, now: NOW },
+        settings,
+        actor(ME, MY_NAME),
+      )
+    ).id;
     await answer(ids.mine, ME, "maybe");
     // An event that is over: I went.
     const before30 = at(-30 * 24);
@@ -137,6 +161,7 @@ describe("a member forgets themselves", () => {
         db,
         { name: "Past", starts: iso(at(-20 * 24)), capacity: 10, createdBy: ORG, now: before30 },
         settings,
+        actor(ORG),
       )
     ).id;
     await answer(ids.past, ME, "going", 2, before30);
@@ -144,7 +169,11 @@ describe("a member forgets themselves", () => {
 
     // Shifts: S1 (one slot) I hold, V1 waits; S2 (one slot) V2 holds, I wait; S3 is over, I served it.
     const shift = (start: number, capacity: number, now = NOW) =>
-      addShift(db, { roleName: "Door", startsAt: at(start), endsAt: at(start + 2), capacity, createdBy: ORG, now });
+      addShift(
+        db,
+        { roleName: "Door", startsAt: at(start), endsAt: at(start + 2), capacity, createdBy: ORG, now },
+        actor(ORG),
+      );
     ids.s1 = (await shift(48, 1)).id;
     expect((await claimShift(db, config, ids.s1, member(ME), NOW)).status).toBe("claimed");
     expect((await joinWaitlist(db, config, ids.s1, member(V1), NOW)).status).toBe("waiting");
@@ -166,14 +195,14 @@ describe("a member forgets themselves", () => {
       note: "hello",
     });
     const mine = await createOffer(db, ME, form(MY_NAME), NOW);
-    await reviewOffer(db, mine.id, "approve", ORG, NOW);
+    await reviewOffer(db, mine.id, "approve", NOW, actor(ORG));
     ids.mySet = (
-      await placeSet(db, { offerId: mine.id, startsAt: at(30), endsAt: at(31), stage: "Main stage" }, NOW)
+      await placeSet(db, { offerId: mine.id, startsAt: at(30), endsAt: at(31), stage: "Main stage" }, NOW, actor(ORG))
     ).id;
     const other = await createOffer(db, DJ2, form("Lumen"), NOW);
-    await reviewOffer(db, other.id, "approve", ORG, NOW);
+    await reviewOffer(db, other.id, "approve", NOW, actor(ORG));
     ids.otherSet = (
-      await placeSet(db, { offerId: other.id, startsAt: at(24), endsAt: at(26), stage: "Main stage" }, NOW)
+      await placeSet(db, { offerId: other.id, startsAt: at(24), endsAt: at(26), stage: "Main stage" }, NOW, actor(ORG))
     ).id;
     const req = (userId: string, title: string) =>
       requestTrack(db, limits, { userId, title, artist: "Someone", setId: ids.otherSet }, NOW);
@@ -205,7 +234,7 @@ describe("a member forgets themselves", () => {
     expect(await counterDifferences(db)).toEqual([]);
     before = new Set((await rowsNaming(db, [ME, MY_NAME])).map((f) => rowKey(f.table, f.row)));
     exported = JSON.parse(exportJson(await exportMemberData(db, ME, NOW))) as typeof exported;
-    result = await forgetMember(db, ME, config, at(1));
+    result = await forgetMember(db, ME, config, at(1), null);
   });
 
   it("the export before the forget listed every row that named them, and the forget left none", async () => {
@@ -320,6 +349,7 @@ describe("a forget racing with answers to the same event", () => {
       db,
       { name: "Race", starts: iso(at(200)), capacity: 5, createdBy: ORG, now: NOW },
       settings,
+      actor(ORG),
     );
     const racer = "300000000000000777";
     await answer(event.id, racer, "going", 2);
@@ -328,7 +358,7 @@ describe("a forget racing with answers to the same event", () => {
     const newcomers = Array.from({ length: 8 }, (_, i) => id(300 + i));
     const leaving = [id(100), id(201)];
     await Promise.all([
-      forgetMember(db, racer, config, at(1)),
+      forgetMember(db, racer, config, at(1), null),
       ...newcomers.map((u, i) => answer(event.id, u, "going", i % 3, at(1))),
       ...leaving.map((u) => answer(event.id, u, "declined", 0, at(1))),
     ]);
@@ -352,6 +382,7 @@ describe("retention", () => {
         db,
         { name: "Old", starts: iso(at(24)), capacity: 4, createdBy: ORG, now: NOW },
         settings,
+        actor(ORG),
       );
       await answer(old.id, X, "going", 1, NOW, db);
       await answer(old.id, Y, "going", 1, NOW, db);
@@ -361,6 +392,7 @@ describe("retention", () => {
         db,
         { name: "Recent", starts: iso(recentStart), createdBy: ORG, now: recentCreated },
         settings,
+        actor(ORG),
       );
       await answerRsvp(db, {
         eventId: recent.id,
@@ -370,14 +402,18 @@ describe("retention", () => {
         now: recentCreated,
         maxGuests: 5,
       });
-      const oldShift = await addShift(db, {
-        roleName: "Door",
-        startsAt: at(24),
-        endsAt: at(26),
-        capacity: 2,
-        createdBy: ORG,
-        now: NOW,
-      });
+      const oldShift = await addShift(
+        db,
+        {
+          roleName: "Door",
+          startsAt: at(24),
+          endsAt: at(26),
+          capacity: 2,
+          createdBy: ORG,
+          now: NOW,
+        },
+        actor(ORG),
+      );
       await claimShift(db, config, oldShift.id, member(V1), NOW);
       const offer = await createOffer(
         db,
@@ -385,8 +421,8 @@ describe("retention", () => {
         { djName: "Lumen", genres: "disco", minutes: 60, links: "", note: "" },
         NOW,
       );
-      await reviewOffer(db, offer.id, "approve", ORG, NOW);
-      const oldSet = await placeSet(db, { offerId: offer.id, startsAt: at(30), endsAt: at(31) }, NOW);
+      await reviewOffer(db, offer.id, "approve", NOW, actor(ORG));
+      const oldSet = await placeSet(db, { offerId: offer.id, startsAt: at(30), endsAt: at(31) }, NOW, actor(ORG));
       const asked = await requestTrack(db, limits, { userId: X, title: "Old one", artist: "A", setId: oldSet.id }, NOW);
       await toggleVote(db, Y, asked.request.id, NOW);
       await queueDm(db, { dedupeKey: "old-sent", userId: X, content: "old" }, NOW);

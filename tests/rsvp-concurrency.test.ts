@@ -6,6 +6,7 @@ import { createEvent } from "../src/services/events.js";
 import { readMetrics } from "../src/services/metrics.js";
 import { answerRsvp } from "../src/services/rsvps.js";
 import { freshDb, type TestDb } from "./support/db.js";
+import { organizer } from "./support/audit.js";
 
 const NOW = new Date("2026-11-29T12:00:00Z");
 let t: TestDb;
@@ -23,6 +24,7 @@ describe("a burst of answers", () => {
         db,
         { name: `Burst ${run}`, starts: "2026-12-05 20:00", capacity: 50, createdBy: "1", now: NOW },
         { timeZone: "UTC", reminderHours: [24, 1] },
+        organizer(),
       );
       const before = await readMetrics(db);
       const members = Array.from({ length: 200 }, (_, i) => ({

@@ -7,6 +7,7 @@ import { readMetrics } from "../src/services/metrics.js";
 import { rsvpCsv, rsvpPage, rsvpTotals } from "../src/services/rsvpLists.js";
 import { answerRsvp, myRsvps, removeRsvp, type AnswerKind } from "../src/services/rsvps.js";
 import { freshDb, type TestDb } from "./support/db.js";
+import { organizer } from "./support/audit.js";
 
 const NOW = new Date("2026-11-29T12:00:00Z");
 const SETTINGS = { timeZone: "UTC", reminderHours: [24, 1] };
@@ -19,7 +20,12 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 async function event(capacity: number | null, starts = "2026-12-05 20:00") {
-  return createEvent(db, { name: `Party ${Math.random()}`, starts, capacity, createdBy: "1000", now: NOW }, SETTINGS);
+  return createEvent(
+    db,
+    { name: `Party ${Math.random()}`, starts, capacity, createdBy: "1000", now: NOW },
+    SETTINGS,
+    organizer(),
+  );
 }
 function answer(eventId: number, userId: string, kind: AnswerKind, guests?: number, now = NOW) {
   return answerRsvp(db, { eventId, userId, displayName: `member ${userId}`, answer: kind, guests, now, maxGuests: 5 });
@@ -121,11 +127,11 @@ describe("capacity with guests and the waitlist", () => {
     const e = await event(1);
     await answer(e.id, "gone", "going");
     await answer(e.id, "next", "going");
-    const r = await removeRsvp(db, { eventId: e.id, userId: "gone", now: NOW });
+    const r = await removeRsvp(db, { eventId: e.id, userId: "gone", now: NOW }, organizer());
     expect(r.removed).toBe("going");
     expect(r.promoted.map((p) => p.userId)).toEqual(["next"]);
     expect(await db.rsvp.count({ where: { eventId: e.id, userId: "gone" } })).toBe(0);
-    await expect(removeRsvp(db, { eventId: e.id, userId: "gone", now: NOW })).rejects.toThrow(/no answer/);
+    await expect(removeRsvp(db, { eventId: e.id, userId: "gone", now: NOW }, organizer())).rejects.toThrow(/no answer/);
     await expectConsistent(e.id);
   });
 

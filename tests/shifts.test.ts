@@ -11,6 +11,7 @@ import { addShift, editShift, exportShifts, removeShift, roster, searchRoles } f
 import { requireWhen } from "../src/services/time.js";
 import { claimShift, joinWaitlist, type Member } from "../src/services/volunteers.js";
 import { freshDb, type TestDb } from "./support/db.js";
+import { organizer } from "./support/audit.js";
 
 const H = 3600_000;
 const NOW = new Date("2026-10-20T12:00:00Z");
@@ -35,38 +36,50 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 function shift(role: string, from: number, to: number, capacity = 3) {
-  return addShift(t.db, {
-    roleName: role,
-    startsAt: at(from),
-    endsAt: at(to),
-    capacity,
-    createdBy: ORGANIZER,
-    now: NOW,
-  });
+  return addShift(
+    t.db,
+    {
+      roleName: role,
+      startsAt: at(from),
+      endsAt: at(to),
+      capacity,
+      createdBy: ORGANIZER,
+      now: NOW,
+    },
+    organizer(),
+  );
 }
 
 describe("adding shifts", () => {
   it("keeps the true length across midnight and across the end of daylight saving time", async () => {
     const tz = config.CAMPAIGN_TIMEZONE;
     // 1 November 2026, 02:00 PDT becomes 01:00 PST: 00:30 to 03:30 on the wall clock is four hours.
-    const dst = await addShift(t.db, {
-      roleName: "Night watch",
-      startsAt: requireWhen("2026-11-01 00:30", "start", tz, NOW),
-      endsAt: requireWhen("2026-11-01 03:30", "end", tz, NOW),
-      capacity: 1,
-      createdBy: ORGANIZER,
-      now: NOW,
-    });
+    const dst = await addShift(
+      t.db,
+      {
+        roleName: "Night watch",
+        startsAt: requireWhen("2026-11-01 00:30", "start", tz, NOW),
+        endsAt: requireWhen("2026-11-01 03:30", "end", tz, NOW),
+        capacity: 1,
+        createdBy: ORGANIZER,
+        now: NOW,
+      },
+      organizer(),
+    );
     expect(shiftMinutes(dst)).toBe(240);
     expect(shiftLabel(dst, tz)).toBe("Night watch · Sun 1 Nov 00:30–03:30 PST");
-    const midnight = await addShift(t.db, {
-      roleName: "night WATCH",
-      startsAt: requireWhen("2026-10-30 22:00", "start", tz, NOW),
-      endsAt: requireWhen("2026-10-31 02:00", "end", tz, NOW),
-      capacity: 1,
-      createdBy: ORGANIZER,
-      now: NOW,
-    });
+    const midnight = await addShift(
+      t.db,
+      {
+        roleName: "night WATCH",
+        startsAt: requireWhen("2026-10-30 22:00", "start", tz, NOW),
+        endsAt: requireWhen("2026-10-31 02:00", "end", tz, NOW),
+        capacity: 1,
+        createdBy: ORGANIZER,
+        now: NOW,
+      },
+      organizer(),
+    );
     expect(shiftMinutes(midnight)).toBe(240);
     expect(midnight.role.id).toBe(dst.role.id); // one role, whatever the case
     expect(shiftLabel(midnight, tz)).toBe("Night watch · Fri 30 Oct 22:00–Sat 31 Oct 02:00 PDT");
@@ -94,10 +107,10 @@ describe("editing and removing", () => {
     await claimShift(t.db, config, s.id, member("b2"), NOW);
     await joinWaitlist(t.db, config, s.id, member("b3"), NOW);
     const total = (await readMetrics(t.db)).shift_slots_total;
-    await expect(editShift(t.db, config, { shiftId: s.id, capacity: 1, now: NOW })).rejects.toThrow(
+    await expect(editShift(t.db, config, { shiftId: s.id, capacity: 1, now: NOW }, organizer())).rejects.toThrow(
       /cannot go below 2/,
     );
-    const edited = await editShift(t.db, config, { shiftId: s.id, capacity: 4, now: NOW });
+    const edited = await editShift(t.db, config, { shiftId: s.id, capacity: 4, now: NOW }, organizer());
     expect(edited.promoted).toEqual([member("b3").userId]);
     expect(edited.shift).toMatchObject({ capacity: 4, taken: 3 });
     expect((await readMetrics(t.db)).shift_slots_total).toBe(total + 2);
@@ -110,7 +123,7 @@ describe("editing and removing", () => {
     await claimShift(t.db, config, a.id, both, NOW);
     await claimShift(t.db, config, b.id, both, NOW);
     await claimShift(t.db, config, a.id, onlyA, NOW);
-    const result = await editShift(t.db, config, { shiftId: a.id, endsAt: at(64), now: NOW });
+    const result = await editShift(t.db, config, { shiftId: a.id, endsAt: at(64), now: NOW }, organizer());
     expect(result.conflicts).toHaveLength(1);
     expect(result.conflicts[0]).toMatchObject({ userId: both.userId, userName: "member e1", other: { id: b.id } });
     const told = await t.db.directMessage.findMany({ where: { dedupeKey: { startsWith: `shift-moved:${a.id}:` } } });
@@ -124,7 +137,7 @@ describe("editing and removing", () => {
     await claimShift(t.db, config, s.id, holder, NOW);
     await joinWaitlist(t.db, config, s.id, waiting, NOW);
     const before = await readMetrics(t.db);
-    expect((await removeShift(t.db, s.id, NOW)).told).toBe(2);
+    expect((await removeShift(t.db, s.id, NOW, organizer())).told).toBe(2);
     const after = await readMetrics(t.db);
     expect(after.shift_slots_total).toBe(before.shift_slots_total - 1);
     expect(after.shift_slots_filled).toBe(before.shift_slots_filled - 1);
@@ -184,7 +197,7 @@ describe("reminders", () => {
     const m = member("moved");
     await claimShift(t.db, config, s.id, m, NOW);
     await sendDueShiftReminders(t.db, config, at(107));
-    await editShift(t.db, config, { shiftId: s.id, startsAt: at(150), endsAt: at(151), now: at(107) });
+    await editShift(t.db, config, { shiftId: s.id, startsAt: at(150), endsAt: at(151), now: at(107) }, organizer());
     await sendDueShiftReminders(t.db, config, at(127));
     const keys = (
       await t.db.directMessage.findMany({ where: { userId: m.userId, dedupeKey: { startsWith: "shift-reminder:" } } })
@@ -198,30 +211,42 @@ describe("summary and export", () => {
   it("lists shifts of the next 48 hours still short of people", async () => {
     const fresh = await freshDb();
     expect(await shortShiftsSummary(fresh.db, NOW)).toBeNull();
-    const short = await addShift(fresh.db, {
-      roleName: "Door",
-      startsAt: at(10),
-      endsAt: at(12),
-      capacity: 3,
-      createdBy: ORGANIZER,
-      now: NOW,
-    });
-    const full = await addShift(fresh.db, {
-      roleName: "Bar",
-      startsAt: at(20),
-      endsAt: at(22),
-      capacity: 1,
-      createdBy: ORGANIZER,
-      now: NOW,
-    });
-    await addShift(fresh.db, {
-      roleName: "Later",
-      startsAt: at(60),
-      endsAt: at(62),
-      capacity: 1,
-      createdBy: ORGANIZER,
-      now: NOW,
-    });
+    const short = await addShift(
+      fresh.db,
+      {
+        roleName: "Door",
+        startsAt: at(10),
+        endsAt: at(12),
+        capacity: 3,
+        createdBy: ORGANIZER,
+        now: NOW,
+      },
+      organizer(),
+    );
+    const full = await addShift(
+      fresh.db,
+      {
+        roleName: "Bar",
+        startsAt: at(20),
+        endsAt: at(22),
+        capacity: 1,
+        createdBy: ORGANIZER,
+        now: NOW,
+      },
+      organizer(),
+    );
+    await addShift(
+      fresh.db,
+      {
+        roleName: "Later",
+        startsAt: at(60),
+        endsAt: at(62),
+        capacity: 1,
+        createdBy: ORGANIZER,
+        now: NOW,
+      },
+      organizer(),
+    );
     await claimShift(fresh.db, config, short.id, member("s1"), NOW);
     await claimShift(fresh.db, config, full.id, member("s2"), NOW);
     const text = await shortShiftsSummary(fresh.db, NOW);

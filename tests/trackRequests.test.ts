@@ -13,6 +13,7 @@ import {
   type RequestLimits,
 } from "../src/services/trackRequests.js";
 import { freshDb, type TestDb } from "./support/db.js";
+import { organizer } from "./support/audit.js";
 
 let t: TestDb;
 const NOW = new Date("2026-12-05T20:30:00Z");
@@ -34,16 +35,18 @@ beforeAll(async () => {
     { djName: "Lumen", genres: "disco", minutes: 120, links: "", note: "" },
     NOW,
   );
-  await reviewOffer(t.db, offer.id, "approve", "org", NOW);
+  await reviewOffer(t.db, offer.id, "approve", NOW, organizer("org"));
   const playing = await placeSet(
     t.db,
     { offerId: offer.id, startsAt: new Date("2026-12-05T20:00:00Z"), endsAt: new Date("2026-12-05T22:00:00Z") },
     NOW,
+    organizer(),
   );
   const next = await placeSet(
     t.db,
     { offerId: offer.id, startsAt: new Date("2026-12-06T20:00:00Z"), endsAt: new Date("2026-12-06T22:00:00Z") },
     NOW,
+    organizer(),
   );
   setId = playing.id;
   nextSetId = next.id;

@@ -17,6 +17,7 @@ import {
   type Member,
 } from "../src/services/volunteers.js";
 import { freshDb, type TestDb } from "./support/db.js";
+import { organizer } from "./support/audit.js";
 
 const H = 3600_000;
 const NOW = new Date("2026-12-01T12:00:00Z");
@@ -41,15 +42,19 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 function shift(role: string, from: number, to: number, capacity = 3, requiresRoleId: string | null = null) {
-  return addShift(t.db, {
-    roleName: role,
-    startsAt: at(from),
-    endsAt: at(to),
-    capacity,
-    requiresRoleId,
-    createdBy: ORGANIZER,
-    now: NOW,
-  });
+  return addShift(
+    t.db,
+    {
+      roleName: role,
+      startsAt: at(from),
+      endsAt: at(to),
+      capacity,
+      requiresRoleId,
+      createdBy: ORGANIZER,
+      now: NOW,
+    },
+    organizer(),
+  );
 }
 
 describe("claiming", () => {
@@ -253,17 +258,19 @@ describe("check-in and no-show", () => {
     await expect(checkInSelf(t.db, m.userId, at(29))).rejects.toThrow(/opens <t:/);
     expect(await checkInSelf(t.db, m.userId, at(29.5))).toMatchObject({ minutes: 210 });
     await expect(checkInSelf(t.db, m.userId, at(30))).rejects.toThrow(/no shift to check in to/);
-    await expect(checkInMember(t.db, s.id, m.userId, ORGANIZER, at(30))).rejects.toThrow(/Already checked in/);
+    await expect(checkInMember(t.db, s.id, m.userId, at(30), organizer(ORGANIZER))).rejects.toThrow(
+      /Already checked in/,
+    );
     expect((await readMetrics(t.db)).volunteer_minutes_served).toBe(base + 210);
     expect((await myShifts(t.db, m.userId)).minutesServed).toBe(210);
 
-    await expect(markNoShow(t.db, s.id, m.userId, at(29.9))).rejects.toThrow(/not started yet/);
-    expect(await markNoShow(t.db, s.id, m.userId, at(31))).toMatchObject({ minutesTakenBack: 210 });
-    await expect(markNoShow(t.db, s.id, m.userId, at(31))).rejects.toThrow(/Already recorded/);
+    await expect(markNoShow(t.db, s.id, m.userId, at(29.9), organizer())).rejects.toThrow(/not started yet/);
+    expect(await markNoShow(t.db, s.id, m.userId, at(31), organizer())).toMatchObject({ minutesTakenBack: 210 });
+    await expect(markNoShow(t.db, s.id, m.userId, at(31), organizer())).rejects.toThrow(/Already recorded/);
     expect((await readMetrics(t.db)).volunteer_minutes_served).toBe(base);
-    expect(await checkInMember(t.db, s.id, m.userId, ORGANIZER, at(32))).toMatchObject({ minutes: 210 });
+    expect(await checkInMember(t.db, s.id, m.userId, at(32), organizer(ORGANIZER))).toMatchObject({ minutes: 210 });
     expect((await readMetrics(t.db)).volunteer_minutes_served).toBe(base + 210);
-    await expect(checkInMember(t.db, s.id, member("stranger").userId, ORGANIZER, at(32))).rejects.toThrow(
+    await expect(checkInMember(t.db, s.id, member("stranger").userId, at(32), organizer(ORGANIZER))).rejects.toThrow(
       /does not hold/,
     );
   });

@@ -14,3 +14,8 @@ export function memberDisplayName(interaction: Interaction): string {
   const fromMember = m && "displayName" in m ? (m as GuildMember).displayName : m && "nick" in m ? m.nick : null;
   return fromMember ?? interaction.user.globalName ?? interaction.user.username;
 }
+
+/** The organizer acting, as the audit trail records them: their id and the name the server shows now. */
+export function auditActor(interaction: Interaction): { id: string; name: string } {
+  return { id: interaction.user.id, name: memberDisplayName(interaction) };
+}

@@ -7,6 +7,7 @@ import path from "node:path";
 import { startBlueskyEmulator } from "./bluesky/index.js";
 import { spawnBot } from "./botProcess.js";
 import { startDiscordEmulator } from "./discord/index.js";
+import { auditChapter } from "./tour/audit.js";
 import { campaignChapter } from "./tour/campaign.js";
 import { djChapter } from "./tour/dj.js";
 import { groundChapter } from "./tour/ground.js";
@@ -29,6 +30,7 @@ const CHAPTERS: ((tour: Tour) => Promise<void>)[] = [
   shiftsChapter,
   djChapter,
   campaignChapter,
+  auditChapter,
   pageChapter,
   privacyChapter,
 ];

@@ -3,6 +3,7 @@
 // kept with who made it and the totals before and after.
 import type { Db, DbOrTx } from "../db/client.js";
 import { UserError } from "../errors.js";
+import { changedValues, recordAudit, type Actor } from "./audit.js";
 import { validateCampaignName, validateHashtag } from "./postText.js";
 import { isCurrency, MAX_CENTS } from "./amounts.js";
 import { insertLedgerRow } from "./ledger.js";
@@ -39,6 +40,7 @@ export async function setupCampaign(
   db: Db,
   input: SetupInput,
   now: Date,
+  actor: Actor,
 ): Promise<{ campaign: Campaign; created: boolean }> {
   const name = validateCampaignName(input.name);
   if (input.goalCents <= 0 || input.goalCents > MAX_CENTS)
@@ -79,6 +81,19 @@ export async function setupCampaign(
     if (!existing) await installDefaultMilestones(tx, campaign.goalCents, metrics, now);
     else if (existing.goalCents !== campaign.goalCents)
       await retargetMoneyMilestones(tx, campaign.goalCents, metrics.raised_cents, now);
+    const fields = (c: Campaign | null) => ({
+      name: c?.name ?? null,
+      goalCents: c?.goalCents ?? null,
+      currency: c?.currency ?? null,
+      hashtag: c?.hashtag ?? null,
+    });
+    const diff = changedValues(fields(existing), fields(campaign));
+    await recordAudit(tx, actor, now, {
+      kind: "campaign.setup",
+      subject: { type: "campaign", id: campaign.id, label: campaign.name },
+      before: existing ? (diff?.before ?? {}) : null,
+      after: existing ? (diff?.after ?? {}) : fields(campaign),
+    });
     return { campaign, created: !existing };
   });
 }
@@ -92,14 +107,14 @@ export interface AmountChange {
 export async function setRaisedTotal(
   db: Db,
   totalCents: number,
-  userId: string,
+  actor: Actor,
   note: string | null,
   now: Date,
 ): Promise<AmountChange> {
   return db.$transaction(async (tx) => {
     const campaign = await requireCampaign(tx);
     const change = await setMetric(tx, "raised_cents", totalCents, now);
-    const record = await recordChange(tx, "total", totalCents, change.before, change.after, note, userId, now);
+    const record = await recordChange(tx, "total", totalCents, change.before, change.after, note, actor.id, now);
     // The ledger gets the difference as an adjustment row, so its counted rows still add up to the total.
     const delta = change.after - change.before;
     if (delta !== 0) {
@@ -112,6 +127,12 @@ export async function setRaisedTotal(
         receivedAt: now,
       });
     }
+    await recordAudit(tx, actor, now, {
+      kind: "money.raised",
+      subject: { type: "campaign", id: campaign.id, label: campaign.name },
+      before: { raisedCents: change.before },
+      after: { raisedCents: change.after, note: record.note ?? undefined },
+    });
     return { beforeCents: change.before, afterCents: change.after };
   });
 }
@@ -120,7 +141,7 @@ export async function setRaisedTotal(
 export async function addDonation(
   db: Db,
   amountCents: number,
-  userId: string,
+  actor: Actor,
   note: string | null,
   now: Date,
 ): Promise<AmountChange> {
@@ -134,7 +155,7 @@ export async function addDonation(
     if ((current?.value ?? 0) + amountCents > MAX_CENTS) throw tooMuch();
     const change = await applyMetric(tx, "raised_cents", amountCents, now);
     if (change.after > MAX_CENTS) throw tooMuch();
-    const record = await recordChange(tx, "donation", amountCents, change.before, change.after, note, userId, now);
+    const record = await recordChange(tx, "donation", amountCents, change.before, change.after, note, actor.id, now);
     await insertLedgerRow(tx, {
       source: "manual",
       sourceId: `change-${record.id}`,
@@ -142,6 +163,12 @@ export async function addDonation(
       currency: campaign.currency,
       counted: true,
       receivedAt: now,
+    });
+    await recordAudit(tx, actor, now, {
+      kind: "money.donation",
+      subject: { type: "campaign", id: campaign.id, label: campaign.name },
+      before: { raisedCents: change.before },
+      after: { raisedCents: change.after, amountCents, note: record.note ?? undefined },
     });
     return { beforeCents: change.before, afterCents: change.after };
   });
@@ -178,21 +205,42 @@ export async function campaignNumbers(db: DbOrTx): Promise<CampaignNumbers> {
   return { campaign, metrics: await readMetrics(db) };
 }
 
-/** Pauses posting to every destination (milestones still queue, and go out after /campaign resume). */
-export async function pausePosting(db: DbOrTx, reason: "organizer" | "auth", now: Date): Promise<boolean> {
-  const paused = await db.campaign.updateMany({
-    where: { id: CAMPAIGN_ID, pausedReason: null },
-    data: { pausedReason: reason, pausedAt: now },
+/**
+ * Pauses posting to every destination (milestones still queue, and go out after /campaign resume). `by` is the organizer who
+ * paused (written to the audit trail), or "auth" when the outbox pauses itself because a network refused the credentials.
+ */
+export async function pausePosting(db: Db, by: Actor | "auth", now: Date): Promise<boolean> {
+  return db.$transaction(async (tx) => {
+    const paused = await tx.campaign.updateMany({
+      where: { id: CAMPAIGN_ID, pausedReason: null },
+      data: { pausedReason: by === "auth" ? "auth" : "organizer", pausedAt: now },
+    });
+    if (paused.count !== 1 || by === "auth") return paused.count === 1;
+    const campaign = await requireCampaign(tx);
+    await recordAudit(tx, by, now, {
+      kind: "posting.pause",
+      subject: { type: "campaign", id: campaign.id, label: campaign.name },
+      before: { paused: false },
+      after: { paused: true },
+    });
+    return true;
   });
-  return paused.count === 1;
 }
 
-/** Lifts the organizer's pause and every destination's hold (refused credentials, a 429's wait). */
-export async function resumePosting(db: DbOrTx): Promise<Campaign> {
-  await requireCampaign(db);
-  await db.postingNetwork.deleteMany();
-  return db.campaign.update({
-    where: { id: CAMPAIGN_ID },
-    data: { pausedReason: null, pausedAt: null, xRetryAt: null },
+export async function resumePosting(db: Db, now: Date, actor: Actor): Promise<Campaign> {
+  return db.$transaction(async (tx) => {
+    const before = await requireCampaign(tx);
+    await tx.postingNetwork.deleteMany();
+    const campaign = await tx.campaign.update({
+      where: { id: CAMPAIGN_ID },
+      data: { pausedReason: null, pausedAt: null, xRetryAt: null },
+    });
+    await recordAudit(tx, actor, now, {
+      kind: "posting.resume",
+      subject: { type: "campaign", id: campaign.id, label: campaign.name },
+      before: { paused: before.pausedReason !== null, pausedReason: before.pausedReason },
+      after: { paused: false },
+    });
+    return campaign;
   });
 }

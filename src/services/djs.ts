@@ -2,6 +2,7 @@
 // withdraw. One active offer (pending or approved) per member, enforced by a unique key, not by a read.
 import type { DbOrTx, Db } from "../db/client.js";
 import { memberText, UserError } from "../errors.js";
+import { recordAudit, type Actor } from "./audit.js";
 import { queueDm } from "./directMessages.js";
 import { adjustMetric } from "./metrics.js";
 import { cleanLine, foldText } from "./trackMatch.js";
@@ -131,20 +132,14 @@ export function getOffer(db: DbOrTx, offerId: number) {
  * organizers pressing at once decide once; the loser is told who was first. The DJ's DM is queued in the
  * same transaction.
  */
-export async function reviewOffer(
-  db: Db,
-  offerId: number,
-  decision: "approve" | "decline",
-  organizerId: string,
-  now: Date,
-) {
+export async function reviewOffer(db: Db, offerId: number, decision: "approve" | "decline", now: Date, actor: Actor) {
   return db.$transaction(async (tx) => {
     const status = decision === "approve" ? "approved" : "declined";
     const changed = await tx.djOffer.updateMany({
       where: { id: offerId, status: "pending" },
       data: {
         status,
-        reviewedBy: organizerId,
+        reviewedBy: actor.id,
         reviewedAt: now,
         ...(decision === "decline" ? { activeKey: null } : {}),
       },
@@ -159,6 +154,13 @@ export async function reviewOffer(
       );
     }
     if (decision === "approve") await adjustMetric(tx, "djs_approved", 1, now);
+    await recordAudit(tx, actor, now, {
+      kind: decision === "approve" ? "dj.approve" : "dj.decline",
+      subject: offerSubject(offer),
+      memberId: offer.userId,
+      before: { status: "pending" },
+      after: { status, minutes: offer.minutes },
+    });
     await queueDm(
       tx,
       {
@@ -174,6 +176,11 @@ export async function reviewOffer(
     );
     return offer;
   });
+}
+
+/** A DJ offer as the audit trail names it: the DJ name is theirs, so a forget blanks it (see forgetAuditMember). */
+export function offerSubject(offer: { id: number; djName: string }) {
+  return { type: "offer" as const, id: offer.id, label: `DJ offer #${offer.id} (${offer.djName})` };
 }
 
 /** Offers waiting for review, oldest first (for /dj review, when the review channel missed one). */

@@ -5,6 +5,7 @@
 import type { Db, DbOrTx } from "../db/client.js";
 import { UserError } from "../errors.js";
 import { MAX_CENTS } from "./amounts.js";
+import { recordAudit, type Actor } from "./audit.js";
 import { requireCampaign } from "./campaign.js";
 import { parseDonationCsv, type ImportRow, type ImportSource, type LineNote } from "./donationCsv.js";
 import { writeDonationRow } from "./donations.js";
@@ -87,7 +88,7 @@ export interface ImportResult {
 }
 
 /** Confirm: claimed once (a second press, or a second organizer, finds it done), then one transaction. */
-export async function confirmImport(db: Db, importId: number, now: Date): Promise<ImportResult> {
+export async function confirmImport(db: Db, importId: number, now: Date, actor: Actor): Promise<ImportResult> {
   return db.$transaction(
     async (tx) => {
       const pending = await tx.donationImport.findUnique({ where: { id: importId } });
@@ -134,6 +135,12 @@ export async function confirmImport(db: Db, importId: number, now: Date): Promis
       if (change && change.after > MAX_CENTS)
         throw new UserError("That would take the total past 21,474,836.47, the most this bot can count.");
       const total = change?.after ?? (await tx.metric.findUnique({ where: { name: "raised_cents" } }))?.value ?? 0;
+      await recordAudit(tx, actor, now, {
+        kind: "money.import",
+        subject: importSubject(pending),
+        before: { status: "pending", raisedCents: total - addedCents },
+        after: { status: "done", rows: rows.length, added, addedCents, raisedCents: total },
+      });
       return {
         source: pending.source as ImportSource,
         added,
@@ -146,10 +153,25 @@ export async function confirmImport(db: Db, importId: number, now: Date): Promis
   );
 }
 
-export async function cancelImport(db: Db, importId: number): Promise<boolean> {
-  const cancelled = await db.donationImport.updateMany({
-    where: { id: importId, status: "pending" },
-    data: { status: "cancelled" },
+export async function cancelImport(db: Db, importId: number, now: Date, actor: Actor): Promise<boolean> {
+  return db.$transaction(async (tx) => {
+    const cancelled = await tx.donationImport.updateMany({
+      where: { id: importId, status: "pending" },
+      data: { status: "cancelled" },
+    });
+    if (cancelled.count !== 1) return false;
+    const row = await tx.donationImport.findUniqueOrThrow({ where: { id: importId } });
+    await recordAudit(tx, actor, now, {
+      kind: "money.import_cancel",
+      subject: importSubject(row),
+      before: { status: "pending" },
+      after: { status: "cancelled" },
+    });
+    return true;
   });
-  return cancelled.count === 1;
+}
+
+/** An import as the audit trail names it: its source and the organizer's file name. */
+function importSubject(row: { id: number; source: string; fileName: string }) {
+  return { type: "donation_import" as const, id: row.id, label: `${row.source} import (${row.fileName})` };
 }

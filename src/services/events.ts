@@ -3,6 +3,7 @@
 import { UserError } from "../errors.js";
 import type { Db, DbOrTx, Tx } from "../db/client.js";
 import type { Event } from "../generated/prisma/client.js";
+import { changedValues, recordAudit, type Actor } from "./audit.js";
 import { queueFanout } from "./dmFanout.js";
 import { adjustMetric } from "./metrics.js";
 import { lockEvent, promoteWaitlist, TX_OPTIONS, type Promotion } from "./seats.js";
@@ -85,9 +86,10 @@ export function passedReminder(startsAt: Date, now: Date, hours: readonly number
 }
 
 export async function createEvent(
-  db: DbOrTx,
+  db: Db,
   input: EventInput & { createdBy: string; now: Date },
   settings: TimeSettings,
+  actor: Actor,
 ): Promise<Event> {
   const name = cleanName(input.name);
   if (!input.starts?.trim()) throw new UserError(`Say when the event starts, such as ${TIME_EXAMPLES}.`);
@@ -95,19 +97,44 @@ export async function createEvent(
   const endsAt = input.ends?.trim() ? requireWhen(input.ends, "the end", settings.timeZone, input.now) : null;
   checkTimes(startsAt, endsAt, input.now, settings.timeZone);
   const capacity = input.capacity === null || input.capacity === undefined ? null : checkCapacity(input.capacity);
-  return db.event.create({
-    data: {
-      name,
-      startsAt,
-      endsAt,
-      capacity,
-      location: cleanText(input.location, "location", LOCATION_MAX),
-      description: cleanText(input.description, "description", DESCRIPTION_MAX),
-      createdBy: input.createdBy,
-      remindedHours: passedReminder(startsAt, input.now, settings.reminderHours),
-      createdAt: input.now,
-    },
+  return db.$transaction(async (tx) => {
+    const event = await tx.event.create({
+      data: {
+        name,
+        startsAt,
+        endsAt,
+        capacity,
+        location: cleanText(input.location, "location", LOCATION_MAX),
+        description: cleanText(input.description, "description", DESCRIPTION_MAX),
+        createdBy: input.createdBy,
+        remindedHours: passedReminder(startsAt, input.now, settings.reminderHours),
+        createdAt: input.now,
+      },
+    });
+    await recordAudit(tx, actor, input.now, {
+      kind: "event.create",
+      subject: eventSubject(event),
+      after: auditedFields(event),
+    });
+    return event;
   });
+}
+
+/** The event as the audit trail names it. */
+export function eventSubject(event: Pick<Event, "id" | "name">) {
+  return { type: "event" as const, id: event.id, label: event.name };
+}
+
+/** The fields of an event the audit trail keeps before and after a change. */
+function auditedFields(event: Event) {
+  return {
+    name: event.name,
+    startsAt: event.startsAt,
+    endsAt: event.endsAt,
+    location: event.location,
+    capacity: event.capacity,
+    description: event.description,
+  };
 }
 
 export interface EditResult {
@@ -124,6 +151,7 @@ export async function editEvent(
   eventId: number,
   input: EventInput & { now: Date },
   settings: TimeSettings,
+  actor: Actor,
 ): Promise<EditResult> {
   return db.$transaction(async (tx) => {
     await lockEvent(tx, eventId);
@@ -179,6 +207,14 @@ export async function editEvent(
     const promoted = data.capacity !== undefined ? await promoteWaitlist(tx, eventId, input.now) : [];
     const after = await tx.event.findUniqueOrThrow({ where: { id: eventId } });
     if (moved) await tellMoved(tx, after, settings.timeZone, input.now);
+    const diff = changedValues(auditedFields(event), auditedFields(after));
+    await recordAudit(tx, actor, input.now, {
+      // A change of seats alone has its own kind: the one organizers look for when capacity is in question.
+      kind: changed.length === 1 && changed[0] === "capacity" ? "event.capacity" : "event.edit",
+      subject: eventSubject(after),
+      before: diff?.before ?? {},
+      after: { ...diff?.after, ...(promoted.length ? { promoted: promoted.length } : {}) },
+    });
     const overCapacity = after.capacity === null ? 0 : Math.max(0, after.seatsTaken - after.capacity);
     return { event: after, changed, promoted, overCapacity };
   }, TX_OPTIONS);
@@ -212,6 +248,7 @@ export async function cancelEvent(
   db: Db,
   eventId: number,
   input: { reason?: string | null; now: Date; fallbackChannelId?: string | null; timeZone: string },
+  actor: Actor,
 ): Promise<CancelResult> {
   const reason = cleanText(input.reason, "reason", CANCEL_REASON_MAX);
   return db.$transaction(async (tx) => {
@@ -241,6 +278,12 @@ export async function cancelEvent(
       },
       input.now,
     );
+    await recordAudit(tx, actor, input.now, {
+      kind: "event.cancel",
+      subject: eventSubject(event),
+      before: { status: "scheduled", going: event.seatsTaken, waitlisted: event.waitlisted, maybe: event.maybeCount },
+      after: { status: "cancelled", reason, told },
+    });
     return { event, notified: told };
   }, TX_OPTIONS);
 }

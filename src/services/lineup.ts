@@ -3,6 +3,7 @@
 // placements that could collide (row locks on PostgreSQL, the write lock on SQLite), then checks and inserts.
 import type { DbOrTx, Db, Tx } from "../db/client.js";
 import { memberText, UserError } from "../errors.js";
+import { recordAudit, type Actor } from "./audit.js";
 import { queueDm } from "./directMessages.js";
 import { adjustMetric, readMetrics } from "./metrics.js";
 import { requireWhen, discordTime } from "./time.js";
@@ -42,7 +43,7 @@ export interface PlaceSetInput {
 }
 
 /** Places an approved DJ in a slot; refuses overlaps on the stage and double-booking of the DJ. Tells the DJ. */
-export async function placeSet(db: Db, input: PlaceSetInput, now: Date) {
+export async function placeSet(db: Db, input: PlaceSetInput, now: Date, actor: Actor) {
   const { startsAt, endsAt } = input;
   if (endsAt <= startsAt)
     throw new UserError(
@@ -99,6 +100,12 @@ export async function placeSet(db: Db, input: PlaceSetInput, now: Date) {
     await tx.djStage.update({ where: { name: stage }, data: { sets: { increment: 1 } } });
     await adjustMetric(tx, "lineup_sets", 1, now);
     await adjustMetric(tx, "lineup_minutes", minutes, now);
+    await recordAudit(tx, actor, now, {
+      kind: "lineup.place",
+      subject: { type: "set", id: set.id, label: `Set #${set.id} (${offer.djName})` },
+      memberId: offer.userId,
+      after: { offer: offer.id, stage, startsAt, endsAt, minutes },
+    });
     await queueDm(
       tx,
       {

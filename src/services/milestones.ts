@@ -1,7 +1,8 @@
 // Milestones: numbers that, once a metric reaches them, are posted once. A change finds them by comparing
 // the metric's value before and after against an index on (metric, status, threshold): never by counting
 // the metric's rows. A jump over several posts once, for the highest, and marks the others passed over.
-import type { DbOrTx } from "../db/client.js";
+import type { Db, DbOrTx } from "../db/client.js";
+import { recordAudit, type Actor } from "./audit.js";
 import { UserError } from "../errors.js";
 import { cardAltText, cardData, type CardData } from "./cardData.js";
 import { queueTweet } from "./tweetOutbox.js";
@@ -242,7 +243,7 @@ export interface AddMilestoneInput {
 }
 
 /** An organizer's milestone. Refused when already reached, when it exists, or when its template could make a bad post. */
-export async function addMilestone(db: DbOrTx, input: AddMilestoneInput, now: Date) {
+export async function addMilestone(db: Db, input: AddMilestoneInput, now: Date, actor: Actor) {
   if (!(input.metric in METRICS))
     throw new UserError(`Pick a metric from the list: ${Object.keys(METRICS).join(", ")}.`);
   const metric = input.metric as MetricName;
@@ -251,25 +252,35 @@ export async function addMilestone(db: DbOrTx, input: AddMilestoneInput, now: Da
   if (!Number.isSafeInteger(input.threshold) || input.threshold <= 0 || input.threshold > MAX_CENTS) {
     throw new UserError("The threshold must be a whole number above zero, such as 500.");
   }
-  const value = (await db.metric.findUnique({ where: { name: metric } }))?.value ?? 0;
-  if (input.threshold <= value) {
-    throw new UserError(
-      `${METRICS[metric]} is already at ${metric === "raised_cents" ? formatMoney(value, input.currency) : formatCount(value)}; pick a threshold above it.`,
-      "conflict",
-    );
-  }
-  if ((await db.milestone.count({ where: { status: "open" } })) >= MAX_MILESTONES)
-    throw new UserError(`There are already ${MAX_MILESTONES} open milestones; remove some first.`, "limited");
-  const inserted = await db.$executeRaw`
-    INSERT INTO "Milestone" ("metric", "threshold", "percent", "template", "status", "createdBy", "createdAt")
-    VALUES (${metric}, ${input.threshold}, ${input.percent ?? null}, ${template}, 'open', ${input.userId}, ${now})
-    ON CONFLICT ("metric", "threshold") DO NOTHING`;
-  if (inserted !== 1)
-    throw new UserError(
-      "There is already a milestone at that number for this metric. Remove it first to change its template.",
-      "conflict",
-    );
-  return db.milestone.findUniqueOrThrow({ where: { metric_threshold: { metric, threshold: input.threshold } } });
+  return db.$transaction(async (tx) => {
+    const value = (await tx.metric.findUnique({ where: { name: metric } }))?.value ?? 0;
+    if (input.threshold <= value) {
+      throw new UserError(
+        `${METRICS[metric]} is already at ${metric === "raised_cents" ? formatMoney(value, input.currency) : formatCount(value)}; pick a threshold above it.`,
+        "conflict",
+      );
+    }
+    if ((await tx.milestone.count({ where: { status: "open" } })) >= MAX_MILESTONES)
+      throw new UserError(`There are already ${MAX_MILESTONES} open milestones; remove some first.`, "limited");
+    const inserted = await tx.$executeRaw`
+      INSERT INTO "Milestone" ("metric", "threshold", "percent", "template", "status", "createdBy", "createdAt")
+      VALUES (${metric}, ${input.threshold}, ${input.percent ?? null}, ${template}, 'open', ${input.userId}, ${now})
+      ON CONFLICT ("metric", "threshold") DO NOTHING`;
+    if (inserted !== 1)
+      throw new UserError(
+        "There is already a milestone at that number for this metric. Remove it first to change its template.",
+        "conflict",
+      );
+    const added = await tx.milestone.findUniqueOrThrow({
+      where: { metric_threshold: { metric, threshold: input.threshold } },
+    });
+    await recordAudit(tx, actor, now, {
+      kind: "milestone.add",
+      subject: milestoneSubject(added, input.currency),
+      after: { metric, threshold: added.threshold, percent: added.percent, template: added.template },
+    });
+    return added;
+  });
 }
 
 /** The open milestones, for the organizer's pick of one to remove. */
@@ -286,13 +297,28 @@ export function listMilestones(db: DbOrTx) {
 }
 
 /** Removes an open milestone; reached ones stay, as the record of what was posted. */
-export async function removeMilestone(db: DbOrTx, id: number) {
-  const m = await db.milestone.findUnique({ where: { id } });
-  if (!m) throw new UserError("That milestone no longer exists. Pick one from the list.", "not_found");
-  const removed = await db.milestone.deleteMany({ where: { id, status: "open" } });
-  if (removed.count !== 1)
-    throw new UserError("That milestone was already reached; it stays as the record of what was posted.", "conflict");
-  return m;
+export async function removeMilestone(db: Db, id: number, now: Date, actor: Actor, currency: string) {
+  return db.$transaction(async (tx) => {
+    const m = await tx.milestone.findUnique({ where: { id } });
+    if (!m) throw new UserError("That milestone no longer exists. Pick one from the list.", "not_found");
+    const removed = await tx.milestone.deleteMany({ where: { id, status: "open" } });
+    if (removed.count !== 1)
+      throw new UserError("That milestone was already reached; it stays as the record of what was posted.", "conflict");
+    await recordAudit(tx, actor, now, {
+      kind: "milestone.remove",
+      subject: milestoneSubject(m, currency),
+      before: { metric: m.metric, threshold: m.threshold, percent: m.percent, template: m.template },
+    });
+    return m;
+  });
+}
+
+/** A milestone as the audit trail names it. */
+function milestoneSubject(
+  m: Pick<MilestoneLike, "metric" | "threshold" | "percent"> & { id: number },
+  currency: string,
+) {
+  return { type: "milestone" as const, id: m.id, label: milestoneLabel(m, currency) };
 }
 
 /** The next open milestone of each metric above its current value, for /campaign status and preview. */

@@ -25,6 +25,7 @@ import { memberText, UserError } from "../errors.js";
 import { effectiveEnd } from "./events.js";
 import { releaseSets } from "./lineup.js";
 import { adjustMetric } from "./metrics.js";
+import { FORMER_MEMBER, FORMER_MEMBER_ID, forgetAuditMember, recordAudit, type Actor } from "./audit.js";
 import { removeRsvp, type Promotion } from "./rsvps.js";
 import { TX_OPTIONS } from "./seats.js";
 import {
@@ -40,7 +41,7 @@ import { withdrawOffer } from "./djs.js";
 import { toggleVote } from "./trackRequests.js";
 
 /** How a forgotten member (or one whose old rows passed RETENTION_DAYS) is named from then on. */
-export const FORMER_MEMBER = "a former member";
+export { FORMER_MEMBER } from "./audit.js";
 export const PSEUDONYM_PREFIX = "former-";
 
 export function newPseudonym(): string {
@@ -96,6 +97,11 @@ export const MEMBER_DATA: readonly MemberTable[] = [
     model: "calendarFeed",
     where: (u) => ({ userId: u }),
     select: { userId: true, createdAt: true },
+  },
+  {
+    key: "auditTrail",
+    model: "auditEntry",
+    where: (u) => ({ OR: [{ actorId: u }, { memberId: u }, { subjectType: "member", subjectId: u }] }),
   },
   { key: "eventsCreated", model: "event", where: (u) => ({ createdBy: u }) },
   { key: "shiftsCreated", model: "shift", where: (u) => ({ createdBy: u }) },
@@ -182,7 +188,14 @@ export interface ForgetResult {
  * Forgets a member (themselves, or an organizer on behalf of someone who left). One transaction per feature
  * (per event for answers, as every answer), each keeping its invariants; see the file header.
  */
-export async function forgetMember(db: Db, userId: string, config: ShiftConfig, now: Date): Promise<ForgetResult> {
+export async function forgetMember(
+  db: Db,
+  userId: string,
+  config: ShiftConfig,
+  now: Date,
+  /** The organizer forgetting someone who left (recorded in the audit trail); null: the member themself. */
+  onBehalf: Actor | null,
+): Promise<ForgetResult> {
   if (!userId || isPseudonym(userId)) throw new UserError("That member is already forgotten.", "not_found");
   const pseudonym = newPseudonym();
   const djNames = await memberDjNames(db, userId);
@@ -206,7 +219,7 @@ export async function forgetMember(db: Db, userId: string, config: ShiftConfig, 
   await forgetDj(db, userId, pseudonym, now, result);
   await forgetTracks(db, userId, pseudonym, now, result);
   await forgetMessages(db, userId, djNames, result);
-  await forgetOrganizerRows(db, userId, pseudonym, now);
+  await forgetOrganizerRows(db, userId, pseudonym, now, onBehalf, result);
   const after = await memberCounts(db, userId, djNames);
   result.left = Object.values(after).reduce((a, b) => a + b, 0);
   return result;
@@ -218,7 +231,7 @@ async function forgetAnswers(db: Db, userId: string, pseudonym: string, now: Dat
     if (row.event.status !== "scheduled" || effectiveEnd(row.event) <= now) continue;
     try {
       // As if they declined: the same transaction an organizer's removal runs (seats, waitlist, counters).
-      const removed = await removeRsvp(db, { eventId: row.eventId, userId, now });
+      const removed = await removeRsvp(db, { eventId: row.eventId, userId, now }, null);
       if (removed.removed === "going") result.seatsFreed += 1 + row.guests;
       result.promoted.push(...removed.promoted);
       result.eventIds.push(row.eventId);
@@ -379,8 +392,23 @@ async function forgetMessages(db: Db, userId: string, djNames: string[], result:
   }, TX_OPTIONS);
 }
 
-async function forgetOrganizerRows(db: Db, userId: string, pseudonym: string, now: Date) {
+async function forgetOrganizerRows(
+  db: Db,
+  userId: string,
+  pseudonym: string,
+  now: Date,
+  onBehalf: Actor | null,
+  result: ForgetResult,
+) {
   await db.$transaction(async (tx) => {
+    // The audit trail keeps every row; where it named them, it names "a former member" (never their id).
+    await forgetAuditMember(tx, userId);
+    if (onBehalf)
+      await recordAudit(tx, onBehalf, now, {
+        kind: "member.forget",
+        subject: { type: "member", id: FORMER_MEMBER_ID, label: FORMER_MEMBER },
+        before: Object.fromEntries(Object.entries(result.before).filter(([, n]) => n > 0)),
+      });
     await tx.event.updateMany({ where: { createdBy: userId }, data: { createdBy: pseudonym, updatedAt: now } });
     await tx.shift.updateMany({ where: { createdBy: userId }, data: { createdBy: pseudonym } });
     await tx.campaign.updateMany({ where: { createdBy: userId }, data: { createdBy: pseudonym, updatedAt: now } });

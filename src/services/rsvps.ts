@@ -8,6 +8,7 @@
 import { UserError } from "../errors.js";
 import type { Db, DbOrTx, Tx } from "../db/client.js";
 import type { Event } from "../generated/prisma/client.js";
+import { recordAudit, type Actor } from "./audit.js";
 import { requireEvent, requireOpenEvent } from "./events.js";
 import { adjustMetric } from "./metrics.js";
 import {
@@ -78,10 +79,14 @@ export async function answerRsvp(db: Db, input: AnswerInput): Promise<AnswerResu
   }, TX_OPTIONS);
 }
 
-/** An organizer removes a member's answer (someone who left the server keeps theirs until then). */
+/**
+ * An organizer removes a member's answer (someone who left the server keeps theirs until then), recorded in the
+ * audit trail; `actor` null is a forget (src/services/privacy.ts), whose one `member.forget` row, if any, says it.
+ */
 export async function removeRsvp(
   db: Db,
   input: { eventId: number; userId: string; now: Date },
+  actor: Actor | null,
 ): Promise<{ event: Event; removed: RsvpStatus; promoted: Promotion[] }> {
   return db.$transaction(async (tx) => {
     await lockEvent(tx, input.eventId);
@@ -98,6 +103,14 @@ export async function removeRsvp(
     const moved = await transition(tx, event, row, { status: "removed" }, input.now);
     const promoted = moved.freed ? await promoteWaitlist(tx, event.id, input.now) : [];
     const after = await tx.event.findUniqueOrThrow({ where: { id: event.id } });
+    if (actor)
+      await recordAudit(tx, actor, input.now, {
+        kind: "rsvp.remove",
+        subject: { type: "event", id: event.id, label: event.name },
+        memberId: input.userId,
+        before: { answer: row.status, guests: row.guests },
+        after: { answer: "removed", promoted: promoted.length },
+      });
     return { event: after, removed: row.status, promoted };
   }, TX_OPTIONS);
 }

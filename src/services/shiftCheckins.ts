@@ -3,6 +3,7 @@
 // to notice when shifts end. A no-show recorded later takes the minutes back.
 import type { Db, Tx } from "../db/client.js";
 import { UserError } from "../errors.js";
+import { recordAudit, type Actor } from "./audit.js";
 import {
   CHECKIN_OPENS_MS,
   creditMinutes,
@@ -10,6 +11,7 @@ import {
   loadShift,
   shiftLine,
   shiftMinutes,
+  shiftSubject,
   withRole,
   type ShiftView,
 } from "./shiftCore.js";
@@ -57,8 +59,8 @@ export async function checkInMember(
   db: Db,
   shiftId: number,
   userId: string,
-  by: string,
   now: Date,
+  actor: Actor,
 ): Promise<CheckinResult> {
   return inTx(db, async (tx) => {
     const shift = await loadShift(tx, shiftId);
@@ -67,7 +69,14 @@ export async function checkInMember(
         `Check-in for this shift opens ${discordTime(new Date(shift.startsAt.getTime() - CHECKIN_OPENS_MS), "R")}.`,
       );
     }
-    return record(tx, shift, userId, by, now);
+    const result = await record(tx, shift, userId, actor.id, now);
+    await recordAudit(tx, actor, now, {
+      kind: "shift.checkin",
+      subject: shiftSubject(shift),
+      memberId: userId,
+      after: { checkedIn: true, minutes: result.minutes },
+    });
+    return result;
   });
 }
 
@@ -96,6 +105,7 @@ export async function markNoShow(
   shiftId: number,
   userId: string,
   now: Date,
+  actor: Actor,
 ): Promise<{ shift: ShiftView; minutesTakenBack: number }> {
   return inTx(db, async (tx) => {
     const shift = await loadShift(tx, shiftId);
@@ -117,6 +127,13 @@ export async function markNoShow(
     if (wasOut.count !== 1) throw new UserError("Already recorded as a no-show.");
     const minutesTakenBack = wasIn.count ? shiftMinutes(shift) : 0;
     await creditMinutes(tx, userId, -minutesTakenBack, now);
+    await recordAudit(tx, actor, now, {
+      kind: "shift.noshow",
+      subject: shiftSubject(shift),
+      memberId: userId,
+      before: { checkedIn: wasIn.count > 0, noShow: false },
+      after: { noShow: true, minutesTakenBack },
+    });
     return { shift, minutesTakenBack };
   });
 }

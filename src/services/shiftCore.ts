@@ -55,6 +55,24 @@ export function shiftLabel(shift: ShiftView, timeZone: string): string {
 }
 
 /** "**Door** <t:..:F> – <t:..:t>": every member reads their own local time. */
+/** The shift as the audit trail names it (times in UTC: the trail is read in any zone, and exported). */
+export function shiftSubject(shift: Pick<ShiftView, "id" | "startsAt" | "role">) {
+  const start = shift.startsAt.toISOString().slice(0, 16).replace("T", " ");
+  return { type: "shift" as const, id: shift.id, label: `${shift.role.name} shift, ${start} UTC` };
+}
+
+/** The fields of a shift the audit trail keeps before and after a change. */
+export function shiftFields(shift: ShiftView) {
+  return {
+    role: shift.role.name,
+    startsAt: shift.startsAt,
+    endsAt: shift.endsAt,
+    capacity: shift.capacity,
+    description: shift.description,
+    requiresRoleId: shift.requiresRoleId,
+  };
+}
+
 export function shiftLine(shift: ShiftView): string {
   const sameDay = shift.endsAt.getTime() - shift.startsAt.getTime() < 20 * 3600_000;
   return `**${shift.role.name}** ${discordTime(shift.startsAt, "F")} – ${discordTime(shift.endsAt, sameDay ? "t" : "F")}`;

@@ -2,6 +2,7 @@
 // export. Every change to capacity or holders moves the campaign counters in the same transaction.
 import type { Db, DbOrTx } from "../db/client.js";
 import { UserError } from "../errors.js";
+import { changedValues, recordAudit, type Actor } from "./audit.js";
 import { csvStream, paged, type Cell } from "./csv.js";
 import { queueDm } from "./directMessages.js";
 import { adjustMetric } from "./metrics.js";
@@ -12,8 +13,10 @@ import {
   loadShift,
   passedReminder,
   promoteFromWaitlist,
+  shiftFields,
   shiftLine,
   shiftMinutes,
+  shiftSubject,
   withRole,
   type ShiftConfig,
   type ShiftView,
@@ -93,7 +96,7 @@ export interface AddShiftInput {
   now: Date;
 }
 
-export async function addShift(db: Db, input: AddShiftInput): Promise<ShiftView> {
+export async function addShift(db: Db, input: AddShiftInput, actor: Actor): Promise<ShiftView> {
   checkTimes(input.startsAt, input.endsAt, input.now);
   checkCapacity(input.capacity);
   const description = cleanDescription(input.description);
@@ -113,6 +116,11 @@ export async function addShift(db: Db, input: AddShiftInput): Promise<ShiftView>
       include: withRole,
     });
     await adjustMetric(tx, "shift_slots_total", input.capacity, input.now);
+    await recordAudit(tx, actor, input.now, {
+      kind: "shift.create",
+      subject: shiftSubject(shift),
+      after: shiftFields(shift),
+    });
     return shift;
   });
 }
@@ -136,7 +144,7 @@ export interface EditResult {
   promoted: string[];
 }
 
-export async function editShift(db: Db, config: ShiftConfig, input: EditShiftInput): Promise<EditResult> {
+export async function editShift(db: Db, config: ShiftConfig, input: EditShiftInput, actor: Actor): Promise<EditResult> {
   return inTx(db, async (tx) => {
     const before = await loadShift(tx, input.shiftId);
     const startsAt = input.startsAt ?? before.startsAt;
@@ -198,12 +206,24 @@ export async function editShift(db: Db, config: ShiftConfig, input: EditShiftInp
       }
     }
     const promoted = capacity > before.capacity ? await promoteFromWaitlist(tx, shift.id, input.now, config) : [];
+    const diff = changedValues(shiftFields(before), shiftFields(shift));
+    await recordAudit(tx, actor, input.now, {
+      kind: "shift.edit",
+      subject: shiftSubject(shift),
+      before: diff?.before ?? {},
+      after: { ...diff?.after, ...(promoted.length ? { promoted: promoted.length } : {}) },
+    });
     return { shift: promoted.length ? await loadShift(tx, shift.id) : shift, conflicts, promoted };
   });
 }
 
 /** Removes a shift: its holders and waitlist are told by DM; minutes already served stay served. */
-export async function removeShift(db: Db, shiftId: number, now: Date): Promise<{ shift: ShiftView; told: number }> {
+export async function removeShift(
+  db: Db,
+  shiftId: number,
+  now: Date,
+  actor: Actor,
+): Promise<{ shift: ShiftView; told: number }> {
   return inTx(db, async (tx) => {
     const shift = await loadShift(tx, shiftId);
     const holders = await tx.shiftAssignment.findMany({ where: { shiftId } });
@@ -231,6 +251,11 @@ export async function removeShift(db: Db, shiftId: number, now: Date): Promise<{
     await tx.shift.delete({ where: { id: shiftId } });
     await adjustMetric(tx, "shift_slots_total", -shift.capacity, now);
     if (shift.taken) await adjustMetric(tx, "shift_slots_filled", -shift.taken, now);
+    await recordAudit(tx, actor, now, {
+      kind: "shift.delete",
+      subject: shiftSubject(shift),
+      before: { ...shiftFields(shift), holders: holders.length, waiting: waiting.length },
+    });
     return { shift, told: holders.length + waiting.length };
   });
 }

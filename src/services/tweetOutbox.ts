@@ -1,6 +1,7 @@
 // The tweet outbox table: rows written in the same transaction as the change that causes them (a milestone
 // crossed, a digest due), then posted by one scheduled job. See outbox.ts for the posting rules.
 import type { Db, DbOrTx } from "../db/client.js";
+import { recordAudit, type Actor } from "./audit.js";
 import type { CardData } from "./cardData.js";
 
 export interface QueuedTweet {
@@ -42,10 +43,17 @@ export function nextWaitingTweet(db: DbOrTx) {
  * transaction; delivered ones stay delivered. The caller settles the row from its deliveries at once
  * (src/x/deliveries.ts requeueFailedPost): a row with nothing left to send is posted straight away.
  */
-export async function requeueFailedTweet(db: Db, id: number, now: Date, retryHours: number): Promise<TweetRow | null> {
+export async function requeueFailedTweet(
+  db: Db,
+  id: number,
+  now: Date,
+  retryHours: number,
+  actor: Actor,
+): Promise<TweetRow | null> {
   const giveUpAt = new Date(now.getTime() + retryHours * 3_600_000);
   const lastError = "queued again by an organizer";
   return db.$transaction(async (tx) => {
+    const before = await tx.tweetOutbox.findUnique({ where: { id } });
     const done = await tx.tweetOutbox.updateMany({
       where: { id, status: "failed" },
       data: { status: "posting", notBefore: now, giveUpAt, lastError },
@@ -55,7 +63,14 @@ export async function requeueFailedTweet(db: Db, id: number, now: Date, retryHou
       where: { outboxId: id, status: "failed" },
       data: { status: "posting", notBefore: now, giveUpAt, lastError },
     });
-    return tx.tweetOutbox.findUnique({ where: { id } });
+    const row = await tx.tweetOutbox.findUniqueOrThrow({ where: { id } });
+    await recordAudit(tx, actor, now, {
+      kind: "post.retry",
+      subject: { type: "post", id: row.id, label: `${row.kind} post #${row.id}` },
+      before: { status: "failed", lastError: before?.lastError ?? null },
+      after: { status: "posting" },
+    });
+    return row;
   });
 }
 

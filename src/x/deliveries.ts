@@ -3,6 +3,7 @@
 import type { Db, DbOrTx } from "../db/client.js";
 import type { Network } from "./networks.js";
 import { tidFor } from "./tid.js";
+import type { Actor } from "../services/audit.js";
 import { requeueFailedTweet, type TweetRow } from "../services/tweetOutbox.js";
 
 const FAN_OUT_BATCH = 50;
@@ -155,8 +156,14 @@ export async function settleStaleRows(db: DbOrTx, now: Date): Promise<void> {
  * requeueFailedTweet: once, even when two organizers press at once), then the row settled from its deliveries at
  * once, so a row whose deliveries had all landed (only the row was marked failed) is posted without a new attempt.
  */
-export async function requeueFailedPost(db: Db, id: number, now: Date, retryHours: number): Promise<TweetRow | null> {
-  const row = await requeueFailedTweet(db, id, now, retryHours);
+export async function requeueFailedPost(
+  db: Db,
+  id: number,
+  now: Date,
+  retryHours: number,
+  actor: Actor,
+): Promise<TweetRow | null> {
+  const row = await requeueFailedTweet(db, id, now, retryHours, actor);
   if (!row) return null;
   await settleOutboxRow(db, id, now);
   return row;
