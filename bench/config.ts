@@ -15,7 +15,7 @@ export interface BenchConfig {
   sizes: number[];
   /** Repetitions of each timed growth action (the median is kept). */
   growthRepeats: number;
-  /** Sections to run: load, growth. */
+  /** Sections to run: load, hot (the hot event), growth. */
   sections: string[];
   /** Write a CPU profile of the bot during the highest-rate stage. */
   profile: boolean;
@@ -44,7 +44,7 @@ export function benchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     probeConcurrency: num(env.BENCH_CONCURRENCY, 32),
     sizes: list(env.BENCH_SIZES, quick ? [1_000, 10_000] : [1_000, 10_000, 100_000]),
     growthRepeats: num(env.BENCH_REPEATS, quick ? 5 : 15),
-    sections: (env.BENCH_SECTIONS ?? "load,growth").split(",").map((s) => s.trim()),
+    sections: (env.BENCH_SECTIONS ?? "load,hot,growth").split(",").map((s) => s.trim()),
     profile: env.BENCH_PROFILE !== "0",
     postgresUrl: env.TEST_DATABASE_URL?.trim() || undefined,
   };

@@ -1,6 +1,7 @@
 // The Markdown report of a run: the interaction tables (full against floor), the cost of each kind, where the
 // bot's time went, growth with its ratios to the smallest size, and each expectation of the issue checked.
 import type { GrowthRow } from "./growth.js";
+import type { HotEventResult } from "./hotEvent.js";
 import type { LoadResult } from "./loadSection.js";
 
 export interface BenchResults {
@@ -11,6 +12,8 @@ export interface BenchResults {
   settings: { seconds: number; members: number; rates: number[]; sizes: number[] };
   postgres: string;
   load: LoadResult[];
+  /** The hot event (issue 15); absent in runs before it existed. */
+  hotEvent?: HotEventResult[];
   growth: GrowthRow[];
 }
 
@@ -89,6 +92,36 @@ function loadTables(load: LoadResult): string {
       : "",
     "",
   ].join("\n");
+}
+
+function hotEventTable(results: HotEventResult[]): string {
+  const rows = results.flatMap((r) =>
+    [...r.stages, r.closedLoop].map((s) => [
+      r.database,
+      s.offered === null ? "closed loop" : `${s.offered}/s`,
+      `${f(s.answeredWithin3s * 100, 2)} %`,
+      f(s.p50),
+      f(s.p99),
+      f(s.throughput),
+      f(s.floorThroughput),
+      f(s.floorRatio, 2),
+      f(s.botCpu),
+    ]),
+  );
+  return table(
+    [
+      "database",
+      "offered",
+      "answered within 3 s",
+      "p50 ms",
+      "p99 ms",
+      "answers/s",
+      "floor /ping/s",
+      "ratio",
+      "bot cpu %",
+    ],
+    rows,
+  );
 }
 
 function growthTable(rows: GrowthRow[]): string {
@@ -170,6 +203,12 @@ export function markdown(results: BenchResults): string {
     `PostgreSQL: ${results.postgres}.`,
     "",
     ...results.load.map(loadTables),
+    "",
+    "## Hot event: every answer to one event",
+    "",
+    "One event with capacity 100,000; every answer from a member who has not answered it yet; open loop for the stage's seconds, then closed loop. Latency and \"within 3 s\" are the member's final answer (the bot defers at once), not the acknowledgement. The floor is `/ping` at the same rate on the same bot, just before.",
+    "",
+    results.hotEvent?.length ? hotEventTable(results.hotEvent) : "(not run)",
     "",
     "## Growth",
     "",

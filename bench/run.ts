@@ -9,6 +9,7 @@ import { latencyChart } from "./chart.js";
 import { benchConfig } from "./config.js";
 import { freshDatabase, postgresSupported } from "./db.js";
 import { runGrowth } from "./growth.js";
+import { runHotEvent, type HotEventResult } from "./hotEvent.js";
 import { runLoad, type LoadResult } from "./loadSection.js";
 import { markdown, type BenchResults } from "./report.js";
 
@@ -59,6 +60,26 @@ async function measure(): Promise<BenchResults> {
       }
     }
   }
+  // The hot event (issue 15): one event, distinct members, fixed rates and closed loop, against the floor.
+  const hotEvent: HotEventResult[] = [];
+  if (config.sections.includes("hot")) {
+    const sqlite = await freshDatabase("sqlite");
+    try {
+      log("hot event on SQLite");
+      hotEvent.push(await runHotEvent(config, sqlite, log));
+    } finally {
+      await sqlite.drop();
+    }
+    if (config.postgresUrl && postgresSupported()) {
+      const pg = await freshDatabase("postgresql", config.postgresUrl);
+      try {
+        log("hot event on PostgreSQL");
+        hotEvent.push(await runHotEvent(config, pg, log));
+      } finally {
+        await pg.drop();
+      }
+    }
+  }
   let growth: BenchResults["growth"] = [];
   if (config.sections.includes("growth")) {
     log("growth on SQLite");
@@ -80,6 +101,7 @@ async function measure(): Promise<BenchResults> {
     settings: { seconds: config.seconds, members: config.members, rates: config.rates, sizes: config.sizes },
     postgres,
     load,
+    hotEvent,
     growth,
   };
 }
