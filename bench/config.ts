@@ -19,6 +19,8 @@ export interface BenchConfig {
   sections: string[];
   /** Write a CPU profile of the bot during the highest-rate stage. */
   profile: boolean;
+  /** Run the compiled bot (dist/, as `npm start`), built at the start of the run; BENCH_COMPILED=0: tsx. */
+  compiled: boolean;
   /** A PostgreSQL URL to repeat the load on (TEST_DATABASE_URL). */
   postgresUrl: string | undefined;
 }
@@ -46,6 +48,7 @@ export function benchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     growthRepeats: num(env.BENCH_REPEATS, quick ? 5 : 15),
     sections: (env.BENCH_SECTIONS ?? "load,hot,growth").split(",").map((s) => s.trim()),
     profile: env.BENCH_PROFILE !== "0",
+    compiled: env.BENCH_COMPILED !== "0",
     postgresUrl: env.TEST_DATABASE_URL?.trim() || undefined,
   };
 }

@@ -82,7 +82,7 @@ export async function runHotEvent(
   log: (line: string) => void,
   rates = [300, 1000],
 ): Promise<HotEventResult> {
-  const stack = await startBenchStack({ dbUrl: database.url, members: config.members });
+  const stack = await startBenchStack({ dbUrl: database.url, members: config.members, compiled: config.compiled });
   try {
     const pid = stack.bot.child.pid!;
     const now = new Date();

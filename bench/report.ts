@@ -9,7 +9,7 @@ export interface BenchResults {
   quick: boolean;
   /** loadAverage: the 1-minute load average before and after the run (other work on the machine skews figures). */
   machine: { cpus: number; cpuModel: string; memoryGb: number; node: string; platform: string; loadAverage: number[] };
-  settings: { seconds: number; members: number; rates: number[]; sizes: number[] };
+  settings: { seconds: number; members: number; rates: number[]; sizes: number[]; compiled?: boolean };
   postgres: string;
   load: LoadResult[];
   /** The hot event (issue 15); absent in runs before it existed. */
@@ -192,7 +192,7 @@ export function markdown(results: BenchResults): string {
   return [
     `## Benchmark results (${results.date}${results.quick ? ", quick run" : ""})`,
     "",
-    `Machine: ${m.cpus} × ${m.cpuModel}, ${f(m.memoryGb)} GB, Node ${m.node} (${m.platform}); 1-minute load average ${m.loadAverage.join(" before, ")} after. The bot runs as its own process (\`src/main.ts\` through tsx, as \`npm start\`); the Discord emulator and the load driver share the benchmark's process. ${results.settings.members} members; each stage lasts ${results.settings.seconds} s after a warm-up. Latency is the acknowledgement: INTERACTION_CREATE sent to the bot's first callback received. The floor is \`/ping\` (bench/fixtures/commands), which only replies; the full mix is RSVP going and decline, shift claim and drop, track request and upvote, and \`/campaign status\`, in equal parts.`,
+    `Machine: ${m.cpus} × ${m.cpuModel}, ${f(m.memoryGb)} GB, Node ${m.node} (${m.platform}); 1-minute load average ${m.loadAverage.join(" before, ")} after. The bot runs as its own process (${results.settings.compiled === false ? "`src/main.ts` through tsx" : "the compiled `dist/main.js`, as `npm start`; tsx loaded only for the `/ping` fixture command"}); the Discord emulator and the load driver share the benchmark's process. ${results.settings.members} members; each stage lasts ${results.settings.seconds} s after a warm-up. Latency is the acknowledgement: INTERACTION_CREATE sent to the bot's first callback received. The floor is \`/ping\` (bench/fixtures/commands), which only replies; the full mix is RSVP going and decline, shift claim and drop, track request and upvote, and \`/campaign status\`, in equal parts.`,
     "",
     "### Expectations",
     "",

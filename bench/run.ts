@@ -1,6 +1,7 @@
 // `npm run bench`: the load (full mix against the floor) on SQLite and, with TEST_DATABASE_URL, PostgreSQL; then
 // growth. Writes bench/results/<date>.json, bench/results/latest.md and bench/results/latency.png.
 // BENCH_QUICK=1 runs in about a minute; see bench/config.ts for every setting.
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -14,6 +15,7 @@ import { runLoad, type LoadResult } from "./loadSection.js";
 import { markdown, type BenchResults } from "./report.js";
 
 const RESULTS = path.join(path.dirname(fileURLToPath(import.meta.url)), "results");
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const config = benchConfig();
 const log = (line: string) => console.log(line);
 const started = new Date();
@@ -27,6 +29,11 @@ const from = process.env.BENCH_REPORT_FROM;
 const results = from ? (JSON.parse(fs.readFileSync(from, "utf8")) as BenchResults) : await measure();
 
 async function measure(): Promise<BenchResults> {
+  if (config.compiled) {
+    log("building the bot (npm run build): the benchmark runs the compiled bot, as npm start does");
+    const built = spawnSync(process.execPath, [path.join(ROOT, "scripts", "build.mjs")], { stdio: "inherit" });
+    if (built.status !== 0) throw new Error("npm run build failed");
+  }
   const load: LoadResult[] = [];
   let postgres = "TEST_DATABASE_URL is not set, so SQLite only";
   if (config.sections.includes("load")) {
@@ -98,7 +105,13 @@ async function measure(): Promise<BenchResults> {
       platform: `${os.platform()} ${os.release()}`,
       loadAverage: [loadBefore, os.loadavg()[0]!].map((x) => Math.round(x * 100) / 100),
     },
-    settings: { seconds: config.seconds, members: config.members, rates: config.rates, sizes: config.sizes },
+    settings: {
+      seconds: config.seconds,
+      members: config.members,
+      rates: config.rates,
+      sizes: config.sizes,
+      compiled: config.compiled,
+    },
     postgres,
     load,
     hotEvent,
