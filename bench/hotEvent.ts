@@ -36,6 +36,8 @@ export interface HotEventResult {
   /** Closed loop: the most answers a second the bot gives to one event. */
   closedLoop: HotEventStage;
   botPeakRssMb: number;
+  /** Resident memory once ready, before any load. */
+  botReadyRssMb: number;
 }
 
 const HOT_CAPACITY = 100_000;
@@ -148,6 +150,7 @@ export async function runHotEvent(
       stages,
       closedLoop: closed,
       botPeakRssMb: stack.peakRssMb(),
+      botReadyRssMb: stack.readyRssMb,
     };
   } finally {
     await stack.close();
