@@ -3,7 +3,7 @@
 // across a dozen round trips. Instead, answers to the same event that arrive while a batch is being written
 // wait here (cheap, in memory) and go in the next transaction, together, with set-based statements:
 //
-//   lock the event row · read the event · read the members' rows (one query) · decide every answer in
+//   lock and read the event row (one statement) · read the members' rows (one query) · decide every answer in
 //   arrival order, in memory, with the rules of rsvps.ts · write every row (one INSERT … ON CONFLICT) ·
 //   move the event's counts and tickets (one UPDATE) · the campaign metrics (applied at commit) ·
 //   the waitlist places (one count).
@@ -21,7 +21,7 @@ import { UserError } from "../errors.js";
 import { assertEventOpen, requireEvent } from "./events.js";
 import { adjustMetric } from "./metrics.js";
 import type { AnswerInput, AnswerResult, RsvpStatus, WantedAnswer } from "./rsvps.js";
-import { lockEvent, TX_OPTIONS } from "./seats.js";
+import { TX_OPTIONS } from "./seats.js";
 
 /** Answers written in one transaction at most (8 parameters a row: far below either database's limit). */
 export const RSVP_BATCH_MAX = 250;
@@ -139,10 +139,9 @@ export async function applyAnswerBatch(
   const outcomes: Outcome[] = new Array(inputs.length);
   const latest = new Date(Math.max(...inputs.map((i) => i.now.getTime())));
   await db.$transaction(async (tx) => {
-    await lockEvent(tx, eventId);
     let event: Event;
     try {
-      event = await requireEvent(tx, eventId);
+      event = (await lockAndReadEvent(tx, eventId)) ?? (await requireEvent(tx, eventId));
     } catch (err) {
       if (!(err instanceof UserError)) throw err;
       inputs.forEach((_, i) => (outcomes[i] = { err }));
@@ -278,6 +277,16 @@ export async function applyAnswerBatch(
     await flush();
   }, TX_OPTIONS);
   return outcomes;
+}
+
+/**
+ * Locks the event row (as seats.ts's lockEvent: the first statement of every change of its answers) and reads
+ * it in the same statement; null when there is no such event.
+ */
+async function lockAndReadEvent(tx: Tx, eventId: number): Promise<Event | null> {
+  const rows = await tx.$queryRaw<Event[]>`
+    UPDATE "Event" SET "waitlistSeq" = "waitlistSeq" WHERE "id" = ${eventId} RETURNING *`;
+  return rows[0] ?? null;
 }
 
 async function readRows(tx: Tx, eventId: number, userIds: string[]): Promise<Map<string, RowState>> {
