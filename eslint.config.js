@@ -8,7 +8,7 @@ import { createTypeScriptImportResolver } from "eslint-import-resolver-typescrip
 const noImports = (group, message) => ["error", { patterns: [{ group, message }] }];
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "src/generated/", "prisma/postgres/", "coverage/"] },
+  { ignores: ["node_modules/", "src/generated/", "prisma/postgres/", "coverage/", "dist/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   importX.flatConfigs.typescript,

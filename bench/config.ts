@@ -15,10 +15,12 @@ export interface BenchConfig {
   sizes: number[];
   /** Repetitions of each timed growth action (the median is kept). */
   growthRepeats: number;
-  /** Sections to run: load, growth. */
+  /** Sections to run: load, hot (the hot event), growth. */
   sections: string[];
   /** Write a CPU profile of the bot during the highest-rate stage. */
   profile: boolean;
+  /** Run the compiled bot (dist/, as `npm start`), built at the start of the run; BENCH_COMPILED=0: tsx. */
+  compiled: boolean;
   /** A PostgreSQL URL to repeat the load on (TEST_DATABASE_URL). */
   postgresUrl: string | undefined;
 }
@@ -44,8 +46,9 @@ export function benchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     probeConcurrency: num(env.BENCH_CONCURRENCY, 32),
     sizes: list(env.BENCH_SIZES, quick ? [1_000, 10_000] : [1_000, 10_000, 100_000]),
     growthRepeats: num(env.BENCH_REPEATS, quick ? 5 : 15),
-    sections: (env.BENCH_SECTIONS ?? "load,growth").split(",").map((s) => s.trim()),
+    sections: (env.BENCH_SECTIONS ?? "load,hot,growth").split(",").map((s) => s.trim()),
     profile: env.BENCH_PROFILE !== "0",
+    compiled: env.BENCH_COMPILED !== "0",
     postgresUrl: env.TEST_DATABASE_URL?.trim() || undefined,
   };
 }

@@ -36,7 +36,7 @@ export async function runGrowth(config: BenchConfig, log: (line: string) => void
   for (const size of config.sizes) {
     const database = await freshDatabase("sqlite");
     const repeats = config.growthRepeats;
-    const stack = await startBenchStack({ dbUrl: database.url, members: repeats });
+    const stack = await startBenchStack({ dbUrl: database.url, members: repeats, compiled: config.compiled });
     try {
       const t0 = performance.now();
       const scenario = await seedScenario(

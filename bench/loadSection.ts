@@ -48,6 +48,7 @@ export async function runLoad(
   const stack = await startBenchStack({
     dbUrl: database.url,
     members: config.members,
+    compiled: config.compiled,
     ...(profileDir ? { profileDir } : {}),
   });
   try {

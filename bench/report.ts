@@ -1,6 +1,7 @@
 // The Markdown report of a run: the interaction tables (full against floor), the cost of each kind, where the
 // bot's time went, growth with its ratios to the smallest size, and each expectation of the issue checked.
 import type { GrowthRow } from "./growth.js";
+import type { HotEventResult } from "./hotEvent.js";
 import type { LoadResult } from "./loadSection.js";
 
 export interface BenchResults {
@@ -8,9 +9,11 @@ export interface BenchResults {
   quick: boolean;
   /** loadAverage: the 1-minute load average before and after the run (other work on the machine skews figures). */
   machine: { cpus: number; cpuModel: string; memoryGb: number; node: string; platform: string; loadAverage: number[] };
-  settings: { seconds: number; members: number; rates: number[]; sizes: number[] };
+  settings: { seconds: number; members: number; rates: number[]; sizes: number[]; compiled?: boolean };
   postgres: string;
   load: LoadResult[];
+  /** The hot event (issue 15); absent in runs before it existed. */
+  hotEvent?: HotEventResult[];
   growth: GrowthRow[];
 }
 
@@ -91,6 +94,36 @@ function loadTables(load: LoadResult): string {
   ].join("\n");
 }
 
+function hotEventTable(results: HotEventResult[]): string {
+  const rows = results.flatMap((r) =>
+    [...r.stages, r.closedLoop].map((s) => [
+      r.database,
+      s.offered === null ? "closed loop" : `${s.offered}/s`,
+      `${f(s.answeredWithin3s * 100, 2)} %`,
+      f(s.p50),
+      f(s.p99),
+      f(s.throughput),
+      f(s.floorThroughput),
+      f(s.floorRatio, 2),
+      f(s.botCpu),
+    ]),
+  );
+  return table(
+    [
+      "database",
+      "offered",
+      "answered within 3 s",
+      "p50 ms",
+      "p99 ms",
+      "answers/s",
+      "floor /ping/s",
+      "ratio",
+      "bot cpu %",
+    ],
+    rows,
+  );
+}
+
 function growthTable(rows: GrowthRow[]): string {
   const base = rows[0];
   const r = (x: number, b: number | undefined) => (b ? `${f(x, 2)} (${f(x / b, 2)}×)` : f(x, 2));
@@ -159,7 +192,7 @@ export function markdown(results: BenchResults): string {
   return [
     `## Benchmark results (${results.date}${results.quick ? ", quick run" : ""})`,
     "",
-    `Machine: ${m.cpus} × ${m.cpuModel}, ${f(m.memoryGb)} GB, Node ${m.node} (${m.platform}); 1-minute load average ${m.loadAverage.join(" before, ")} after. The bot runs as its own process (\`src/main.ts\` through tsx, as \`npm start\`); the Discord emulator and the load driver share the benchmark's process. ${results.settings.members} members; each stage lasts ${results.settings.seconds} s after a warm-up. Latency is the acknowledgement: INTERACTION_CREATE sent to the bot's first callback received. The floor is \`/ping\` (bench/fixtures/commands), which only replies; the full mix is RSVP going and decline, shift claim and drop, track request and upvote, and \`/campaign status\`, in equal parts.`,
+    `Machine: ${m.cpus} × ${m.cpuModel}, ${f(m.memoryGb)} GB, Node ${m.node} (${m.platform}); 1-minute load average ${m.loadAverage.join(" before, ")} after. The bot runs as its own process (${results.settings.compiled === false ? "`src/main.ts` through tsx" : "the compiled `dist/main.js`, as `npm start`; tsx loaded only for the `/ping` fixture command"}); the Discord emulator and the load driver share the benchmark's process. ${results.settings.members} members; each stage lasts ${results.settings.seconds} s after a warm-up. Latency is the acknowledgement: INTERACTION_CREATE sent to the bot's first callback received. The floor is \`/ping\` (bench/fixtures/commands), which only replies; the full mix is RSVP going and decline, shift claim and drop, track request and upvote, and \`/campaign status\`, in equal parts.`,
     "",
     "### Expectations",
     "",
@@ -170,6 +203,12 @@ export function markdown(results: BenchResults): string {
     `PostgreSQL: ${results.postgres}.`,
     "",
     ...results.load.map(loadTables),
+    "",
+    "## Hot event: every answer to one event",
+    "",
+    "One event with capacity 100,000; every answer from a member who has not answered it yet; open loop for the stage's seconds, then closed loop. Latency and \"within 3 s\" are the member's final answer (the bot defers at once), not the acknowledgement. The floor is `/ping` at the same rate on the same bot, just before.",
+    "",
+    results.hotEvent?.length ? hotEventTable(results.hotEvent) : "(not run)",
     "",
     "## Growth",
     "",

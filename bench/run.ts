@@ -1,6 +1,7 @@
 // `npm run bench`: the load (full mix against the floor) on SQLite and, with TEST_DATABASE_URL, PostgreSQL; then
 // growth. Writes bench/results/<date>.json, bench/results/latest.md and bench/results/latency.png.
 // BENCH_QUICK=1 runs in about a minute; see bench/config.ts for every setting.
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -9,10 +10,12 @@ import { latencyChart } from "./chart.js";
 import { benchConfig } from "./config.js";
 import { freshDatabase, postgresSupported } from "./db.js";
 import { runGrowth } from "./growth.js";
+import { runHotEvent, type HotEventResult } from "./hotEvent.js";
 import { runLoad, type LoadResult } from "./loadSection.js";
 import { markdown, type BenchResults } from "./report.js";
 
 const RESULTS = path.join(path.dirname(fileURLToPath(import.meta.url)), "results");
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const config = benchConfig();
 const log = (line: string) => console.log(line);
 const started = new Date();
@@ -26,6 +29,11 @@ const from = process.env.BENCH_REPORT_FROM;
 const results = from ? (JSON.parse(fs.readFileSync(from, "utf8")) as BenchResults) : await measure();
 
 async function measure(): Promise<BenchResults> {
+  if (config.compiled) {
+    log("building the bot (npm run build): the benchmark runs the compiled bot, as npm start does");
+    const built = spawnSync(process.execPath, [path.join(ROOT, "scripts", "build.mjs")], { stdio: "inherit" });
+    if (built.status !== 0) throw new Error("npm run build failed");
+  }
   const load: LoadResult[] = [];
   let postgres = "TEST_DATABASE_URL is not set, so SQLite only";
   if (config.sections.includes("load")) {
@@ -59,6 +67,26 @@ async function measure(): Promise<BenchResults> {
       }
     }
   }
+  // The hot event (issue 15): one event, distinct members, fixed rates and closed loop, against the floor.
+  const hotEvent: HotEventResult[] = [];
+  if (config.sections.includes("hot")) {
+    const sqlite = await freshDatabase("sqlite");
+    try {
+      log("hot event on SQLite");
+      hotEvent.push(await runHotEvent(config, sqlite, log));
+    } finally {
+      await sqlite.drop();
+    }
+    if (config.postgresUrl && postgresSupported()) {
+      const pg = await freshDatabase("postgresql", config.postgresUrl);
+      try {
+        log("hot event on PostgreSQL");
+        hotEvent.push(await runHotEvent(config, pg, log));
+      } finally {
+        await pg.drop();
+      }
+    }
+  }
   let growth: BenchResults["growth"] = [];
   if (config.sections.includes("growth")) {
     log("growth on SQLite");
@@ -77,9 +105,16 @@ async function measure(): Promise<BenchResults> {
       platform: `${os.platform()} ${os.release()}`,
       loadAverage: [loadBefore, os.loadavg()[0]!].map((x) => Math.round(x * 100) / 100),
     },
-    settings: { seconds: config.seconds, members: config.members, rates: config.rates, sizes: config.sizes },
+    settings: {
+      seconds: config.seconds,
+      members: config.members,
+      rates: config.rates,
+      sizes: config.sizes,
+      compiled: config.compiled,
+    },
     postgres,
     load,
+    hotEvent,
     growth,
   };
 }

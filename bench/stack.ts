@@ -31,6 +31,8 @@ export interface StackOptions {
   members: number;
   /** Write a V8 CPU profile of the bot into this folder when it exits. */
   profileDir?: string;
+  /** Run the compiled bot (dist/main.js, as `npm start` does); the caller builds it first. */
+  compiled?: boolean;
 }
 
 export async function startBenchStack(options: StackOptions): Promise<BenchStack> {
@@ -60,7 +62,7 @@ export async function startBenchStack(options: StackOptions): Promise<BenchStack
       ? { NODE_OPTIONS: `--import ${pathToFileURL(CPU_PROFILER).href}`, BENCH_CPU_PROFILE_DIR: options.profileDir }
       : {}),
   };
-  const bot = spawnBot(env, { cwd });
+  const bot = spawnBot(env, { cwd, compiled: options.compiled ?? false });
   await bot.waitForLog((l) => l.msg === "ready", 90_000);
   const readyRssMb = procMemoryMb(bot.child.pid, "VmRSS");
   const organizer = discord.addMember({ username: "ava", organizer: true });

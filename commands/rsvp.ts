@@ -230,14 +230,18 @@ const rsvp: CommandModule = {
       };
     }
     if (sub === "list" || sub === "export" || sub === "remove") requireOrganizer(interaction, ctx.config);
-    const event = await resolveEvent(ctx.db, interaction.options.getString("event"), now);
+    const option = interaction.options.getString("event");
+    if (sub === "going" || sub === "maybe" || sub === "decline") {
+      // An id picked from autocomplete needs no read here: the answer's transaction reads the event (and
+      // refuses one that is missing, cancelled or started) anyway.
+      const id = option?.trim().match(/^\d{1,9}$/)
+        ? Number(option.trim())
+        : (await resolveEvent(ctx.db, option, now)).id;
+      const kind = sub === "decline" ? "declined" : sub;
+      return answer(ctx, interaction, id, kind, sub === "going" ? interaction.options.getInteger("guests") : undefined);
+    }
+    const event = await resolveEvent(ctx.db, option, now);
     switch (sub) {
-      case "going":
-        return answer(ctx, interaction, event.id, "going", interaction.options.getInteger("guests"));
-      case "maybe":
-        return answer(ctx, interaction, event.id, "maybe");
-      case "decline":
-        return answer(ctx, interaction, event.id, "declined");
       case "list":
         return listPage(ctx, event, 0);
       case "export": {

@@ -10,7 +10,9 @@ import { vacuumInto } from "./backup.js";
 import { SQLITE_BUSY_TIMEOUT_MS, sqlitePath } from "./client.js";
 import { isPostgresUrl, postgresSettings, quoteIdent, withPgConnection } from "./postgres.js";
 
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+// src/db (tsx) or dist/src/db (the compiled bot, npm start): the migrations stay in the project's prisma/.
+const fromHere = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+const projectRoot = path.basename(fromHere) === "dist" ? path.dirname(fromHere) : fromHere;
 export const SQLITE_MIGRATIONS_DIR = path.join(projectRoot, "prisma", "migrations");
 /** Generated from the SQLite migrations by prisma/postgres.mjs: same names, PostgreSQL's SQL. */
 export const POSTGRES_MIGRATIONS_DIR = path.join(projectRoot, "prisma", "postgres", "migrations");

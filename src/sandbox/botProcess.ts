@@ -33,6 +33,11 @@ export interface SpawnOptions {
   /** The bot's working directory: where a .env would be read and relative paths resolve (default: the project). */
   cwd?: string;
   onLine?: (line: LogLine, raw: string) => void;
+  /**
+   * Run the compiled bot (dist/main.js, what `npm start` runs; build it first with `npm run build`) instead of
+   * src/main.ts through tsx. tsx is still loaded when fixture commands (TypeScript) are added.
+   */
+  compiled?: boolean;
 }
 
 /**
@@ -51,7 +56,10 @@ function sharedClock(): Record<string, string> {
 }
 
 export function spawnBot(env: Record<string, string>, options: SpawnOptions = {}): BotProcess {
-  const child = spawn(process.execPath, ["--import", TSX, path.join(PROJECT_ROOT, "src", "main.ts")], {
+  const args = options.compiled
+    ? [...(env.KEEP_DANCING_EXTRA_COMMANDS ? ["--import", TSX] : []), path.join(PROJECT_ROOT, "dist", "main.js")]
+    : ["--import", TSX, path.join(PROJECT_ROOT, "src", "main.ts")];
+  const child = spawn(process.execPath, args, {
     cwd: options.cwd ?? PROJECT_ROOT,
     // Only what the bot needs: a developer's own .env or shell must not leak into tests and the demo.
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_ENV: "test", ...sharedClock(), ...env },

@@ -2,9 +2,17 @@
 // formula when it begins with = + - @ (or their full-width forms ＝ ＋ － ＠, which some spreadsheets
 // normalise), even after leading spaces or tabs; so such a cell is prefixed with a quote mark. Line breaks
 // inside a cell become spaces: some importers split rows on them, and the next "row" would start a formula.
-import { stringify } from "csv-stringify";
-import { stringify as stringifySync } from "csv-stringify/sync";
+import { createRequire } from "node:module";
+import type * as CsvStringify from "csv-stringify";
+import type * as CsvStringifySync from "csv-stringify/sync";
 import { Readable } from "node:stream";
+
+// The CSV writer is loaded on the first export, not at start.
+const load = createRequire(import.meta.url);
+const lazy = <F>(id: string): F =>
+  ((...args: unknown[]) => (load(id) as { stringify: (...a: unknown[]) => unknown }).stringify(...args)) as F;
+const stringify = lazy<typeof CsvStringify.stringify>("csv-stringify");
+const stringifySync = lazy<typeof CsvStringifySync.stringify>("csv-stringify/sync");
 
 export type Cell = string | number | boolean | Date | null | undefined;
 

@@ -304,7 +304,11 @@ export async function requireEvent(db: DbOrTx, eventId: number): Promise<Event> 
 
 /** An event that can still change: not cancelled, not started. */
 export async function requireOpenEvent(db: DbOrTx, eventId: number, now: Date, doing: string): Promise<Event> {
-  const event = await requireEvent(db, eventId);
+  return assertEventOpen(await requireEvent(db, eventId), now, doing);
+}
+
+/** The checks of requireOpenEvent on an event already read (a batch of answers reads it once). */
+export function assertEventOpen(event: Event, now: Date, doing: string): Event {
   if (event.status === "cancelled")
     throw new UserError(
       `**${event.name}** is cancelled, so you cannot ${doing} it. See /event list for what is coming up.`,

@@ -20,12 +20,13 @@ import {
   TX_OPTIONS,
   type Promotion,
 } from "./seats.js";
+import { answerDisplayName, DISPLAY_NAME_MAX, submitAnswer, wantedAnswer } from "./rsvpBatch.js";
 
 export type AnswerKind = "going" | "maybe" | "declined";
 export type { Promotion };
 export type RsvpStatus = "going" | "waitlisted" | "maybe" | "declined";
 
-export const DISPLAY_NAME_MAX = 100;
+export { DISPLAY_NAME_MAX };
 
 export interface AnswerInput {
   eventId: number;
@@ -57,26 +58,32 @@ interface RsvpRow {
 }
 
 /** What the member (or an organizer removing them) asks for. */
-type WantedAnswer = { status: "going"; guests: number } | { status: "maybe" | "declined" | "removed" };
+export type WantedAnswer = { status: "going"; guests: number } | { status: "maybe" | "declined" | "removed" };
 
-/** Answers for a member: the slash commands and the announcement's buttons both come here. */
+/**
+ * Answers for a member: the slash commands and the announcement's buttons both come here. Answers to one
+ * event that arrive together are applied together, one transaction per batch (src/services/rsvpBatch.ts);
+ * each caller still gets its own result or its own refusal.
+ */
 export async function answerRsvp(db: Db, input: AnswerInput): Promise<AnswerResult> {
   if (input.guests !== undefined && input.guests !== null) checkGuests(input.guests, input.maxGuests);
-  const displayName = (input.displayName.trim() || input.userId).slice(0, DISPLAY_NAME_MAX);
-  return db.$transaction(async (tx) => {
-    await lockEvent(tx, input.eventId);
-    const event = await requireOpenEvent(tx, input.eventId, input.now, "answer");
-    const row = await lockRsvp(tx, event.id, input.userId, displayName, input.now);
-    const previous = isStatus(row.status) ? row.status : null;
-    const kept = row.status === "going" || row.status === "waitlisted" ? Math.min(row.guests, input.maxGuests) : 0;
-    const target: WantedAnswer =
-      input.answer === "going" ? { status: "going", guests: input.guests ?? kept } : { status: input.answer };
-    const moved = await transition(tx, event, row, target, input.now);
-    const promoted = moved.freed ? await promoteWaitlist(tx, event.id, input.now) : [];
-    const after = await tx.event.findUniqueOrThrow({ where: { id: event.id } });
-    const position = moved.status === "waitlisted" ? await waitlistPosition(tx, event.id, moved.seq!) : null;
-    return { event: after, status: moved.status as RsvpStatus, guests: moved.guests, previous, position, promoted };
-  }, TX_OPTIONS);
+  return submitAnswer(db, input, answerInTx);
+}
+
+/**
+ * One answer, statement by statement, inside the caller's transaction: what a batch falls back to for an
+ * answer that frees seats (the waitlist's promotions follow it at once).
+ */
+export async function answerInTx(tx: Tx, input: AnswerInput): Promise<AnswerResult> {
+  await lockEvent(tx, input.eventId);
+  const event = await requireOpenEvent(tx, input.eventId, input.now, "answer");
+  const row = await lockRsvp(tx, event.id, input.userId, answerDisplayName(input), input.now);
+  const previous = isStatus(row.status) ? row.status : null;
+  const moved = await transition(tx, event, row, wantedAnswer(input, row), input.now);
+  const promoted = moved.freed ? await promoteWaitlist(tx, event.id, input.now) : [];
+  const after = await tx.event.findUniqueOrThrow({ where: { id: event.id } });
+  const position = moved.status === "waitlisted" ? await waitlistPosition(tx, event.id, moved.seq!) : null;
+  return { event: after, status: moved.status as RsvpStatus, guests: moved.guests, previous, position, promoted };
 }
 
 /**

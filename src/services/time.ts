@@ -1,8 +1,16 @@
 // Times: stored in UTC, typed by members in the campaign's time zone, shown as Discord timestamps so that
 // every member reads their own local time. Parsing is chrono-node (phrases) and luxon (zones, DST).
-import * as chrono from "chrono-node";
+import { createRequire } from "node:module";
+import type * as Chrono from "chrono-node";
 import { DateTime } from "luxon";
 import { UserError } from "../errors.js";
+
+/** chrono-node (phrases such as "next friday 8pm") is loaded on the first phrase read, not at start. */
+let chronoModule: typeof Chrono | undefined;
+const chrono = {
+  parse: (...args: Parameters<typeof Chrono.parse>) =>
+    (chronoModule ??= createRequire(import.meta.url)("chrono-node") as typeof Chrono).parse(...args),
+};
 
 export const TIME_EXAMPLES = "2026-12-05 20:00, 2026-12-05T20:00-08:00, or a phrase such as next friday 8pm";
 

@@ -9,6 +9,7 @@ import { queueDm } from "./directMessages.js";
 import { currentOrNextSet } from "./lineup.js";
 import { adjustMetric } from "./metrics.js";
 import { discordTime } from "./time.js";
+import { submitVote } from "./trackVoteBatch.js";
 import { cleanLine, findBlockedWord, foldText, trackKey } from "./trackMatch.js";
 
 export const TITLE_MAX = 100;
@@ -181,25 +182,8 @@ export async function toggleVote(
   requestId: number,
   now: Date,
 ): Promise<{ voted: boolean; votes: number; title: string; setId: number }> {
-  return db.$transaction(async (tx) => {
-    const request = await tx.trackRequest.findUnique({ where: { id: requestId } });
-    if (!request) throw new UserError("That request no longer exists. Open /dj queue again.", "not_found");
-    if (request.status !== "queued")
-      throw new UserError(`That track was already ${request.status}; votes are closed for it.`, "conflict");
-    if (request.requestedBy === userId)
-      throw new UserError("You requested this track: your request already counts as your vote.", "conflict");
-    const removed = await tx.trackVote.deleteMany({ where: { requestId, userId } });
-    if (removed.count === 1) {
-      const after = await tx.trackRequest.update({ where: { id: requestId }, data: { votes: { decrement: 1 } } });
-      await adjustMetric(tx, "track_votes", -1, now);
-      return { voted: false, votes: after.votes, title: after.title, setId: after.setId };
-    }
-    const added = await insertVote(tx, requestId, userId, false, now);
-    if (!added) return { voted: true, votes: request.votes, title: request.title, setId: request.setId };
-    const after = await tx.trackRequest.update({ where: { id: requestId }, data: { votes: { increment: 1 } } });
-    await adjustMetric(tx, "track_votes", 1, now);
-    return { voted: true, votes: after.votes, title: after.title, setId: after.setId };
-  });
+  // Presses on one request that arrive together are applied together (src/services/trackVoteBatch.ts).
+  return submitVote(db, requestId, { userId, now });
 }
 
 export const QUEUE_PAGE_SIZE = 10;
