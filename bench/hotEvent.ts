@@ -100,6 +100,7 @@ export async function runHotEvent(
             now,
           },
           { timeZone: "UTC", reminderHours: [24, 1] },
+          { id: stack.organizer.id, name: "Bench organizer" },
         )
       ).id;
     // Distinct members per stage: as many as the largest stage sends (closed loop: generously).

@@ -9,6 +9,8 @@ import { freshDb, type TestDb } from "./support/db.js";
 
 let t: TestDb;
 const NOW = new Date("2026-12-05T20:30:00Z");
+/** The organizer of the set-up, as the audit trail records them. */
+const ORGANIZER = { id: "100000000000000001", name: "Organizer" };
 let setId = 0;
 
 beforeAll(async () => {
@@ -19,12 +21,13 @@ beforeAll(async () => {
     { djName: "Lumen", genres: "disco", minutes: 120, links: "", note: "" },
     NOW,
   );
-  await reviewOffer(t.db, offer.id, "approve", "org", NOW);
+  await reviewOffer(t.db, offer.id, "approve", NOW, ORGANIZER);
   setId = (
     await placeSet(
       t.db,
       { offerId: offer.id, startsAt: new Date("2026-12-05T20:00:00Z"), endsAt: new Date("2026-12-05T22:00:00Z") },
       NOW,
+      ORGANIZER,
     )
   ).id;
 });

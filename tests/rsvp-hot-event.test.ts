@@ -74,6 +74,7 @@ describe("2,000 answers to one event from three processes", () => {
       t.db,
       { name: "Viral", starts: "2026-12-05 20:00", capacity: CAPACITY, createdBy: "1", now: NOW },
       { timeZone: "UTC", reminderHours: [24, 1] },
+      { id: "1", name: "Organizer" },
     );
     const before = await readMetrics(t.db);
     const workers = PROCESSES.map((p) => startWorker(t.url, e.id, p.prefix, p.count));
@@ -141,6 +142,7 @@ describe("one batch with every kind of answer", () => {
       t.db,
       { name: "Small", starts: "2026-12-05 20:00", capacity: 2, createdBy: "1", now: NOW },
       { timeZone: "UTC", reminderHours: [24, 1] },
+      { id: "1", name: "Organizer" },
     );
     const answer = (userId: string, kind: AnswerKind, guests?: number) =>
       answerRsvp(t.db, { eventId: e.id, userId, displayName: userId, answer: kind, guests, now: NOW, maxGuests: 5 });
