@@ -105,13 +105,25 @@ async function burst(clients: Db[], tag: string, startsIn: number) {
     }
   });
   await Promise.all(work);
+  // Then, with members waiting, more holders drop (each promotes the first waiting) while late members claim.
+  const late = Array.from({ length: 5 }, (_, i) => member(`${tag}l`, i));
+  late.forEach((m, i) => clientOf.set(m.userId, i % clients.length));
+  await Promise.all([
+    ...holders
+      .slice(HOLDERS / 2, HOLDERS / 2 + 5)
+      .map((h, i) =>
+        dropShift(clients[i % clients.length]!, config, s.id, h.userId, NOW).then((r) => recordDrop(r, h.userId)),
+      ),
+    ...late.map((m, i) => press(clients[i % clients.length]!, i % clients.length, m, false)),
+  ]);
 
   // Refusals: only the second press of a member who already held the shift.
   for (const err of refusals) {
     expect(err).toBeInstanceOf(UserError);
     expect((err as Error).message).toMatch(/already hold this Door shift/);
   }
-  expect(dropped.size).toBeGreaterThanOrEqual(HOLDERS / 2);
+  expect(dropped.size).toBeGreaterThanOrEqual(HOLDERS / 2 + 5);
+  expect(promoted.length).toBeGreaterThanOrEqual(5);
 
   // Exactly the capacity, nobody twice, nobody both holding and waiting; the holders are those told so.
   const row = await t.db.shift.findUniqueOrThrow({ where: { id: s.id } });
