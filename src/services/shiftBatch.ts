@@ -1,12 +1,12 @@
 // Group commit for volunteer shifts (src/services/groupCommit.ts): claims, waitlist joins and drops on one shift
 // that arrive while a batch for that shift is being written go into the next batch, in one transaction:
 //
-//   lock the batch's members (one INSERT … ON CONFLICT, in userId order: members before the shift, as a claim
-//   one by one locks them) · lock the shift (one UPDATE) and read it · read the members' places on it, their
-//   overlapping shifts and their waitlist places (one query each) · decide every claim, join and drop in arrival
-//   order, in memory, with the rules of volunteers.ts · write what changed: assignments deleted and inserted,
-//   offers withdrawn, waitlist rows deleted and inserted in arrival order (one statement each), the shift's
-//   slots taken (one UPDATE), the members' held counts (one UPDATE each way), the campaign counters.
+//   lock the shift (one UPDATE) · lock the batch's members (one INSERT … ON CONFLICT, in userId order) · read
+//   the shift, the members' places on it, their overlapping shifts and their waitlist places (one query each)
+//   · decide every claim, join and drop in arrival order, in memory, with the rules of volunteers.ts · write
+//   what changed: assignments deleted and inserted, offers withdrawn, waitlist rows deleted and inserted in
+//   arrival order (one statement each), the shift's slots taken (one UPDATE), the members' held counts (one
+//   UPDATE each way), the campaign counters.
 //
 // Each member gets their own result or refusal. The batch holds the shift's lock, so batches of several
 // processes serialize, and capacity, one assignment per member, the most shifts per volunteer, overlaps, the
@@ -73,12 +73,15 @@ interface State {
 }
 
 async function load(tx: Tx, shiftId: number, userIds: string[], now: Date): Promise<State | null> {
+  // The shift first, then its members in one order: the order of a promotion (shiftCore.ts) and of an
+  // organizer's edit, so none of them waits in a circle with a batch; two batches of different shifts take
+  // the members they share in the same order.
+  if ((await tx.$executeRaw`UPDATE "Shift" SET "taken" = "taken" WHERE "id" = ${shiftId}`) !== 1) return null;
   const values = userIds.map((u) => Prisma.sql`(${u}, 0, 0, ${now})`);
   const locked = await tx.$queryRaw<{ userId: string; heldCount: number | bigint }[]>`
     INSERT INTO "Volunteer" ("userId", "heldCount", "minutesServed", "updatedAt") VALUES ${Prisma.join(values)}
     ON CONFLICT ("userId") DO UPDATE SET "updatedAt" = excluded."updatedAt"
     RETURNING "userId", "heldCount"`;
-  if ((await tx.$executeRaw`UPDATE "Shift" SET "taken" = "taken" WHERE "id" = ${shiftId}`) !== 1) return null;
   const shift = await tx.shift.findUniqueOrThrow({ where: { id: shiftId }, include: withRole });
   const mine = await tx.shiftAssignment.findMany({
     where: { shiftId, userId: { in: userIds } },
