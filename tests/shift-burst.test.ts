@@ -69,14 +69,22 @@ async function burst(clients: Db[], tag: string, startsIn: number) {
     expect(r.status).toBe("dropped");
     dropped.add(userId);
     claimed.delete(userId);
-    if (r.status === "dropped") for (const p of r.promoted) (promoted.push(p), claimed.add(p));
+    if (r.status !== "dropped") return;
+    for (const p of r.promoted) {
+      promoted.push(p);
+      claimed.add(p);
+    }
   };
   const join = async (db: Db, c: number, m: Member) => {
     if (!joinOrder[c]!.includes(m.userId)) joinOrder[c]!.push(m.userId);
     const r = await joinWaitlist(db, config, s.id, m, NOW);
     // A second press may find a slot free (a drop while nobody waited): then it takes it off the waitlist.
-    if (r.status === "claimed") (claimed.add(m.userId), waitingResult.delete(m.userId));
-    else waitingResult.add(m.userId);
+    if (r.status === "claimed") {
+      claimed.add(m.userId);
+      waitingResult.delete(m.userId);
+    } else {
+      waitingResult.add(m.userId);
+    }
   };
   const press = async (db: Db, c: number, m: Member, dropAfter: boolean) => {
     try {
