@@ -9,6 +9,7 @@ import { UserError } from "../src/errors.js";
 import { readMetrics } from "../src/services/metrics.js";
 import type { ShiftConfig } from "../src/services/shiftCore.js";
 import { addShift } from "../src/services/shifts.js";
+import { applyShiftBatch } from "../src/services/shiftBatch.js";
 import { claimShift, dropShift, joinWaitlist, type Member } from "../src/services/volunteers.js";
 import { freshDb, testPostgresUrl, type TestDb } from "./support/db.js";
 
@@ -189,4 +190,57 @@ describe("300 members claiming one shift of 50 slots at once", () => {
       }
     },
   );
+});
+
+describe("one batch with every kind of claim and drop", () => {
+  it("decides each in arrival order: a double press, a drop freeing a slot, joins, a drop that promotes, refusals", async () => {
+    const s = await addShift(t.db, {
+      roleName: "Bar",
+      startsAt: at(500),
+      endsAt: at(504),
+      capacity: 2,
+      requiresRoleId: null,
+      createdBy: "900000000000000001",
+      now: NOW,
+    });
+    const [a, b, c, d, e] = [0, 1, 2, 3, 4].map((n) => member("9", n));
+    await claimShift(t.db, config, s.id, a!, NOW);
+    const claim = (m: Member, kind: "claim" | "join" = "claim") => ({ kind, member: m, now: NOW, config });
+    const drop = (m: Member, cfg = config) => ({ kind: "drop" as const, userId: m.userId, now: NOW, config: cfg });
+    const outcomes = await applyShiftBatch(t.db, s.id, [
+      claim(b!), // the last slot
+      claim(b!), // a double press
+      claim(c!), // full
+      drop(a!), // frees a slot: nobody waits yet
+      claim(c!), // takes it
+      claim(d!, "join"), // full: waits, first
+      claim(e!, "join"), // waits, second
+      drop(b!, { ...config, SHIFT_DROP_CUTOFF_HOURS: 1000 }), // too late to drop
+      drop(e!), // leaves the waitlist
+      drop(c!), // promotes d, statement by statement
+      drop(a!), // no longer holds it
+    ]);
+    const show = outcomes.map((o) => ("ok" in o ? o.ok.status : (o.err as Error).message.slice(0, 16)));
+    expect(show).toEqual([
+      "claimed",
+      "You already hold",
+      "full",
+      "dropped",
+      "claimed",
+      "waiting",
+      "waiting",
+      "This shift start",
+      "left-waitlist",
+      "dropped",
+      "You do not hold ",
+    ]);
+    expect(outcomes[5]).toMatchObject({ ok: { position: 1 } });
+    expect(outcomes[6]).toMatchObject({ ok: { position: 2 } });
+    expect(outcomes[9]).toMatchObject({ ok: { promoted: [d!.userId] } });
+    const holders = await t.db.shiftAssignment.findMany({ where: { shiftId: s.id }, orderBy: { userId: "asc" } });
+    expect(holders.map((h) => h.userId)).toEqual([b!.userId, d!.userId]);
+    expect(await t.db.shiftWaitlist.count({ where: { shiftId: s.id } })).toBe(0);
+    expect((await t.db.shift.findUniqueOrThrow({ where: { id: s.id } })).taken).toBe(2);
+    await expectCountersEqualRecount();
+  });
 });

@@ -217,6 +217,9 @@ export async function applyShiftBatch(db: Db, shiftId: number, inputs: ShiftOp[]
 
     for (const [index, op] of inputs.entries()) {
       const u = userOf(op);
+      // A member told their waitlist place in this batch who now leaves it (or may): write first, so the
+      // place they were told is the one they had.
+      if (placed.some((p) => p.userId === u)) await flush();
       try {
         if (op.kind === "drop") {
           if (!st.holding.has(u)) {
