@@ -33,6 +33,30 @@ export interface ShiftView {
 
 export const withRole = { role: { select: { id: true, name: true } } } as const;
 
+export interface Member {
+  userId: string;
+  /** Display name, kept for rosters and exports. */
+  userName: string;
+  /** The member's Discord role ids, as the interaction gave them (for shifts that require one). */
+  roleIds: readonly string[];
+}
+
+export function requireRole(shift: ShiftView, member: Member): void {
+  if (shift.requiresRoleId && !member.roleIds.includes(shift.requiresRoleId)) {
+    throw new UserError(
+      `This ${shift.role.name} shift needs the <@&${shift.requiresRoleId}> role. Ask an organizer if you should have it.`,
+    );
+  }
+}
+
+export function requireFuture(shift: ShiftView, now: Date): void {
+  if (shift.startsAt <= now)
+    throw new UserError(
+      `This ${shift.role.name} shift has already started. See /volunteer shifts for the ones to come.`,
+      "conflict",
+    );
+}
+
 /**
  * Runs `fn` in one transaction. The waits are longer than Prisma's defaults (2 s to start, 5 s to run):
  * a burst of a hundred claims queues on SQLite's single writer, and a queued claim must wait, not fail.
@@ -259,4 +283,43 @@ export async function promoteFromWaitlist(tx: Tx, shiftId: number, now: Date, co
     );
     if (outcome.ok) promoted.push(next.userId);
   }
+}
+
+export type DropResult =
+  { status: "dropped"; shift: ShiftView; promoted: string[] } | { status: "left-waitlist"; shift: ShiftView };
+
+/** The refusal of a drop within the cutoff (or after the start), or null when the drop may go ahead. */
+export function dropTooLate(shift: ShiftView, now: Date, config: ShiftConfig): UserError | null {
+  const cutoffMs = config.SHIFT_DROP_CUTOFF_HOURS * 3600_000;
+  if (shift.startsAt.getTime() - now.getTime() >= cutoffMs && shift.startsAt > now) return null;
+  return new UserError(
+    `This shift starts ${shiftLine(shift).replace(/^\*\*[^*]*\*\* /, "")}: too close to drop here (the limit is ${config.SHIFT_DROP_CUTOFF_HOURS} h before). ` +
+      `Tell <@${shift.createdBy}>, who set it up, or hand it over with /volunteer offer so someone else can take it.`,
+  );
+}
+
+export const CHECKED_IN_REFUSAL = "You have checked in to this shift already; tell an organizer if you must leave.";
+
+/** A drop statement by statement, with its promotions, inside the caller's transaction (shiftBatch.ts's rare path). */
+export async function dropInTx(
+  tx: Tx,
+  config: ShiftConfig,
+  shiftId: number,
+  userId: string,
+  now: Date,
+): Promise<DropResult> {
+  await lockVolunteer(tx, userId, now); // write first, as a claim does
+  const shift = await loadShift(tx, shiftId);
+  const holding = await tx.shiftAssignment.findUnique({ where: { shiftId_userId: { shiftId, userId } } });
+  if (!holding) {
+    const left = await tx.shiftWaitlist.deleteMany({ where: { shiftId, userId } });
+    if (left.count === 1) return { status: "left-waitlist", shift };
+    throw new UserError("You do not hold that shift. /volunteer mine lists the ones you hold.");
+  }
+  const late = dropTooLate(shift, now, config);
+  if (late) throw late;
+  if (holding.checkedInAt) throw new UserError(CHECKED_IN_REFUSAL, "conflict");
+  await releaseInTx(tx, shiftId, userId, now);
+  const promoted = await promoteFromWaitlist(tx, shiftId, now, config);
+  return { status: "dropped", shift, promoted };
 }

@@ -3,51 +3,37 @@
 import type { Db, DbOrTx } from "../db/client.js";
 import { UserError } from "../errors.js";
 import { queueDm } from "./directMessages.js";
+import { submitShiftOp } from "./shiftBatch.js";
 import {
   assignInTx,
-  findOverlap,
   inTx,
   loadShift,
   lockVolunteer,
-  promoteFromWaitlist,
   releaseInTx,
+  requireFuture,
+  requireRole,
   shiftLine,
   slotsLeft,
   withRole,
+  CHECKED_IN_REFUSAL,
+  type DropResult,
+  type Member,
   type ShiftConfig,
   type ShiftView,
 } from "./shiftCore.js";
 
-export interface Member {
-  userId: string;
-  /** Display name, kept for rosters and exports. */
-  userName: string;
-  /** The member's Discord role ids, as the interaction gave them (for shifts that require one). */
-  roleIds: readonly string[];
-}
+export type { Member } from "./shiftCore.js";
+export type { DropResult } from "./shiftCore.js";
 
 export const PAGE_SIZE = 10;
-
-function requireRole(shift: ShiftView, member: Member): void {
-  if (shift.requiresRoleId && !member.roleIds.includes(shift.requiresRoleId)) {
-    throw new UserError(
-      `This ${shift.role.name} shift needs the <@&${shift.requiresRoleId}> role. Ask an organizer if you should have it.`,
-    );
-  }
-}
-
-function requireFuture(shift: ShiftView, now: Date): void {
-  if (shift.startsAt <= now)
-    throw new UserError(
-      `This ${shift.role.name} shift has already started. See /volunteer shifts for the ones to come.`,
-      "conflict",
-    );
-}
 
 export type ClaimResult =
   { status: "claimed"; shift: ShiftView } | { status: "full"; shift: ShiftView; onWaitlist: boolean };
 
-/** Claims a slot. A full shift is not an error: the answer offers its waitlist. */
+/**
+ * Claims a slot. A full shift is not an error: the answer offers its waitlist. Claims and drops on one shift
+ * that arrive together are written together (shiftBatch.ts).
+ */
 export async function claimShift(
   db: Db,
   config: ShiftConfig,
@@ -55,27 +41,13 @@ export async function claimShift(
   member: Member,
   now: Date,
 ): Promise<ClaimResult> {
-  return inTx(db, async (tx) => {
-    // The member's row is written before anything is read: on PostgreSQL this member's transactions then wait
-    // for one another, and all of them take their locks in one order (member, then shift).
-    await lockVolunteer(tx, member.userId, now);
-    const shift = await loadShift(tx, shiftId);
-    requireFuture(shift, now);
-    requireRole(shift, member);
-    const outcome = await assignInTx(tx, shift, member, now, config);
-    if (outcome.ok) return { status: "claimed" as const, shift: await loadShift(tx, shiftId) };
-    if (!outcome.full) throw new UserError(outcome.reason);
-    const waiting = await tx.shiftWaitlist.findUnique({
-      where: { shiftId_userId: { shiftId, userId: member.userId } },
-    });
-    return { status: "full" as const, shift, onWaitlist: Boolean(waiting) };
-  });
+  return (await submitShiftOp(db, shiftId, { kind: "claim", member, now, config })) as ClaimResult;
 }
 
 export type WaitlistResult =
   { status: "claimed"; shift: ShiftView } | { status: "waiting"; shift: ShiftView; position: number };
 
-/** Joins a full shift's waitlist; if a slot opened meanwhile, claims it instead. */
+/** Joins a full shift's waitlist, in arrival order; claims a slot instead if one is free. */
 export async function joinWaitlist(
   db: Db,
   config: ShiftConfig,
@@ -83,34 +55,8 @@ export async function joinWaitlist(
   member: Member,
   now: Date,
 ): Promise<WaitlistResult> {
-  const claimed = await claimShift(db, config, shiftId, member, now);
-  if (claimed.status === "claimed") return claimed;
-  return inTx(db, async (tx) => {
-    await lockVolunteer(tx, member.userId, now);
-    const shift = await loadShift(tx, shiftId);
-    const overlap = await findOverlap(tx, member.userId, shift, shift.id);
-    if (overlap)
-      throw new UserError(
-        `It overlaps your ${shiftLine(overlap.shift)} shift, so waiting for it would lead nowhere. Drop or offer that one first.`,
-        "conflict",
-      );
-    await tx.$executeRaw`
-      INSERT INTO "ShiftWaitlist" ("shiftId", "userId", "userName", "createdAt") VALUES (${shiftId}, ${member.userId}, ${member.userName.slice(0, 80)}, ${now})
-      ON CONFLICT ("shiftId", "userId") DO NOTHING`;
-    // A slot may have opened between the two transactions: then the queue moves at once.
-    if ((await promoteFromWaitlist(tx, shiftId, now, config)).includes(member.userId)) {
-      return { status: "claimed" as const, shift: await loadShift(tx, shiftId) };
-    }
-    const mine = await tx.shiftWaitlist.findUniqueOrThrow({
-      where: { shiftId_userId: { shiftId, userId: member.userId } },
-    });
-    const position = await tx.shiftWaitlist.count({ where: { shiftId, id: { lte: mine.id } } });
-    return { status: "waiting" as const, shift, position };
-  });
+  return (await submitShiftOp(db, shiftId, { kind: "join", member, now, config })) as WaitlistResult;
 }
-
-export type DropResult =
-  { status: "dropped"; shift: ShiftView; promoted: string[] } | { status: "left-waitlist"; shift: ShiftView };
 
 /** Gives a shift back (refused within the cutoff), or leaves its waitlist; the first waiting is promoted. */
 export async function dropShift(
@@ -120,31 +66,7 @@ export async function dropShift(
   userId: string,
   now: Date,
 ): Promise<DropResult> {
-  return inTx(db, async (tx) => {
-    await lockVolunteer(tx, userId, now); // write first, as in claimShift
-    const shift = await loadShift(tx, shiftId);
-    const holding = await tx.shiftAssignment.findUnique({ where: { shiftId_userId: { shiftId, userId } } });
-    if (!holding) {
-      const left = await tx.shiftWaitlist.deleteMany({ where: { shiftId, userId } });
-      if (left.count === 1) return { status: "left-waitlist" as const, shift };
-      throw new UserError("You do not hold that shift. /volunteer mine lists the ones you hold.");
-    }
-    const cutoffMs = config.SHIFT_DROP_CUTOFF_HOURS * 3600_000;
-    if (shift.startsAt.getTime() - now.getTime() < cutoffMs || shift.startsAt <= now) {
-      throw new UserError(
-        `This shift starts ${shiftLine(shift).replace(/^\*\*[^*]*\*\* /, "")}: too close to drop here (the limit is ${config.SHIFT_DROP_CUTOFF_HOURS} h before). ` +
-          `Tell <@${shift.createdBy}>, who set it up, or hand it over with /volunteer offer so someone else can take it.`,
-      );
-    }
-    if (holding.checkedInAt)
-      throw new UserError(
-        "You have checked in to this shift already; tell an organizer if you must leave.",
-        "conflict",
-      );
-    await releaseInTx(tx, shiftId, userId, now);
-    const promoted = await promoteFromWaitlist(tx, shiftId, now, config);
-    return { status: "dropped" as const, shift, promoted };
-  });
+  return (await submitShiftOp(db, shiftId, { kind: "drop", userId, now, config })) as DropResult;
 }
 
 /** Records an offer of a held shift, to post with a "Take this shift" button. */
@@ -154,11 +76,7 @@ export async function offerShift(db: Db, shiftId: number, userId: string, now: D
     requireFuture(shift, now);
     const holding = await tx.shiftAssignment.findUnique({ where: { shiftId_userId: { shiftId, userId } } });
     if (!holding) throw new UserError("You can only offer a shift you hold. /volunteer mine lists yours.");
-    if (holding.checkedInAt)
-      throw new UserError(
-        "You have checked in to this shift already; tell an organizer if you must leave.",
-        "conflict",
-      );
+    if (holding.checkedInAt) throw new UserError(CHECKED_IN_REFUSAL, "conflict");
     const open = await tx.shiftOffer.findFirst({ where: { shiftId, fromUserId: userId, status: "open" } });
     const offer = open ?? (await tx.shiftOffer.create({ data: { shiftId, fromUserId: userId, createdAt: now } }));
     return { offer, shift, again: Boolean(open) };
