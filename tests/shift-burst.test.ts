@@ -43,17 +43,24 @@ const member = (tag: string, n: number): Member => ({
   roleIds: [],
 });
 
+/** The organizer who adds the shifts, as the audit trail records them. */
+const ORGANIZER = { id: "900000000000000001", name: "Organizer" };
+
 /** One burst on a fresh shift; `clients` take the members in turn. */
 async function burst(clients: Db[], tag: string, startsIn: number) {
-  const s = await addShift(t.db, {
-    roleName: "Door",
-    startsAt: at(startsIn),
-    endsAt: at(startsIn + 3),
-    capacity: CAPACITY,
-    requiresRoleId: null,
-    createdBy: "900000000000000001",
-    now: NOW,
-  });
+  const s = await addShift(
+    t.db,
+    {
+      roleName: "Door",
+      startsAt: at(startsIn),
+      endsAt: at(startsIn + 3),
+      capacity: CAPACITY,
+      requiresRoleId: null,
+      createdBy: "900000000000000001",
+      now: NOW,
+    },
+    ORGANIZER,
+  );
   const holders = Array.from({ length: HOLDERS }, (_, i) => member(`${tag}h`, i));
   for (const h of holders) expect((await claimShift(t.db, config, s.id, h, NOW)).status).toBe("claimed");
 
@@ -194,15 +201,19 @@ describe("300 members claiming one shift of 50 slots at once", () => {
 
 describe("one batch with every kind of claim and drop", () => {
   it("decides each in arrival order: a double press, a drop freeing a slot, joins, a drop that promotes, refusals", async () => {
-    const s = await addShift(t.db, {
-      roleName: "Bar",
-      startsAt: at(500),
-      endsAt: at(504),
-      capacity: 2,
-      requiresRoleId: null,
-      createdBy: "900000000000000001",
-      now: NOW,
-    });
+    const s = await addShift(
+      t.db,
+      {
+        roleName: "Bar",
+        startsAt: at(500),
+        endsAt: at(504),
+        capacity: 2,
+        requiresRoleId: null,
+        createdBy: "900000000000000001",
+        now: NOW,
+      },
+      ORGANIZER,
+    );
     const [a, b, c, d, e] = [0, 1, 2, 3, 4].map((n) => member("9", n));
     await claimShift(t.db, config, s.id, a!, NOW);
     const claim = (m: Member, kind: "claim" | "join" = "claim") => ({ kind, member: m, now: NOW, config });
