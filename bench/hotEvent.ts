@@ -3,7 +3,10 @@
 // measured in the same run on the same bot. What counts here is the member's answer, not Discord's
 // acknowledgement (the bot defers at once): latency runs from the interaction to its final reply, and an
 // answer counts as "within 3 s" when that reply says going (or waitlisted) no later than 3 s after it was sent.
+import fs from "node:fs";
+import path from "node:path";
 import { closedLoop, openLoop, untilIdle } from "./load.js";
+import { summarizeProfile, type ProfileSummary } from "./profile.js";
 import { floorMix, type Mix } from "./mix.js";
 import { startBenchStack } from "./stack.js";
 import { createEvent } from "../src/services/events.js";
@@ -38,6 +41,8 @@ export interface HotEventResult {
   botPeakRssMb: number;
   /** Resident memory once ready, before any load. */
   botReadyRssMb: number;
+  /** Where the bot's CPU went in an extra closed-loop run after the measured ones (BENCH_PROFILE=0: none). */
+  profile?: ProfileSummary;
 }
 
 const HOT_CAPACITY = 100_000;
@@ -83,8 +88,14 @@ export async function runHotEvent(
   database: BenchDatabase,
   log: (line: string) => void,
   rates = [300, 1000],
+  profileDir?: string,
 ): Promise<HotEventResult> {
-  const stack = await startBenchStack({ dbUrl: database.url, members: config.members, compiled: config.compiled });
+  const stack = await startBenchStack({
+    dbUrl: database.url,
+    members: config.members,
+    compiled: config.compiled,
+    ...(profileDir ? { profileDir } : {}),
+  });
   try {
     const pid = stack.bot.child.pid!;
     const now = new Date();
@@ -144,7 +155,38 @@ export async function runHotEvent(
     log(
       `  ${database.kind} hot event ${label}: ${closed.throughput}/s against the floor's ${f.throughput}/s (${closed.floorRatio}), p99 ${closed.p99} ms`,
     );
+    // The profile comes from a run of its own, so the profiler's cost stays out of the figures above.
+    let profile: ProfileSummary | undefined;
+    if (profileDir) {
+      await untilIdle(pid);
+      const before = new Set(fs.readdirSync(profileDir));
+      process.kill(pid, "SIGUSR2");
+      await closedLoop(
+        `profiled ${label}`,
+        hotMix(stack, hotMembers, await newEvent("Hot profiled")),
+        config.probeConcurrency,
+        config.seconds,
+        pid,
+      );
+      process.kill(pid, "SIGUSR2");
+      for (let i = 0; i < 100; i++) {
+        const file = fs.readdirSync(profileDir).find((f) => f.endsWith(".cpuprofile") && !before.has(f));
+        if (file) {
+          await new Promise((r) => setTimeout(r, 200));
+          profile = summarizeProfile(path.join(profileDir, file));
+          log(
+            `  ${database.kind} hot event profile: ${profile.byPackage
+              .slice(0, 8)
+              .map((p) => `${p.name} ${p.share} %`)
+              .join(", ")}`,
+          );
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
     return {
+      ...(profile ? { profile } : {}),
       database: database.kind,
       capacity: HOT_CAPACITY,
       stages,
