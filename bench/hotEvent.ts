@@ -30,6 +30,10 @@ export interface HotEventStage {
   floorThroughput: number;
   floorRatio: number;
   botCpu: number;
+  /** The bot's CPU time per final answer (ms): its CPU share over the stage divided by the answers given. */
+  botCpuMsPerAnswer: number;
+  /** The same for the floor's /ping in its stage: what any interaction costs the bot at the least. */
+  floorCpuMsPerPing: number;
 }
 
 export interface HotEventResult {
@@ -68,6 +72,9 @@ function hotMix(stack: Awaited<ReturnType<typeof startBenchStack>>, members: Mem
   };
 }
 
+/** botCpu is the share of one core (%), so CPU ms per second is botCpu × 10. */
+const cpuMsPer = (s: StageStats) => (s.throughput > 0 ? Math.round(((s.botCpu * 10) / s.throughput) * 100) / 100 : NaN);
+
 function stageOf(s: StageStats, floor: StageStats): HotEventStage {
   const within = s.sent ? Math.round(((s.okShare * s.acked) / s.sent) * 10_000) / 10_000 : 0;
   return {
@@ -80,6 +87,8 @@ function stageOf(s: StageStats, floor: StageStats): HotEventStage {
     floorThroughput: floor.throughput,
     floorRatio: ratio(s.throughput, floor.throughput),
     botCpu: s.botCpu,
+    botCpuMsPerAnswer: cpuMsPer(s),
+    floorCpuMsPerPing: cpuMsPer(floor),
   };
 }
 
@@ -137,7 +146,7 @@ export async function runHotEvent(
       const stage = stageOf(h, f);
       stages.push(stage);
       log(
-        `  ${database.kind} hot event ${rate}/s: ${stage.throughput}/s answered (floor ${f.throughput}/s), within 3 s ${(stage.answeredWithin3s * 100).toFixed(2)} %, p50 ${stage.p50} p99 ${stage.p99} ms, bot cpu ${h.botCpu}%${h.errors.length ? `\n    ${h.errors.join("\n    ")}` : ""}`,
+        `  ${database.kind} hot event ${rate}/s: ${stage.throughput}/s answered (floor ${f.throughput}/s), within 3 s ${(stage.answeredWithin3s * 100).toFixed(2)} %, p50 ${stage.p50} p99 ${stage.p99} ms, bot cpu ${h.botCpu}%, ${stage.botCpuMsPerAnswer} ms cpu an answer (floor ${stage.floorCpuMsPerPing} a ping)${h.errors.length ? `\n    ${h.errors.join("\n    ")}` : ""}`,
       );
     }
     await untilIdle(pid);
@@ -153,7 +162,7 @@ export async function runHotEvent(
     );
     const closed = stageOf(h, f);
     log(
-      `  ${database.kind} hot event ${label}: ${closed.throughput}/s against the floor's ${f.throughput}/s (${closed.floorRatio}), p99 ${closed.p99} ms`,
+      `  ${database.kind} hot event ${label}: ${closed.throughput}/s against the floor's ${f.throughput}/s (${closed.floorRatio}), p99 ${closed.p99} ms, ${closed.botCpuMsPerAnswer} ms cpu an answer (floor ${closed.floorCpuMsPerPing} a ping)`,
     );
     // The profile comes from a run of its own, so the profiler's cost stays out of the figures above.
     let profile: ProfileSummary | undefined;
