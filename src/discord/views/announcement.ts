@@ -9,6 +9,7 @@ import {
   StringSelectMenuBuilder,
   type APIActionRowComponent,
   type APIButtonComponent,
+  type JSONEncodable,
 } from "discord.js";
 import { eventNumbers, type Event } from "../../services/events.js";
 import { discordTime, discordWhen } from "../../services/time.js";
@@ -76,10 +77,14 @@ export function announcement(event: Event, maxGuests: number) {
 
 /**
  * Under an answer: a link to the event's own .ics file (GET /events/<id>.ics), the same file, UID and SEQUENCE
- * an attachment had, without uploading one with every answer. Plain JSON: no builder per answer.
+ * an attachment had, without uploading one with every answer. Built as JSON with toJSON(): discord.js sends a
+ * JSON-encodable as it is, where a plain object would be re-cased key by key (its jsonTransformer).
  */
-export function addToCalendarRow(publicUrl: string, eventId: number): APIActionRowComponent<APIButtonComponent> {
-  return {
+export function addToCalendarRow(
+  publicUrl: string,
+  eventId: number,
+): JSONEncodable<APIActionRowComponent<APIButtonComponent>> {
+  const row: APIActionRowComponent<APIButtonComponent> = {
     type: ComponentType.ActionRow,
     components: [
       {
@@ -90,4 +95,5 @@ export function addToCalendarRow(publicUrl: string, eventId: number): APIActionR
       },
     ],
   };
+  return { toJSON: () => row };
 }
