@@ -132,8 +132,8 @@ async function answer(
   });
   refreshAnnouncement(ctx, eventId);
   if (result.promoted.length) ctx.wakeDmQueue();
-  // A link to the event's .ics rather than the file itself: an upload (multipart) on every answer cost the
-  // bot more CPU than the answer's own work in the viral minute (issue 15).
+  // A link to the event's .ics rather than the file itself: a multipart upload with every answer was a good
+  // part of the bot's CPU per answer in the viral minute (issue 15).
   const withCalendar = result.status === "going" || result.status === "waitlisted" || result.status === "maybe";
   return {
     content: answerText(result),
