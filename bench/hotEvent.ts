@@ -3,7 +3,10 @@
 // measured in the same run on the same bot. What counts here is the member's answer, not Discord's
 // acknowledgement (the bot defers at once): latency runs from the interaction to its final reply, and an
 // answer counts as "within 3 s" when that reply says going (or waitlisted) no later than 3 s after it was sent.
+import fs from "node:fs";
+import path from "node:path";
 import { closedLoop, openLoop, untilIdle } from "./load.js";
+import { summarizeProfile, type ProfileSummary } from "./profile.js";
 import { floorMix, type Mix } from "./mix.js";
 import { startBenchStack } from "./stack.js";
 import { createEvent } from "../src/services/events.js";
@@ -27,6 +30,10 @@ export interface HotEventStage {
   floorThroughput: number;
   floorRatio: number;
   botCpu: number;
+  /** The bot's CPU time per final answer (ms): its CPU share over the stage divided by the answers given. */
+  botCpuMsPerAnswer: number;
+  /** The same for the floor's /ping in its stage: what any interaction costs the bot at the least. */
+  floorCpuMsPerPing: number;
 }
 
 export interface HotEventResult {
@@ -38,6 +45,8 @@ export interface HotEventResult {
   botPeakRssMb: number;
   /** Resident memory once ready, before any load. */
   botReadyRssMb: number;
+  /** Where the bot's CPU went in an extra closed-loop run after the measured ones (BENCH_PROFILE=0: none). */
+  profile?: ProfileSummary;
 }
 
 const HOT_CAPACITY = 100_000;
@@ -63,6 +72,9 @@ function hotMix(stack: Awaited<ReturnType<typeof startBenchStack>>, members: Mem
   };
 }
 
+/** botCpu is the share of one core (%), so CPU ms per second is botCpu × 10. */
+const cpuMsPer = (s: StageStats) => (s.throughput > 0 ? Math.round(((s.botCpu * 10) / s.throughput) * 100) / 100 : NaN);
+
 function stageOf(s: StageStats, floor: StageStats): HotEventStage {
   const within = s.sent ? Math.round(((s.okShare * s.acked) / s.sent) * 10_000) / 10_000 : 0;
   return {
@@ -75,6 +87,8 @@ function stageOf(s: StageStats, floor: StageStats): HotEventStage {
     floorThroughput: floor.throughput,
     floorRatio: ratio(s.throughput, floor.throughput),
     botCpu: s.botCpu,
+    botCpuMsPerAnswer: cpuMsPer(s),
+    floorCpuMsPerPing: cpuMsPer(floor),
   };
 }
 
@@ -83,8 +97,14 @@ export async function runHotEvent(
   database: BenchDatabase,
   log: (line: string) => void,
   rates = [300, 1000],
+  profileDir?: string,
 ): Promise<HotEventResult> {
-  const stack = await startBenchStack({ dbUrl: database.url, members: config.members, compiled: config.compiled });
+  const stack = await startBenchStack({
+    dbUrl: database.url,
+    members: config.members,
+    compiled: config.compiled,
+    ...(profileDir ? { profileDir } : {}),
+  });
   try {
     const pid = stack.bot.child.pid!;
     const now = new Date();
@@ -127,7 +147,7 @@ export async function runHotEvent(
       const stage = stageOf(h, f);
       stages.push(stage);
       log(
-        `  ${database.kind} hot event ${rate}/s: ${stage.throughput}/s answered (floor ${f.throughput}/s), within 3 s ${(stage.answeredWithin3s * 100).toFixed(2)} %, p50 ${stage.p50} p99 ${stage.p99} ms, bot cpu ${h.botCpu}%${h.errors.length ? `\n    ${h.errors.join("\n    ")}` : ""}`,
+        `  ${database.kind} hot event ${rate}/s: ${stage.throughput}/s answered (floor ${f.throughput}/s), within 3 s ${(stage.answeredWithin3s * 100).toFixed(2)} %, p50 ${stage.p50} p99 ${stage.p99} ms, bot cpu ${h.botCpu}%, ${stage.botCpuMsPerAnswer} ms cpu an answer (floor ${stage.floorCpuMsPerPing} a ping)${h.errors.length ? `\n    ${h.errors.join("\n    ")}` : ""}`,
       );
     }
     await untilIdle(pid);
@@ -143,9 +163,40 @@ export async function runHotEvent(
     );
     const closed = stageOf(h, f);
     log(
-      `  ${database.kind} hot event ${label}: ${closed.throughput}/s against the floor's ${f.throughput}/s (${closed.floorRatio}), p99 ${closed.p99} ms`,
+      `  ${database.kind} hot event ${label}: ${closed.throughput}/s against the floor's ${f.throughput}/s (${closed.floorRatio}), p99 ${closed.p99} ms, ${closed.botCpuMsPerAnswer} ms cpu an answer (floor ${closed.floorCpuMsPerPing} a ping)`,
     );
+    // The profile comes from a run of its own, so the profiler's cost stays out of the figures above.
+    let profile: ProfileSummary | undefined;
+    if (profileDir) {
+      await untilIdle(pid);
+      const before = new Set(fs.readdirSync(profileDir));
+      process.kill(pid, "SIGUSR2");
+      await closedLoop(
+        `profiled ${label}`,
+        hotMix(stack, hotMembers, await newEvent("Hot profiled")),
+        config.probeConcurrency,
+        config.seconds,
+        pid,
+      );
+      process.kill(pid, "SIGUSR2");
+      for (let i = 0; i < 100; i++) {
+        const file = fs.readdirSync(profileDir).find((f) => f.endsWith(".cpuprofile") && !before.has(f));
+        if (file) {
+          await new Promise((r) => setTimeout(r, 200));
+          profile = summarizeProfile(path.join(profileDir, file));
+          log(
+            `  ${database.kind} hot event profile: ${profile.byPackage
+              .slice(0, 8)
+              .map((p) => `${p.name} ${p.share} %`)
+              .join(", ")}`,
+          );
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
     return {
+      ...(profile ? { profile } : {}),
       database: database.kind,
       capacity: HOT_CAPACITY,
       stages,

@@ -106,6 +106,7 @@ function hotEventTable(results: HotEventResult[]): string {
       f(s.floorThroughput),
       f(s.floorRatio, 2),
       f(s.botCpu),
+      s.botCpuMsPerAnswer === undefined ? "" : `${f(s.botCpuMsPerAnswer, 2)} (${f(s.floorCpuMsPerPing, 2)})`,
     ]),
   );
   return table(
@@ -119,6 +120,7 @@ function hotEventTable(results: HotEventResult[]): string {
       "floor /ping/s",
       "ratio",
       "bot cpu %",
+      "bot cpu ms an answer (a /ping)",
     ],
     rows,
   );

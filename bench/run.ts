@@ -70,10 +70,13 @@ async function measure(): Promise<BenchResults> {
   // The hot event (issue 15): one event, distinct members, fixed rates and closed loop, against the floor.
   const hotEvent: HotEventResult[] = [];
   if (config.sections.includes("hot")) {
+    const hotProfileDir = config.profile
+      ? fs.mkdtempSync(path.join(os.tmpdir(), "keep-dancing-hot-profile-"))
+      : undefined;
     const sqlite = await freshDatabase("sqlite");
     try {
       log("hot event on SQLite");
-      hotEvent.push(await runHotEvent(config, sqlite, log));
+      hotEvent.push(await runHotEvent(config, sqlite, log, undefined, hotProfileDir));
     } finally {
       await sqlite.drop();
     }
@@ -81,7 +84,7 @@ async function measure(): Promise<BenchResults> {
       const pg = await freshDatabase("postgresql", config.postgresUrl);
       try {
         log("hot event on PostgreSQL");
-        hotEvent.push(await runHotEvent(config, pg, log));
+        hotEvent.push(await runHotEvent(config, pg, log, undefined, hotProfileDir));
       } finally {
         await pg.drop();
       }

@@ -15,12 +15,11 @@ import type {
   ParsedCustomId,
   Response,
 } from "../src/discord/types.js";
-import { guestsText, people, RSVP_PREFIX } from "../src/discord/views/announcement.js";
+import { addToCalendarRow, guestsText, people, RSVP_PREFIX } from "../src/discord/views/announcement.js";
 import { pagerRows } from "../src/discord/views/pager.js";
 import { COLORS } from "../src/discord/views/palette.js";
 import { showMemberText } from "../src/discord/views/text.js";
 import { eventChoices, eventNumbers, requireEvent, resolveEvent, type Event } from "../src/services/events.js";
-import { eventIcs, icsFileName } from "../src/services/ics.js";
 import { answerChoices, rsvpCsv, rsvpPage, type ListRow } from "../src/services/rsvpLists.js";
 import {
   answerRsvp,
@@ -104,7 +103,7 @@ function answerText(r: AnswerResult): string {
     : "";
   switch (r.status) {
     case "going":
-      return `You are **going** to **${e.name}**${guestsText(r.guests)}, ${when}.${freed} I will remind you by DM before it starts (\`/rsvp reminders off\` to stop that). Add it to your calendar with the attached file.`;
+      return `You are **going** to **${e.name}**${guestsText(r.guests)}, ${when}.${freed} I will remind you by DM before it starts (\`/rsvp reminders off\` to stop that). Add it to your calendar with the button below.`;
     case "waitlisted":
       return `**${e.name}** is full, so you are on the **waitlist**${guestsText(r.guests)}: number ${r.position}. When a seat frees up for you, you are in at once and I will DM you.`;
     case "maybe":
@@ -133,12 +132,12 @@ async function answer(
   });
   refreshAnnouncement(ctx, eventId);
   if (result.promoted.length) ctx.wakeDmQueue();
-  const withIcs = result.status === "going" || result.status === "waitlisted" || result.status === "maybe";
+  // A link to the event's .ics rather than the file itself: a multipart upload with every answer was a good
+  // part of the bot's CPU per answer in the viral minute (issue 15).
+  const withCalendar = result.status === "going" || result.status === "waitlisted" || result.status === "maybe";
   return {
     content: answerText(result),
-    ...(withIcs
-      ? { files: [{ attachment: Buffer.from(eventIcs(result.event, ctx.now())), name: icsFileName(result.event) }] }
-      : {}),
+    ...(withCalendar ? { components: [addToCalendarRow(ctx.publicUrl(), eventId)] } : {}),
   };
 }
 

@@ -36,6 +36,19 @@ describe("claims on interaction ids", () => {
     expect(won.every(Boolean)).toBe(true);
   });
 
+  it("in one burst from one process (one statement), gives each id to its first claim only, across processes too", async () => {
+    const at = new Date("2026-12-01T20:10:00Z");
+    const ids = Array.from({ length: 40 }, (_, i) => interactionAt(at, BigInt((i % 10) + 1)));
+    const here = await Promise.all(ids.map((id) => claimInteraction(t.db, id)));
+    // Every id four times: exactly one of its claims wins, the first.
+    ids
+      .slice(0, 10)
+      .forEach((id, i) =>
+        expect([here[i], here[i + 10], here[i + 20], here[i + 30]]).toEqual([true, false, false, false]),
+      );
+    expect(await Promise.all(ids.slice(0, 10).map((id) => claimInteraction(other, id)))).toEqual(Array(10).fill(false));
+  });
+
   it("prunes claims of interactions older than the retention, by the time in their id, and keeps younger ones", async () => {
     const now = new Date("2026-12-03T12:00:00Z");
     const old = interactionAt(new Date(now.getTime() - CLAIM_RETENTION_MS - 60_000), 7n);
@@ -44,8 +57,8 @@ describe("claims on interaction ids", () => {
     expect(await claimInteraction(t.db, young)).toBe(true);
     const before = await t.db.interactionClaim.count();
     const pruned = await pruneClaims(t.db, now);
-    // The two earlier tests' claims (1 and 30, from 2026-12-01) are older than an hour before `now` too.
-    expect(pruned).toBe(1 + 30 + 1);
+    // The earlier tests' claims (1, 30 and 10, from 2026-12-01) are older than an hour before `now` too.
+    expect(pruned).toBe(1 + 30 + 10 + 1);
     expect(await t.db.interactionClaim.count()).toBe(before - pruned);
     expect((await t.db.interactionClaim.findMany()).map((c) => c.id.toString())).toEqual([young]);
     // A pruned interaction could be claimed again; by then its token has long expired, so nobody can answer it.

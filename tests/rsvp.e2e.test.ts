@@ -108,8 +108,15 @@ describe("events and RSVPs through Discord", () => {
     const going = await stack.discord.clickButton(ben, announcement(), `rsvp:going:${eventId}`);
     expect(going.ephemeral).toBe(true);
     expect(going.content).toContain("You are **going**");
-    const ics = going.attachments.find((a) => a.name.endsWith(".ics"));
-    expect(ics?.data.toString()).toContain(`UID:event-${eventId}@`);
+    // No upload with every answer: a link button to the event's own .ics, served by the bot.
+    expect(going.attachments).toEqual([]);
+    const link = going.components.flatMap((row: { components: { url?: string }[] }) => row.components)[0];
+    expect(link?.url).toMatch(new RegExp(`^http://\\S+/events/${eventId}\\.ics$`));
+    const file = await fetch(link!.url!);
+    expect(file.status).toBe(200);
+    expect(file.headers.get("content-type")).toContain("text/calendar");
+    expect(await file.text()).toContain(`UID:event-${eventId}@`);
+    expect((await fetch(link!.url!.replace(/\/\d+\.ics$/, "/999999.ics"))).status).toBe(404);
     await waitForField("Going", "1 / 3 seats");
 
     const chloeGoes = await rsvp(chloe, "going", { guests: 1 });

@@ -1,6 +1,16 @@
 // An event's announcement: the event, its live counts, and the answer buttons. /event post creates it;
 // every answer refreshes it (src/discord/notices.ts).
-import { ActionRowBuilder, ButtonBuilder, ButtonStyle, EmbedBuilder, StringSelectMenuBuilder } from "discord.js";
+import {
+  ActionRowBuilder,
+  ButtonBuilder,
+  ButtonStyle,
+  ComponentType,
+  EmbedBuilder,
+  StringSelectMenuBuilder,
+  type APIActionRowComponent,
+  type APIButtonComponent,
+  type JSONEncodable,
+} from "discord.js";
 import { eventNumbers, type Event } from "../../services/events.js";
 import { discordTime, discordWhen } from "../../services/time.js";
 import { COLORS } from "./palette.js";
@@ -63,4 +73,27 @@ export function announcement(event: Event, maxGuests: number) {
     components.push(new ActionRowBuilder<StringSelectMenuBuilder>().addComponents(select));
   }
   return { embeds: [embed], components };
+}
+
+/**
+ * Under an answer: a link to the event's own .ics file (GET /events/<id>.ics), the same file, UID and SEQUENCE
+ * an attachment had, without uploading one with every answer. Built as JSON with toJSON(): discord.js sends a
+ * JSON-encodable as it is, where a plain object would be re-cased key by key (its jsonTransformer).
+ */
+export function addToCalendarRow(
+  publicUrl: string,
+  eventId: number,
+): JSONEncodable<APIActionRowComponent<APIButtonComponent>> {
+  const row: APIActionRowComponent<APIButtonComponent> = {
+    type: ComponentType.ActionRow,
+    components: [
+      {
+        type: ComponentType.Button,
+        style: ButtonStyle.Link,
+        label: "Add to calendar",
+        url: `${publicUrl}/events/${eventId}.ics`,
+      },
+    ],
+  };
+  return { toJSON: () => row };
 }
