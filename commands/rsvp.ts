@@ -30,6 +30,7 @@ import {
   type AnswerResult,
 } from "../src/services/rsvps.js";
 import { discordWhen } from "../src/services/time.js";
+import { eventIcs, icsFileName } from "../src/services/ics.js";
 
 const OPTIONAL_EVENT = "The event (start typing; left out: the next one)";
 
@@ -103,7 +104,7 @@ function answerText(r: AnswerResult): string {
     : "";
   switch (r.status) {
     case "going":
-      return `You are **going** to **${e.name}**${guestsText(r.guests)}, ${when}.${freed} I will remind you by DM before it starts (\`/rsvp reminders off\` to stop that). Add it to your calendar with the button below.`;
+      return `You are **going** to **${e.name}**${guestsText(r.guests)}, ${when}.${freed} I will remind you by DM before it starts (\`/rsvp reminders off\` to stop that).`;
     case "waitlisted":
       return `**${e.name}** is full, so you are on the **waitlist**${guestsText(r.guests)}: number ${r.position}. When a seat frees up for you, you are in at once and I will DM you.`;
     case "maybe":
@@ -132,12 +133,19 @@ async function answer(
   });
   refreshAnnouncement(ctx, eventId);
   if (result.promoted.length) ctx.wakeDmQueue();
-  // A link to the event's .ics rather than the file itself: a multipart upload with every answer was a good
-  // part of the bot's CPU per answer in the viral minute (issue 15).
   const withCalendar = result.status === "going" || result.status === "waitlisted" || result.status === "maybe";
+  if (!withCalendar) return { content: answerText(result) };
+  // A link to the event's .ics rather than the file itself: a multipart upload with every answer was a good
+  // part of the bot's CPU per answer in the viral minute (issue 15). The link needs an address members can
+  // open (PUBLIC_URL); without one, the file is attached as before.
+  if (ctx.config.PUBLIC_URL)
+    return {
+      content: `${answerText(result)} Add it to your calendar with the button below.`,
+      components: [addToCalendarRow(ctx.publicUrl(), eventId)],
+    };
   return {
-    content: answerText(result),
-    ...(withCalendar ? { components: [addToCalendarRow(ctx.publicUrl(), eventId)] } : {}),
+    content: `${answerText(result)} Add it to your calendar with the attached file.`,
+    files: [{ attachment: Buffer.from(eventIcs(result.event, ctx.now())), name: icsFileName(result.event) }],
   };
 }
 

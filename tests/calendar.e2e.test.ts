@@ -102,7 +102,11 @@ beforeAll(async () => {
     organizer(),
   );
   [partyA, partyB] = (await stack.db.event.findMany({ orderBy: { id: "asc" } })).map((e) => e.id) as [number, number];
-  await run(ben, "rsvp", "going", { event: String(partyA) });
+  // No PUBLIC_URL here: no address members could open, so the answer carries the event's .ics file itself.
+  const going = await run(ben, "rsvp", "going", { event: String(partyA) });
+  expect(text(going)).toMatch(/with the attached file/);
+  expect(going.attachments.map((a: { name: string }) => a.name)).toEqual([expect.stringMatching(/\.ics$/)]);
+  expect(going.components).toEqual([]);
   expect(text(await run(chloe, "rsvp", "going", { event: String(partyA) }))).toMatch(/waitlist/);
   await run(chloe, "rsvp", "going", { event: String(partyB) });
   const day = DateTime.utc().plus({ days: 10 }).startOf("day");

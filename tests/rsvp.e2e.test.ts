@@ -3,6 +3,7 @@
 // the Discord scheduled event kept in step, cancel with its DMs and fallback.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { InteractionResult, Member, StoredMessage } from "../src/sandbox/discord/index.js";
+import { httpUrl } from "./support/http.js";
 import { startStack, type Stack } from "./support/stack.js";
 
 let stack: Stack;
@@ -12,7 +13,8 @@ let announce = "";
 const WAIT = 15_000;
 
 beforeAll(async () => {
-  stack = await startStack();
+  // The address members open: the answers' "Add to calendar" button links there (without it, the file is attached).
+  stack = await startStack({ env: { PUBLIC_URL: "https://party.example.org" } });
   const d = stack.discord;
   ava = d.addMember({ username: "ava", organizer: true });
   ben = d.addMember({ username: "ben" });
@@ -111,12 +113,14 @@ describe("events and RSVPs through Discord", () => {
     // No upload with every answer: a link button to the event's own .ics, served by the bot.
     expect(going.attachments).toEqual([]);
     const link = going.components.flatMap((row: { components: { url?: string }[] }) => row.components)[0];
-    expect(link?.url).toMatch(new RegExp(`^http://\\S+/events/${eventId}\\.ics$`));
-    const file = await fetch(link!.url!);
+    expect(link?.url).toBe(`https://party.example.org/events/${eventId}.ics`);
+    // What a reverse proxy at PUBLIC_URL hands to the bot's own HTTP server:
+    const served = link!.url!.replace("https://party.example.org", await httpUrl(stack.bot));
+    const file = await fetch(served);
     expect(file.status).toBe(200);
     expect(file.headers.get("content-type")).toContain("text/calendar");
     expect(await file.text()).toContain(`UID:event-${eventId}@`);
-    expect((await fetch(link!.url!.replace(/\/\d+\.ics$/, "/999999.ics"))).status).toBe(404);
+    expect((await fetch(served.replace(/\/\d+\.ics$/, "/999999.ics"))).status).toBe(404);
     await waitForField("Going", "1 / 3 seats");
 
     const chloeGoes = await rsvp(chloe, "going", { guests: 1 });
