@@ -49,6 +49,8 @@ export async function startBenchStack(options: StackOptions): Promise<BenchStack
     CAMPAIGN_TIMEZONE: "UTC",
     // Any free port: test files run side by side, each with its own bot and HTTP server.
     HTTP_PORT: "0",
+    // As a campaign that may go viral is set up: answers link the event's .ics instead of carrying it.
+    PUBLIC_URL: "https://party.example.org",
     LOG_LEVEL: "info",
     // A burst of members each asking for several tracks: the per-member limits would refuse most of the load.
     REQUEST_COOLDOWN_SECONDS: "0",
