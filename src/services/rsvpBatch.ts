@@ -22,24 +22,12 @@ import { assertEventOpen, requireEvent } from "./events.js";
 import { adjustMetric } from "./metrics.js";
 import type { AnswerInput, AnswerResult, RsvpStatus, WantedAnswer } from "./rsvps.js";
 import { TX_OPTIONS } from "./seats.js";
+import { groupCommit, type Outcome as GroupOutcome } from "./groupCommit.js";
 
 /** Answers written in one transaction at most (8 parameters a row: far below either database's limit). */
 export const RSVP_BATCH_MAX = 250;
 
-interface Waiting {
-  input: AnswerInput;
-  resolve(result: AnswerResult): void;
-  reject(err: unknown): void;
-}
-
-type Outcome = { ok: AnswerResult } | { err: unknown };
-
-interface EventQueue {
-  waiting: Waiting[];
-}
-
-/** Per database client, per event: the answers waiting for the batch being written to finish. */
-const queues = new WeakMap<Db, Map<number, EventQueue>>();
+type Outcome = GroupOutcome<AnswerResult>;
 
 /** One answer applied statement by statement inside the batch's transaction (rsvps.ts: answerInTx). */
 export type AnswerOne = (tx: Tx, input: AnswerInput) => Promise<AnswerResult>;
@@ -58,53 +46,24 @@ export function wantedAnswer(input: AnswerInput, row: { status: string; guests: 
   return input.answer === "going" ? { status: "going", guests: input.guests ?? kept } : { status: input.answer };
 }
 
+/**
+ * Per database client, per event: the answers that arrive while a batch is being written wait and go into the
+ * next one (groupCommit.ts). Every answer carries the same `one` (rsvps.ts: answerInTx).
+ */
+const answers = groupCommit<{ input: AnswerInput; one: AnswerOne }, AnswerResult>(
+  (db, eventId, items) =>
+    applyAnswerBatch(
+      db,
+      eventId,
+      items.map((i) => i.input),
+      items[0]!.one,
+    ),
+  RSVP_BATCH_MAX,
+);
+
 /** Queues the answer behind the event's batch in flight (if any) and resolves with this member's result. */
 export function submitAnswer(db: Db, input: AnswerInput, one: AnswerOne): Promise<AnswerResult> {
-  let byEvent = queues.get(db);
-  if (!byEvent) queues.set(db, (byEvent = new Map()));
-  return new Promise<AnswerResult>((resolve, reject) => {
-    const queue = byEvent.get(input.eventId);
-    if (queue) {
-      queue.waiting.push({ input, resolve, reject });
-      return;
-    }
-    const fresh: EventQueue = { waiting: [{ input, resolve, reject }] };
-    byEvent.set(input.eventId, fresh);
-    void drain(db, byEvent, input.eventId, fresh, one);
-  });
-}
-
-async function drain(
-  db: Db,
-  byEvent: Map<number, EventQueue>,
-  eventId: number,
-  queue: EventQueue,
-  one: AnswerOne,
-): Promise<void> {
-  try {
-    while (queue.waiting.length) {
-      const batch = queue.waiting.splice(0, RSVP_BATCH_MAX);
-      let outcomes: Outcome[];
-      try {
-        outcomes = await applyAnswerBatch(
-          db,
-          eventId,
-          batch.map((w) => w.input),
-          one,
-        );
-      } catch (err) {
-        for (const w of batch) w.reject(err);
-        continue;
-      }
-      batch.forEach((w, i) => {
-        const o = outcomes[i]!;
-        if ("ok" in o) w.resolve(o.ok);
-        else w.reject(o.err);
-      });
-    }
-  } finally {
-    byEvent.delete(eventId);
-  }
+  return answers.submit(db, input.eventId, { input, one });
 }
 
 /** A member's row as the batch sees it (id null: not written yet). */
