@@ -68,6 +68,15 @@ describe("the bot process", () => {
     expect(fast.deferred).toBe(false);
   });
 
+  it("a slow public answer still reaches the channel: deferred for the member alone, it follows up in public", async () => {
+    const result = await stack.discord.runCommand(member, "slow", { ms: 2_500, public: true }, { timeoutMs: 10_000 });
+    expect(result.deferred).toBe(true);
+    // The deferral was for the member alone (Discord cannot make it public later): the placeholder goes...
+    expect(result.message?.deleted).toBe(true);
+    // ...and the answer is one public follow-up.
+    expect(result.followUps.map((m) => [m.content, m.ephemeral])).toEqual([["done after 2500 ms", false]]);
+  });
+
   it("says a button it no longer knows is no longer active", async () => {
     const posted = await stack.discord.runCommand(member, "boom", { how: "button" });
     const click = await stack.discord.clickButton(member, posted, "retired:press:1");

@@ -176,6 +176,12 @@ export function createRouter(commands: CommandModule[], ctx: BotContext, observe
     // A component that was deferred with deferUpdate has no reply of its own yet: answer with a follow-up.
     if (interaction.isMessageComponent() && interaction.deferred) {
       await interaction.followUp({ ...options, flags: ephemeral ? MessageFlags.Ephemeral : undefined });
+    } else if (interaction.deferred && !interaction.replied && !ephemeral) {
+      // Deferred for the member alone (deferOnce: the timer or a slow handler), but the answer is for the channel
+      // (a lineup shown, a shift offered): Discord cannot make that reply public, so the answer is a public
+      // follow-up and the placeholder goes. Otherwise a slow moment would quietly make public answers private.
+      await interaction.followUp(options);
+      await interaction.deleteReply().catch(() => undefined);
     } else if (interaction.deferred || interaction.replied) {
       await interaction.editReply(options);
     } else {
