@@ -58,7 +58,12 @@ export function groupCommit<I, R>(
         if (queue) return void queue.push({ input, resolve, reject });
         const fresh = [{ input, resolve, reject }];
         byKey.set(key, fresh);
-        void drain(db, byKey, key, fresh);
+        // The first batch starts after the current turn of the event loop, not at once: on SQLite every
+        // statement runs synchronously, so a batch started at once would run to its end before the next
+        // interaction is even parsed, and every batch would hold one. Deferred to setImmediate, it takes
+        // everything the same turn brought (all the gateway events read from the socket together, which is
+        // more exactly when the bot falls behind); when idle, the delay is a fraction of a millisecond.
+        setImmediate(() => void drain(db, byKey, key, fresh));
       });
     },
   };
