@@ -6,6 +6,7 @@ import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaClient } from "../generated/prisma/client.js";
 import { PrismaClient as PostgresPrismaClient } from "../generated/postgres/client.js";
 import { createPgAdapter, isPostgresUrl } from "./postgres.js";
+import { withKeptStatements } from "./sqliteStatements.js";
 import { withCommitHooks } from "./transaction.js";
 
 export type Db = PrismaClient;
@@ -41,7 +42,7 @@ export function createDb(url: string): Db {
   }
   const file = sqlitePath(url);
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const adapter = new PrismaBetterSqlite3({ url: file, timeout: SQLITE_BUSY_TIMEOUT_MS });
+  const adapter = withKeptStatements(new PrismaBetterSqlite3({ url: file, timeout: SQLITE_BUSY_TIMEOUT_MS }));
   // "minimal": Prisma otherwise captures a stack trace for every query, a third of its cost on the hot path.
   return withCommitHooks(new PrismaClient({ adapter, errorFormat: "minimal" }));
 }
