@@ -1,6 +1,7 @@
 // Starts the real bot (src/main.ts) as a child process, exactly as `npm start` does, and watches its log.
 // Used by `npm run demo` and by the end-to-end tests.
 import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -55,9 +56,17 @@ function sharedClock(): Record<string, string> {
   return shared;
 }
 
+/** The compiled bot loads TypeScript only for a folder of extra commands that holds some (the tests' fixtures). */
+function needsTsx(extraCommands: string | undefined): boolean {
+  return !!extraCommands && fs.readdirSync(extraCommands).some((f) => /\.ts$/.test(f) && !f.endsWith(".d.ts"));
+}
+
 export function spawnBot(env: Record<string, string>, options: SpawnOptions = {}): BotProcess {
   const args = options.compiled
-    ? [...(env.KEEP_DANCING_EXTRA_COMMANDS ? ["--import", TSX] : []), path.join(PROJECT_ROOT, "dist", "main.js")]
+    ? [
+        ...(needsTsx(env.KEEP_DANCING_EXTRA_COMMANDS) ? ["--import", TSX] : []),
+        path.join(PROJECT_ROOT, "dist", "main.js"),
+      ]
     : ["--import", TSX, path.join(PROJECT_ROOT, "src", "main.ts")];
   const child = spawn(process.execPath, args, {
     cwd: options.cwd ?? PROJECT_ROOT,
