@@ -101,6 +101,11 @@ export async function checkMilestones(tx: DbOrTx, change: MetricChange, now: Dat
         ON CONFLICT ("metric", "threshold") DO NOTHING`;
     }
   }
+  // Nearly every change crosses nothing: one plain indexed probe answers that, cheaper than an ORM query
+  // (every answer, claim and vote runs this check: issue 15's profile).
+  const any = await tx.$queryRaw<unknown[]>`
+    SELECT 1 FROM "Milestone" WHERE "metric" = ${change.name} AND "status" = 'open' AND "threshold" <= ${change.after} LIMIT 1`;
+  if (!any.length) return null;
   const crossed = await tx.milestone.findMany({
     where: { metric: change.name, status: "open", threshold: { lte: change.after } },
     orderBy: { threshold: "desc" },
