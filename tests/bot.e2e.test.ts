@@ -1,5 +1,6 @@
 // The real bot process against the local Discord emulator: the ground every feature stands on.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BUSY } from "../src/discord/router.js";
 import { spawnBot } from "../src/sandbox/botProcess.js";
 import type { Member } from "../src/sandbox/discord/index.js";
 import { tempDir } from "./support/db.js";
@@ -98,6 +99,19 @@ describe("the bot process", () => {
     expect(overload.dropped).toBeGreaterThanOrEqual(1);
     const after = await stack.discord.runCommand(member, "help");
     expect(after.embeds[0].title).toBe("What you can do here");
+  });
+
+  it("under a burst past what it can do, refuses as busy, unworked, what waited past 1 s for its turn", async () => {
+    // MAX_CONCURRENT (32) slow handlers hold every slot for 1.3 s: the ones queued behind them get their turn
+    // after SHED_AFTER_MS (1 s) but in time for a refusal, so they are told to try again, and nothing ran.
+    const crowd = Array.from({ length: 36 }, (_, i) => stack.discord.addMember({ username: `shed${i}` }));
+    const results = await Promise.all(
+      crowd.map((m) => stack.discord.runCommand(m, "slow", { ms: 1_300 }, { timeoutMs: 8_000 })),
+    );
+    const busy = results.filter((r) => r.content === BUSY);
+    expect(results.filter((r) => r.content === "done after 1300 ms")).toHaveLength(32);
+    expect(busy).toHaveLength(4);
+    expect(busy.every((r) => r.ephemeral)).toBe(true);
   });
 
   it("never logs a secret", () => {

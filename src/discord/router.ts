@@ -16,8 +16,18 @@ import type { BotContext, CommandModule, ParsedCustomId, Reply, Response } from 
 export const DEFER_AFTER_MS = 1_500;
 /** Handlers running at once. Past it interactions wait their turn: a burst cannot exhaust the database pool or memory. */
 export const MAX_CONCURRENT = 32;
-/** An interaction that waited this long for its turn can no longer be answered in time: it is dropped, unworked. */
+/**
+ * An interaction whose turn comes after it waited this long is refused ("busy, try again"), unworked and untouched
+ * by the database: its answer would come late, and working it would make everyone behind it later still. Under a
+ * burst beyond what the bot can do, this keeps the answers it does give quick (FIFO with a bounded wait) instead
+ * of letting every answer slide past Discord's 3 s together.
+ */
+export const SHED_AFTER_MS = 1_000;
+/** An interaction that waited this long can no longer be answered in time, not even with a refusal: it is dropped. */
 export const GIVE_UP_AFTER_MS = 2_500;
+/** The refusal of an interaction shed under load. */
+export const BUSY =
+  "So many people are using the bot right now that I could not get to this in time, and nothing was changed. Please try again in a few seconds.";
 
 export function parseCustomId(customId: string): ParsedCustomId {
   const [prefix = "", action = "", ...args] = customId.split(":");
@@ -30,6 +40,8 @@ export interface RouterObserver {
   handled(info: { kind: InteractionKind; name: string; outcome: Outcome; seconds: number }): void;
   /** An interaction waited past GIVE_UP_AFTER_MS and was dropped unworked. */
   dropped(): void;
+  /** An interaction waited past SHED_AFTER_MS and was refused as busy, unworked. */
+  shed?(): void;
 }
 export type InteractionKind = "command" | "component" | "modal" | "autocomplete";
 /** answered: the handler's answer; refused: a UserError; failed: a crash (answered with a reference); unanswered: the answer could not be sent. */
@@ -44,6 +56,7 @@ export function createRouter(commands: CommandModule[], ctx: BotContext, observe
   const admission = createAdmission(ctx.config, ctx.log);
   const limiter = createLimiter(MAX_CONCURRENT);
   let dropped = 0;
+  let shed = 0;
   let lastDropReport = 0;
   let closed = false;
   let refusedWhileClosing = 0;
@@ -189,15 +202,37 @@ export function createRouter(commands: CommandModule[], ctx: BotContext, observe
     }
   }
 
-  /** Overload is worth knowing about, but not as one log line per dropped interaction. */
-  function reportDrop(): void {
-    dropped++;
-    observer?.dropped();
+  /** Overload is worth knowing about, but not as one log line per interaction shed or dropped. */
+  function reportOverload(): void {
     if (Date.now() - lastDropReport < 10_000) return;
     lastDropReport = Date.now();
     ctx.log.warn(
-      { dropped, concurrent: MAX_CONCURRENT },
-      "overloaded: dropped interactions that waited too long to be answered in time",
+      { shed, dropped, concurrent: MAX_CONCURRENT },
+      "overloaded: refused (shed) or dropped interactions that waited too long for their turn",
+    );
+  }
+
+  /** Turned away after waiting: a refusal when one can still arrive in time, nothing when it cannot. */
+  function turnAway(interaction: Interaction, waited: number): Promise<void> {
+    if (waited > GIVE_UP_AFTER_MS) {
+      dropped++;
+      observer?.dropped();
+      reportOverload();
+      return Promise.resolve();
+    }
+    shed++;
+    observer?.shed?.();
+    reportOverload();
+    // Not claimed first: a refusal changes nothing, and in a gateway handover, if another process answers
+    // this interaction too, Discord keeps whichever answer came first.
+    const sent = interaction.isAutocomplete()
+      ? interaction.respond([])
+      : interaction.isRepliable()
+        ? interaction.reply({ content: BUSY, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } })
+        : Promise.resolve();
+    return sent.then(
+      () => undefined,
+      (err: unknown) => ctx.log.debug({ err }, "could not send a busy refusal"),
     );
   }
 
@@ -214,14 +249,18 @@ export function createRouter(commands: CommandModule[], ctx: BotContext, observe
       // Outsiders and members past their fair share are answered here, cheaply, and never queue.
       const entry = admission.admit(interaction, arrived);
       if (!entry.admitted) return entry.answered;
-      const queued = () =>
-        limiter.run(async () => {
-          if (Date.now() - arrived > GIVE_UP_AFTER_MS) return reportDrop();
+      const queued = async () => {
+        const waited = await limiter.run(async () => {
+          const waited = Date.now() - arrived;
+          if (waited > SHED_AFTER_MS) return waited; // turned away below, after giving the slot back
           // Several processes may receive this interaction (a gateway handover): only the first to claim it answers.
           const claimed = await claimInteraction(ctx.db, interaction.id).catch((err: unknown) => ({ err }));
-          if (claimed === false) return;
+          if (claimed === false) return 0;
           await route(interaction, arrived, claimed === true ? undefined : claimed.err);
+          return 0;
         });
+        if (waited) await turnAway(interaction, waited);
+      };
       // A member's second interaction waits for their first (one in flight each).
       const done = (entry.ready ? entry.ready.then(queued) : queued())
         .catch((err: unknown) => ctx.log.error({ err, ref: reference() }, "interaction routing failed"))

@@ -33,6 +33,11 @@ export function createBotMetrics(deps: { db: Db; log: Logger; now(): Date }) {
     help: "Interactions dropped unworked because they waited past the point where an answer could still arrive in time",
     registers: [registry],
   });
+  const shed = new Counter({
+    name: "keep_dancing_interactions_shed_total",
+    help: "Interactions refused as busy, unworked, because they waited past SHED_AFTER_MS for their turn",
+    registers: [registry],
+  });
   const jobRuns = new Counter({
     name: "keep_dancing_job_runs_total",
     help: "Scheduled job runs in this process, by job and outcome (ok, failed)",
@@ -95,6 +100,9 @@ export function createBotMetrics(deps: { db: Db; log: Logger; now(): Date }) {
     },
     dropped() {
       dropped.inc();
+    },
+    shed() {
+      shed.inc();
     },
   };
 
