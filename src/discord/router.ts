@@ -18,11 +18,12 @@ export const DEFER_AFTER_MS = 1_500;
 export const MAX_CONCURRENT = 32;
 /**
  * An interaction whose turn comes after it waited this long is refused ("busy, try again"), unworked and untouched
- * by the database: its answer would come late, and working it would make everyone behind it later still. Under a
- * burst beyond what the bot can do, this keeps the answers it does give quick (FIFO with a bounded wait) instead
- * of letting every answer slide past Discord's 3 s together.
+ * by the database: it would need deferring before it even started, and working it would make everyone behind it
+ * later still. Under a burst beyond what the bot can do, this keeps the answers it does give in time (FIFO with a
+ * bounded wait) instead of letting every answer slide past Discord's 3 s together; a shorter hiccup (a pause of
+ * the process, a slow moment of the database) is still worked through.
  */
-export const SHED_AFTER_MS = 1_000;
+export const SHED_AFTER_MS = DEFER_AFTER_MS;
 /** An interaction that waited this long can no longer be answered in time, not even with a refusal: it is dropped. */
 export const GIVE_UP_AFTER_MS = 2_500;
 /** The refusal of an interaction shed under load. */
