@@ -190,3 +190,43 @@ describe("one batch with every kind of answer", () => {
     expect(after.rsvps_maybe - before.rsvps_maybe).toBe(2);
   });
 });
+
+describe("answers that free seats, in one batch", () => {
+  it("with nobody waiting are decided in the batch, their seats going to later answers; once someone waits, they promote", async () => {
+    const e = await createEvent(
+      t.db,
+      { name: "Tiny", starts: "2026-12-06 20:00", capacity: 3, createdBy: "1", now: NOW },
+      { timeZone: "UTC", reminderHours: [24, 1] },
+      { id: "1", name: "Organizer" },
+    );
+    const answer = (userId: string, kind: AnswerKind, guests?: number) =>
+      answerRsvp(t.db, { eventId: e.id, userId, displayName: userId, answer: kind, guests, now: NOW, maxGuests: 5 });
+    await answer("a", "going", 2); // full: a and two guests
+    const before = await readMetrics(t.db);
+    const [fewer, b, c, d, declined] = await Promise.all([
+      answer("a", "going", 0), // frees two seats, nobody waiting
+      answer("b", "going", 0),
+      answer("c", "going", 0),
+      answer("d", "going", 0), // full again: waits
+      answer("a", "declined"), // frees a seat while d waits: d is promoted
+    ]);
+    expect(fewer).toMatchObject({ status: "going", guests: 0, previous: "going", promoted: [] });
+    expect(b.status).toBe("going");
+    expect(c.status).toBe("going");
+    expect(d).toMatchObject({ status: "waitlisted", position: 1 });
+    expect(declined).toMatchObject({ status: "declined", promoted: [{ userId: "d", guests: 0 }] });
+
+    const rows = await t.db.rsvp.findMany({ where: { eventId: e.id }, orderBy: { userId: "asc" } });
+    expect(rows.map((r) => [r.userId, r.status, r.guests])).toEqual([
+      ["a", "declined", 0],
+      ["b", "going", 0],
+      ["c", "going", 0],
+      ["d", "going", 0],
+    ]);
+    const event = await t.db.event.findUniqueOrThrow({ where: { id: e.id } });
+    expect([event.seatsTaken, event.waitlisted]).toEqual([3, 0]);
+    const after = await readMetrics(t.db);
+    expect(after.rsvps_going - before.rsvps_going).toBe(0);
+    expect(after.rsvps_waitlisted - before.rsvps_waitlisted).toBe(0);
+  });
+});

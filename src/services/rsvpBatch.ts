@@ -11,9 +11,10 @@
 // Each member gets their own result, or their own refusal. The batch holds the event's lock from its first
 // statement, so batches of several processes serialize, and the rules hold as they did answer by answer:
 // exact capacity, tickets in arrival order, one row per member, counts in step. An answer that frees seats
-// (a member going who declines or brings fewer guests) is applied statement by statement (rsvps.ts: answerInTx) with
-// its promotions, after the answers before it are written, so the waitlist's invariant (nobody waiting fits
-// in the free seats) holds at every step. A database error fails only its batch, like the transaction each
+// (a member going who declines or brings fewer guests) while members wait is applied statement by statement
+// (rsvps.ts: answerInTx) with its promotions, after the answers before it are written, so the waitlist's
+// invariant (nobody waiting fits in the free seats) holds at every step; with nobody waiting it is decided in
+// the batch like any other. A database error fails only its batch, like the transaction each
 // answer had before.
 import type { Db, Tx } from "../db/client.js";
 import { Prisma, type Event } from "../generated/prisma/client.js";
@@ -181,8 +182,11 @@ export async function applyAnswerBatch(
       const oldWait = row.status === "waitlisted" ? 1 + row.guests : 0;
       const oldMaybe = row.status === "maybe" ? 1 : 0;
 
-      if (row.status === "going" && (target.status !== "going" || target.guests < row.guests)) {
-        // Seats are freed: write what came before, then this answer and its promotions, one by one.
+      const freesSeats = row.status === "going" && (target.status !== "going" || target.guests < row.guests);
+      if (freesSeats && event.waitlisted > 0) {
+        // Seats are freed while members wait: write what came before, then this answer and its promotions, one by
+        // one. With nobody waiting there is nobody to promote (seats.ts: promoteWaitlist stops at once), so the
+        // answer is decided here like the others and the seats it frees go to the answers after it.
         await flush();
         outcomes[index] = { ok: await one(tx, input) };
         event = await requireEvent(tx, eventId);
