@@ -1,6 +1,7 @@
 // /rsvp: answer an event (going with guests, maybe, can't go), see yours, reminders on or off; organizers
 // list, export and remove answers. The announcement's buttons call the same service as the commands.
 import { EmbedBuilder, SlashCommandBuilder, type Interaction } from "discord.js";
+import { deferOnce } from "../src/discord/defer.js";
 import { auditActor, memberDisplayName } from "../src/discord/members.js";
 import { refreshAnnouncement } from "../src/discord/notices.js";
 import { eventOption } from "../src/discord/options.js";
@@ -252,6 +253,9 @@ const rsvp: CommandModule = {
       case "list":
         return listPage(ctx, event, 0);
       case "export": {
+        // discord.js reads the whole stream before it sends the reply, and 100,000 answers take about a second:
+        // acknowledge first, or the router's deferral timer is already cleared when the file is being written.
+        await deferOnce(interaction);
         const stream = await rsvpCsv(ctx.db, event.id);
         return {
           content: `Every answer to **${event.name}**, as CSV.`,

@@ -4,6 +4,7 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { START_NODE_FLAGS } from "../src/sandbox/botProcess.js";
 import { tempDir } from "./support/db.js";
 
 const START = path.resolve("scripts/start.mjs");
@@ -24,4 +25,11 @@ describe("npm start (the compiled bot) without configuration", () => {
     expect(fs.existsSync(path.resolve("dist/main.js"))).toBe(true);
     expect(fs.existsSync(path.resolve("dist/src/config.js"))).toBe(true);
   }, 240_000);
+});
+
+describe("npm start's Node flags", () => {
+  it("are the ones the tests and the benchmark start the compiled bot with", () => {
+    const pkg = JSON.parse(fs.readFileSync(path.resolve("package.json"), "utf8")) as { scripts: { start: string } };
+    expect(pkg.scripts.start).toBe(["node", ...START_NODE_FLAGS, "scripts/start.mjs"].join(" "));
+  });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { UserError } from "../src/errors.js";
-import { toCsv, safeCell } from "../src/services/csv.js";
+import { csvStream, toCsv, safeCell, type Cell } from "../src/services/csv.js";
 import { dayRange, discordTime, discordWhen, parseWhen, plainTime, requireWhen } from "../src/services/time.js";
 
 // Saturday 28 November 2026, 19:02 in Los Angeles (PST, UTC-8).
@@ -89,5 +89,21 @@ describe("CSV cells", () => {
     expect(toCsv(["name", "note"], [['Chloe, "DJ"', "line1\nline2"]])).toBe('name,note\n"Chloe, ""DJ""",line1 line2\n');
     // A line break would start a new row in some importers, and that row with a formula.
     expect(toCsv(["name"], [["Ava\r\n=cmd|' /C calc'!A0"]])).toBe("name\nAva =cmd|' /C calc'!A0\n");
+  });
+
+  it("streams exactly what csv-stringify writes, across chunk boundaries", async () => {
+    const rows: Cell[][] = [
+      ['Chloe, "DJ"', "line1\nline2", "=1+1", -3, null],
+      ["", '"', ",", "\r", new Date("2026-12-05T20:00:00Z")],
+      ["plain", " spaced ", "'quoted'", 0, true],
+      ["Zoë 🎧", "tab\there", "@me", "a\u2028b", undefined],
+      ["+cmd", "－x", '""', "a,b,c", 12.5],
+    ];
+    async function* source() {
+      yield* rows;
+    }
+    let text = "";
+    for await (const chunk of csvStream(["h1", "h 2", "h,3", 'h"4', "h5"], source(), 2)) text += String(chunk);
+    expect(text).toBe(toCsv(["h1", "h 2", "h,3", 'h"4', "h5"], rows));
   });
 });

@@ -73,6 +73,15 @@ export async function rsvpPage(
   return { rows, page: current, pages, total };
 }
 
+interface ExportRow {
+  id: number | bigint;
+  userId: string;
+  displayName: string;
+  status: string;
+  guests: number | bigint;
+  updatedAt: Date;
+}
+
 export const CSV_HEADER = ["member id", "display name", "status", "guests", "waitlist position", "updated at"];
 
 /** The export as a CSV stream: every answer (declines too), read in pages, formula-safe cells. */
@@ -85,15 +94,22 @@ export async function rsvpCsv(db: DbOrTx, eventId: number) {
   });
   const position = new Map(waiting.map((r, i) => [r.id, i + 1]));
   async function* rows(): AsyncIterable<Cell[]> {
-    const all = paged((afterId, take) =>
-      db.rsvp.findMany({
-        where: { eventId, id: { gt: afterId }, status: { not: "none" } },
-        orderBy: { id: "asc" },
-        take,
-      }),
-    );
+    // One plain statement per page, in the order of the primary key. `"eventId" + 0` keeps SQLite off the
+    // (eventId, …) indexes: with them it read all of the event's rows and sorted them for every page (17 ms a
+    // page, 100 pages for 100,000 answers); walking the primary key from the cursor, it stops once the page is
+    // full (rows of other events in between are skipped, so a whole export reads the table at most once).
+    // Plain rows of the six columns, not the ORM's objects. With the growth benchmark's 100,000 answers the
+    // export went from 2.3-2.7 s to 1.3 s.
+    const all = paged(async (afterId, take) => {
+      const page = await db.$queryRaw<ExportRow[]>`
+        SELECT "id", "userId", "displayName", "status", "guests", "updatedAt" FROM "Rsvp"
+        WHERE "eventId" + 0 = ${eventId} AND "id" > ${afterId} AND "status" <> 'none'
+        ORDER BY "id" LIMIT ${take}`;
+      for (const r of page) r.id = Number(r.id); // a bigint on some drivers; the cursor compares numbers
+      return page as (ExportRow & { id: number })[];
+    });
     for await (const r of all)
-      yield [r.userId, r.displayName, r.status, r.guests, position.get(r.id) ?? null, r.updatedAt];
+      yield [r.userId, r.displayName, r.status, Number(r.guests), position.get(r.id) ?? null, r.updatedAt];
   }
   return csvStream(CSV_HEADER, rows());
 }

@@ -4,9 +4,16 @@
 // session that sends both counts once. charge.refunded takes back each refund once, by refund id.
 // Stripe has no "public donor" flag: the name and message are kept only when the Checkout Session's
 // metadata says public=true (set by your own page), and read from metadata.message and customer_details.name.
-import Stripe from "stripe";
+import { createRequire } from "node:module";
+import type Stripe from "stripe";
 import type { DonationInput } from "../donations.js";
 import { header, readCurrency, WebhookRefusal, type Delivery } from "./common.js";
+
+// The Stripe package (about 7 MB resident, heap and code) is loaded on the first Stripe webhook, not at start:
+// most campaigns never receive one. Its CommonJS build, so the first delivery is verified synchronously.
+const load = createRequire(import.meta.url);
+let stripe: typeof Stripe | undefined;
+const stripeWebhooks = () => (stripe ??= load("stripe") as typeof Stripe).webhooks;
 
 /** Stripe's own default: an event signed more than 5 minutes before it is received is refused (replays). */
 export const STRIPE_TOLERANCE_SECONDS = 300;
@@ -21,7 +28,7 @@ export function verifyStripe(
   if (!signature) throw new WebhookRefusal(400, "no Stripe-Signature header");
   let event: Stripe.Event;
   try {
-    event = Stripe.webhooks.constructEvent(raw, signature, secret, STRIPE_TOLERANCE_SECONDS, undefined, now.getTime());
+    event = stripeWebhooks().constructEvent(raw, signature, secret, STRIPE_TOLERANCE_SECONDS, undefined, now.getTime());
   } catch (err) {
     throw new WebhookRefusal(
       400,
