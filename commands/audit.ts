@@ -2,6 +2,7 @@
 // first in pages, filtered by a member and a kind; /audit export gives it as CSV. The rules live in
 // src/services/audit.ts; the rows are written by the actions themselves, in their own transactions.
 import { SlashCommandBuilder } from "discord.js";
+import { deferOnce } from "../src/discord/defer.js";
 import { ForgedInput } from "../src/errors.js";
 import { pageArg } from "../src/discord/ids.js";
 import { ORGANIZER_PERMISSIONS, requireOrganizer } from "../src/discord/permissions.js";
@@ -82,6 +83,9 @@ const audit: CommandModule = {
       kind: interaction.options.getString("kind"),
     });
     if (interaction.options.getSubcommand() === "export") {
+      // discord.js reads the whole stream after this returns, when the router's deferral timer is already
+      // cleared: acknowledge first, as /rsvp export does, so a long trail cannot miss Discord's 3 s.
+      await deferOnce(interaction);
       return {
         content: "The audit trail as CSV, oldest first (times in UTC; before and after as JSON).",
         files: [{ attachment: csvStream(AUDIT_CSV_HEADER, auditCsvRows(ctx.db, filter)), name: "audit.csv" }],
