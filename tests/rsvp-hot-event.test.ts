@@ -136,16 +136,22 @@ describe("2,000 answers to one event from three processes", () => {
   }, 120_000);
 });
 
+/** A small event, and a way to answer it as a member: each answer goes through the batch like a command's. */
+async function smallEvent(name: string, starts: string, capacity: number) {
+  const e = await createEvent(
+    t.db,
+    { name, starts, capacity, createdBy: "1", now: NOW },
+    { timeZone: "UTC", reminderHours: [24, 1] },
+    { id: "1", name: "Organizer" },
+  );
+  const answer = (userId: string, kind: AnswerKind, guests?: number) =>
+    answerRsvp(t.db, { eventId: e.id, userId, displayName: userId, answer: kind, guests, now: NOW, maxGuests: 5 });
+  return { e, answer };
+}
+
 describe("one batch with every kind of answer", () => {
   it("decides each in arrival order: waitlist, a decline that promotes, a refusal, a maybe, a double press", async () => {
-    const e = await createEvent(
-      t.db,
-      { name: "Small", starts: "2026-12-05 20:00", capacity: 2, createdBy: "1", now: NOW },
-      { timeZone: "UTC", reminderHours: [24, 1] },
-      { id: "1", name: "Organizer" },
-    );
-    const answer = (userId: string, kind: AnswerKind, guests?: number) =>
-      answerRsvp(t.db, { eventId: e.id, userId, displayName: userId, answer: kind, guests, now: NOW, maxGuests: 5 });
+    const { e, answer } = await smallEvent("Small", "2026-12-05 20:00", 2);
     await answer("a", "going", 0);
     await answer("b", "going", 0);
     const before = await readMetrics(t.db);
@@ -193,14 +199,7 @@ describe("one batch with every kind of answer", () => {
 
 describe("answers that free seats, in one batch", () => {
   it("with nobody waiting are decided in the batch, their seats going to later answers; once someone waits, they promote", async () => {
-    const e = await createEvent(
-      t.db,
-      { name: "Tiny", starts: "2026-12-06 20:00", capacity: 3, createdBy: "1", now: NOW },
-      { timeZone: "UTC", reminderHours: [24, 1] },
-      { id: "1", name: "Organizer" },
-    );
-    const answer = (userId: string, kind: AnswerKind, guests?: number) =>
-      answerRsvp(t.db, { eventId: e.id, userId, displayName: userId, answer: kind, guests, now: NOW, maxGuests: 5 });
+    const { e, answer } = await smallEvent("Tiny", "2026-12-06 20:00", 3);
     await answer("a", "going", 2); // full: a and two guests
     const before = await readMetrics(t.db);
     const [fewer, b, c, d, declined] = await Promise.all([
