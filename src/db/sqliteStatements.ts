@@ -46,9 +46,6 @@ class KeptStatement {
   all() {
     return this.statement.raw(this.rawRows).all(...this.params);
   }
-  get() {
-    return this.statement.raw(this.rawRows).get(...this.params);
-  }
 }
 
 /** Makes `connection.prepare` keep its statements and begin transactions IMMEDIATE (see above). */

@@ -10,6 +10,22 @@ import { createFairness } from "./fairness.js";
 
 export const OUTSIDE_GUILD = "This bot serves one community's server only, and does nothing here.";
 
+/**
+ * Answers an interaction that will not be worked, with no database work: an ephemeral `content`, or an empty
+ * list for an autocomplete. Never rejects (a refusal that cannot be sent is only worth a debug line).
+ */
+export function refuseUnworked(interaction: Interaction, content: string, log: Logger): Promise<void> {
+  const sent = interaction.isAutocomplete()
+    ? interaction.respond([])
+    : interaction.isRepliable()
+      ? interaction.reply({ content, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } })
+      : Promise.resolve();
+  return sent.then(
+    () => undefined,
+    (err: unknown) => log.debug({ err }, "could not send a refusal"),
+  );
+}
+
 export type Admitted =
   { admitted: true; release: () => void; ready?: Promise<void> } | { admitted: false; answered: Promise<void> };
 
@@ -22,17 +38,7 @@ export function createAdmission(
     windowMs: config.MEMBER_RATE_WINDOW_SECONDS * 1000,
   });
 
-  const refuse = (interaction: Interaction, content: string): Promise<void> => {
-    const sent = interaction.isAutocomplete()
-      ? interaction.respond([])
-      : interaction.isRepliable()
-        ? interaction.reply({ content, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } })
-        : Promise.resolve();
-    return sent.then(
-      () => undefined,
-      (err: unknown) => log.debug({ err }, "could not send a refusal"),
-    );
-  };
+  const refuse = (interaction: Interaction, content: string) => refuseUnworked(interaction, content, log);
 
   return {
     admit(interaction: Interaction, now: number): Admitted {

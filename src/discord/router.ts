@@ -5,7 +5,7 @@
 import crypto from "node:crypto";
 import { MessageFlags, type BaseMessageOptions, type Interaction, type RepliableInteraction } from "discord.js";
 import { scrubTokens } from "../log.js";
-import { createAdmission } from "./admission.js";
+import { createAdmission, refuseUnworked } from "./admission.js";
 import { claimInteraction } from "./claims.js";
 import { deferOnce, deferralOf } from "./defer.js";
 import { ForgedInput, NO_LONGER_ACTIVE, UserError } from "../errors.js";
@@ -226,15 +226,7 @@ export function createRouter(commands: CommandModule[], ctx: BotContext, observe
     reportOverload();
     // Not claimed first: a refusal changes nothing, and in a gateway handover, if another process answers
     // this interaction too, Discord keeps whichever answer came first.
-    const sent = interaction.isAutocomplete()
-      ? interaction.respond([])
-      : interaction.isRepliable()
-        ? interaction.reply({ content: BUSY, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } })
-        : Promise.resolve();
-    return sent.then(
-      () => undefined,
-      (err: unknown) => ctx.log.debug({ err }, "could not send a busy refusal"),
-    );
+    return refuseUnworked(interaction, BUSY, ctx.log);
   }
 
   return {
