@@ -2,8 +2,6 @@
 // against the three emulators, on a real database): refused credentials pause one network only, a 429 holds
 // one network only, X's caps hold X only, content one network refuses fails that delivery only.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { CardData } from "../src/services/cardData.js";
-import { createLogger } from "../src/log.js";
 import { startBlueskyEmulator, type BlueskyEmulator } from "../src/sandbox/bluesky/index.js";
 import { startMastodonEmulator, type MastodonEmulator } from "../src/sandbox/mastodon/index.js";
 import { startXEmulator, type XEmulator } from "../src/sandbox/x/index.js";
@@ -15,6 +13,7 @@ import { isTid } from "../src/x/tid.js";
 import { requeueFailedPost } from "../src/x/deliveries.js";
 import { freshDb, type TestDb } from "./support/db.js";
 import { organizer } from "./support/audit.js";
+import { OUTBOX_CONFIG, SAMPLE_CARD, silentLog } from "./support/outbox.js";
 
 let t: TestDb;
 let x: XEmulator;
@@ -34,25 +33,9 @@ afterAll(async () => {
 });
 
 const ORGANIZER = "100000000000000001";
-const card: CardData = {
-  name: "A dance party",
-  raisedCents: 1_000_000,
-  goalCents: 2_000_000,
-  currency: "USD",
-  rsvps: 10,
-  volunteers: 2,
-  headline: "Milestone: 50% of the goal",
-};
-const config: OutboxConfig = {
-  CAMPAIGN_TIMEZONE: "UTC",
-  TWEET_QUIET_HOURS: undefined,
-  TWEET_DAILY_CAP: 10,
-  TWEET_MONTHLY_CAP: 100,
-  TWEET_ALLOW_LINKS: false,
-  DJ_REVIEW_CHANNEL_ID: undefined,
-  TWEET_RETRY_HOURS: 48,
-};
-const log = createLogger({ level: "silent", format: "json" });
+const card = SAMPLE_CARD;
+const config = OUTBOX_CONFIG;
+const log = silentLog;
 const NOON = new Date("2026-11-29T12:00:00Z");
 const later = (ms: number) => new Date(NOON.getTime() + ms);
 

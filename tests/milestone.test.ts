@@ -10,11 +10,11 @@ import {
   parseThreshold,
   removeMilestone,
 } from "../src/services/milestones.js";
-import { createLogger } from "../src/log.js";
 import { announceMilestones } from "../src/x/announce.js";
-import { flushTweets, type AnnouncedPost, type OutboxConfig } from "../src/x/outbox.js";
+import { flushTweets, type AnnouncedPost } from "../src/x/outbox.js";
 import { freshDb, type TestDb } from "./support/db.js";
 import { organizer } from "./support/audit.js";
+import { OUTBOX_CONFIG, silentLog } from "./support/outbox.js";
 
 let t: TestDb;
 beforeAll(async () => {
@@ -266,16 +266,8 @@ describe("a milestone whose number falls back before it goes out", () => {
       organizer(),
     );
   });
-  const log = createLogger({ level: "silent", format: "json" });
-  const config: OutboxConfig = {
-    CAMPAIGN_TIMEZONE: "UTC",
-    TWEET_QUIET_HOURS: undefined,
-    TWEET_DAILY_CAP: 10,
-    TWEET_MONTHLY_CAP: 100,
-    TWEET_ALLOW_LINKS: false,
-    DJ_REVIEW_CHANNEL_ID: undefined,
-    TWEET_RETRY_HOURS: 48,
-  };
+  const log = silentLog;
+  const config = OUTBOX_CONFIG;
   const shown: string[] = [];
   const announcer = {
     milestone: async (p: AnnouncedPost) => void shown.push(`milestone:${p.text}`),

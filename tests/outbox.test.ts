@@ -1,16 +1,15 @@
 // The tweet outbox against the X emulator: each fault X can answer, caps, quiet hours, dry runs.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { renderCard } from "../src/card/card.js";
-import type { CardData } from "../src/services/cardData.js";
-import { createLogger } from "../src/log.js";
 import { startXEmulator, type XEmulator } from "../src/sandbox/x/index.js";
 import { resumePosting, setupCampaign } from "../src/services/campaign.js";
 import { announceMilestones } from "../src/x/announce.js";
-import { flushTweets, type AnnouncedPost, type OutboxConfig, type OutboxDeps } from "../src/x/outbox.js";
+import { flushTweets, type AnnouncedPost, type OutboxDeps } from "../src/x/outbox.js";
 import { createXPublisher } from "../src/x/publisher.js";
 import { failedTweets, queueTweet, requeueFailedTweet } from "../src/services/tweetOutbox.js";
 import { freshDb, type TestDb } from "./support/db.js";
 import { organizer } from "./support/audit.js";
+import { OUTBOX_CONFIG, SAMPLE_CARD, silentLog } from "./support/outbox.js";
 
 let t: TestDb;
 let x: XEmulator;
@@ -26,25 +25,9 @@ afterAll(async () => {
 });
 
 const ORGANIZER = "100000000000000001";
-const card: CardData = {
-  name: "A dance party",
-  raisedCents: 1_000_000,
-  goalCents: 2_000_000,
-  currency: "USD",
-  rsvps: 10,
-  volunteers: 2,
-  headline: "Milestone: 50% of the goal",
-};
-const config: OutboxConfig = {
-  CAMPAIGN_TIMEZONE: "UTC",
-  TWEET_QUIET_HOURS: undefined,
-  TWEET_DAILY_CAP: 10,
-  TWEET_MONTHLY_CAP: 100,
-  TWEET_ALLOW_LINKS: false,
-  DJ_REVIEW_CHANNEL_ID: undefined,
-  TWEET_RETRY_HOURS: 48,
-};
-const log = createLogger({ level: "silent", format: "json" });
+const card = SAMPLE_CARD;
+const config = OUTBOX_CONFIG;
+const log = silentLog;
 
 function announcerLog() {
   const calls: { kind: string; post: AnnouncedPost }[] = [];
